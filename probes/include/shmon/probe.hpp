@@ -1,0 +1,173 @@
+// libshmon_probe: the C++ API linked into monitored programs.
+//
+// Contract
+//  * Opening a probe never fails because no agent runs: the probe creates its own data region at
+//    once, every update lands there, and the probe attaches to the agent when one appears and
+//    re-attaches after an agent restart, handing over its cumulative values and undrained events.
+//  * Updates (Counter::add, Gauge::set, Histogram::record, Probe::emit) are noexcept, take no lock
+//    and make no system call. Each thread writes its own shard of cells; the agent sums them.
+//  * Calls that need an answer (ping, flush, submit, query) run the seed handshake and are bounded
+//    by the probe's lock and done timeouts; they return a CallStatus, never throw.
+//  * Connection: by default one background thread (all signals blocked) attaches with backoff and
+//    notices the agent's death at once through the socket; with background_connect = false there
+//    is no thread and connection attempts happen in calls and in poll().
+//  * fork(): the child gets a fresh, private data region (zeroed values, same metric names) and
+//    its own session; it never writes the parent's region or uses the parent's session.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "shmon/layout.hpp"
+#include "shmon/protocol.hpp"
+
+namespace shmon {
+
+enum class OverflowPolicy { kDrop, kWait };
+
+struct ProbeOptions {
+  std::string instance;  // empty: $SHMON_INSTANCE, else "default"
+  std::string name;      // empty: $SHMON_CLIENT_NAME, else the program name (comm)
+  ClientKind kind = ClientKind::kApp;
+  DataParams params;     // region capacities
+  bool background_connect = true;
+  std::uint32_t lock_timeout_ms = kDefaultLockTimeoutMs;
+  std::uint32_t done_timeout_ms = kDefaultDoneTimeoutMs;
+  OverflowPolicy overflow = OverflowPolicy::kDrop;
+  std::uint32_t overflow_wait_ms = 100;  // kWait: longest wait for ring space per event
+};
+
+enum class CallStatus {
+  kOk,
+  kNotConnected,  // no agent (or not attached yet); nothing was sent
+  kLockTimeout,   // the client mutex was not acquired in time
+  kTimeout,       // no answer (Done) in time; the session is dropped and re-attached later
+  kRevoked,       // the agent revoked our lease; the session is dropped and re-attached later
+  kAgentError,    // the agent answered with an error status
+  kBadArgument,
+};
+const char* to_string(CallStatus status);
+
+enum class ConnectionState { kDisconnected, kConnected, kRefusedFull, kRefused };
+const char* to_string(ConnectionState state);
+
+namespace detail {
+struct ProbeCore;
+}
+
+// Handles are cheap value types bound to one probe; a default-constructed handle ignores updates.
+class Counter {
+ public:
+  Counter() = default;
+  void add(std::uint64_t delta = 1) noexcept;
+
+ private:
+  friend class Probe;
+  Counter(detail::ProbeCore* core, std::uint32_t index) : core_(core), index_(index) {}
+  detail::ProbeCore* core_ = nullptr;
+  std::uint32_t index_ = 0;
+};
+
+class Gauge {
+ public:
+  Gauge() = default;
+  void set(double value) noexcept;
+
+ private:
+  friend class Probe;
+  Gauge(detail::ProbeCore* core, std::uint32_t index) : core_(core), index_(index) {}
+  detail::ProbeCore* core_ = nullptr;
+  std::uint32_t index_ = 0;
+};
+
+class Histogram {
+ public:
+  Histogram() = default;
+  void record(std::int64_t value) noexcept;
+
+ private:
+  friend class Probe;
+  Histogram(detail::ProbeCore* core, std::uint32_t index, std::uint32_t histogram)
+      : core_(core), index_(index), histogram_(histogram) {}
+  detail::ProbeCore* core_ = nullptr;
+  std::uint32_t index_ = 0;
+  std::uint32_t histogram_ = 0;
+};
+
+class EventType {
+ public:
+  EventType() = default;
+  std::uint32_t id() const { return index_; }
+
+ private:
+  friend class Probe;
+  EventType(detail::ProbeCore* core, std::uint32_t index) : core_(core), index_(index) {}
+  detail::ProbeCore* core_ = nullptr;
+  std::uint32_t index_ = 0;
+};
+
+struct FlushResult {
+  CallStatus status;
+  FlushReply reply;
+};
+
+struct PingResult {
+  CallStatus status;
+  std::uint64_t round_trip_ns;
+};
+
+struct QueryResult {
+  CallStatus status;
+  std::string json;  // the whole answer on kOk
+};
+
+class Probe {
+ public:
+  explicit Probe(ProbeOptions options = {});
+  ~Probe();  // sends bye when attached (bounded), stops the connector thread, unmaps
+  Probe(const Probe&) = delete;
+  Probe& operator=(const Probe&) = delete;
+
+  // Registration (takes a process-local lock; not for the hot path). Registering an existing
+  // name returns the same metric. An invalid name, a kind clash or a full table returns a handle
+  // that ignores updates (counted in drops_metric_table_full / call_errors).
+  Counter counter(std::string_view name, std::string_view unit = {});
+  Gauge gauge(std::string_view name, std::string_view unit = {});
+  // `upper_bounds`: inclusive upper bounds, ascending; empty = log-linear default.
+  Histogram histogram(std::string_view name, std::span<const std::int64_t> upper_bounds = {},
+                      std::string_view unit = {});
+  EventType event_type(std::string_view name);
+
+  // Emits an event; returns false when it was dropped (and counted by cause).
+  bool emit(EventType type, EventLevel level, std::string_view text) noexcept;
+  bool emit_bytes(EventType type, EventLevel level, std::span<const std::uint8_t> bytes) noexcept;
+
+  PingResult ping() noexcept;
+  FlushResult flush() noexcept;
+  CallStatus submit(std::span<const SubmitRecord> records, SubmitReply* reply = nullptr) noexcept;
+  QueryResult query(QueryKind kind, std::string_view filter = {}, std::uint64_t cursor = 0);
+
+  // Without the background thread: attempts an attach if one is due. Returns connected().
+  bool poll() noexcept;
+  bool connected() const noexcept;
+  ConnectionState state() const noexcept;
+  // Waits (bounded) until attached; true when attached.
+  bool wait_connected(std::uint32_t timeout_ms) noexcept;
+  // Last human-readable reason for not being connected ("agent full (4 clients)", ...).
+  std::string last_error() const;
+
+  ClientStatsSnapshot stats() const noexcept;
+  const std::string& instance() const;
+  const std::string& name() const;
+  std::uint32_t slot() const noexcept;  // kMailboxSlot when not attached
+
+  detail::ProbeCore* core() const { return core_.get(); }
+
+ private:
+  std::unique_ptr<detail::ProbeCore> core_;
+};
+
+}  // namespace shmon

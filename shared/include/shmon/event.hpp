@@ -1,0 +1,34 @@
+// An auto-reset event on one futex word shared between processes (the seed's Exec and Done).
+//
+// Word layout: bit 0 = signalled; bits 1..31 = number of sleeping waiters. set() makes no system
+// call when nobody sleeps. A successful wait consumes the signal (auto-reset): exactly one waiter
+// returns per set(). Waits take an absolute monotonic deadline, optionally spin first, and loop
+// on spurious wake-ups.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace shmon {
+
+class AutoResetEvent {
+ public:
+  explicit AutoResetEvent(std::atomic<std::uint32_t>* word) : word_(word) {}
+
+  void set();
+
+  // Consumes the signal if it is set. Never blocks.
+  bool try_consume();
+
+  // Waits until the event is signalled (and consumes it) or until `deadline_ns`.
+  // Spins for up to `spin_ns` before sleeping. Returns false on timeout.
+  bool wait_until(std::uint64_t deadline_ns, std::uint64_t spin_ns = 0);
+
+  // Clears a pending signal (used by the agent at start-up on a fresh word).
+  void reset() { word_->fetch_and(~1u, std::memory_order_acq_rel); }
+
+ private:
+  std::atomic<std::uint32_t>* word_;
+};
+
+}  // namespace shmon

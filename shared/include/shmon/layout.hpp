@@ -1,0 +1,329 @@
+// Byte layout of shmon's three kinds of shared region. Every struct here is standard-layout with
+// fixed-width fields; static_asserts pin their sizes. docs/REGIONS.md has the byte map.
+//
+//  * Control region: created by the agent, sealed F_SEAL_FUTURE_WRITE after the agent mapped it,
+//    so clients can only map it read-only. Header + client directory.
+//  * Mailbox region: created by the agent, mapped read-write by every client: the client mutex,
+//    the Exec and Done events, the drain doorbell, one request and one response buffer.
+//  * Data region: created by each client (so it can buffer before any agent runs and hand the
+//    same memory to a restarted agent), mapped read-write by that client and by the agent.
+//    The client writes metric descriptors, value cells, histograms, event rings and its own
+//    statistics; the agent writes only the ring consumer positions.
+//
+// Trust: a reader copies a header into private memory before validating it, and recomputes
+// every offset from validated parameters instead of trusting offsets it reads.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "shmon/limits.hpp"
+#include "shmon/result.hpp"
+
+namespace shmon {
+
+inline constexpr std::uint32_t kAbiVersion = 1;
+inline constexpr char kControlMagic[8] = {'S', 'H', 'M', 'O', 'N', 'C', 'T', 'L'};
+inline constexpr char kMailboxMagic[8] = {'S', 'H', 'M', 'O', 'N', 'M', 'B', 'X'};
+inline constexpr char kDataMagic[8] = {'S', 'H', 'M', 'O', 'N', 'D', 'A', 'T'};
+
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
+static_assert(sizeof(std::atomic<std::uint64_t>) == 8);
+
+enum class ClientKind : std::uint32_t { kApp = 1, kTool = 2, kInspector = 3 };
+const char* to_string(ClientKind kind);
+
+// ---------------------------------------------------------------------------------------------
+// Control region
+// ---------------------------------------------------------------------------------------------
+
+// Totals the agent publishes in the control header (monotonic counters unless noted).
+struct AgentStats {
+  std::atomic<std::uint64_t> requests;            // mailbox requests answered
+  std::atomic<std::uint64_t> request_errors;      // answered with an error status
+  std::atomic<std::uint64_t> torn_requests;       // request changed while the agent copied it
+  std::atomic<std::uint64_t> lease_revocations;   // lock taken back from a live, stuck owner
+  std::atomic<std::uint64_t> dead_owner_releases;  // lock released for a client that died
+  std::atomic<std::uint64_t> clients_connected;   // gauge: live clients now
+  std::atomic<std::uint64_t> clients_total;       // attaches accepted since start
+  std::atomic<std::uint64_t> clients_refused;     // attaches refused (full, version, name, uid)
+  std::atomic<std::uint64_t> events_received;     // events drained (incl. departed clients)
+  std::atomic<std::uint64_t> events_dropped;      // drops reported by clients (incl. departed)
+  std::atomic<std::uint64_t> bad_records;         // records or descriptors that failed validation
+  std::atomic<std::uint64_t> drain_batches;
+  std::atomic<std::uint64_t> lock_holder_since_ns;  // gauge: monotonic time the holder took it
+  std::atomic<std::uint64_t> reserved[19];
+};
+static_assert(sizeof(AgentStats) == 32 * 8);
+
+struct ControlHeader {
+  char magic[8];  // kControlMagic
+  std::uint32_t abi_version;
+  std::uint32_t header_size;  // sizeof(ControlHeader)
+  std::uint64_t region_size;
+  std::uint32_t directory_offset;
+  std::uint32_t directory_entry_size;  // sizeof(DirectoryEntry)
+  std::uint32_t directory_capacity;    // max app clients + reserved tool slots
+  std::uint32_t max_app_clients;
+  std::uint32_t lease_ms;
+  std::int32_t agent_pid;
+  std::uint64_t agent_generation;  // random, non-zero, new at every agent start
+  std::uint64_t agent_start_realtime_ns;
+  std::uint64_t agent_start_monotonic_ns;
+  char instance[kMaxInstanceNameLen + 8];  // NUL-terminated
+  std::uint8_t reserved0[72];
+  // Written continuously by the agent.
+  alignas(64) std::atomic<std::uint64_t> heartbeat_monotonic_ns;
+  std::atomic<std::uint64_t> directory_seq;  // seqlock over the directory: odd while writing
+  std::atomic<std::uint64_t> reserved1[6];
+  AgentStats stats;
+};
+static_assert(sizeof(ControlHeader) == 512);
+
+enum class ClientState : std::uint32_t {
+  kFree = 0,
+  kAttached = 1,  // socket accepted, regions handed out, hello not yet received
+  kLive = 2,
+  kRevoked = 3,   // lease revoked; the session is dead until the client re-attaches
+  kLeaving = 4,   // bye received or death noticed; draining before the slot is freed
+};
+const char* to_string(ClientState state);
+
+inline constexpr std::size_t kWaitHistBuckets = 32;  // bucket i: wait in [2^i, 2^(i+1)) ns
+
+// Statistics a client keeps about its own use of the control plane and the data plane. The
+// client writes ClientStats (relaxed atomics) in its data region; the agent copies it field by
+// field into a ClientStatsSnapshot (plain values) for the directory.
+template <class T>
+struct ClientStatsT {
+  T calls;          // mailbox sessions started
+  T call_errors;    // sessions that ended in an error status or a timeout
+  T lock_acquired;
+  T lock_timeouts;  // timed out waiting for the client mutex
+  T done_timeouts;  // timed out waiting for Done
+  T lock_wait_total_ns;
+  T lock_wait_max_ns;
+  T lock_wait_hist[kWaitHistBuckets];
+  T revocations_seen;  // release() found the lock no longer ours
+  T reconnects;
+  T attach_failures;
+  T drops_ring_full;
+  T drops_payload_too_large;
+  T drops_not_connected;  // ring full while no agent was attached
+  T drops_metric_table_full;
+  T wait_policy_timeouts;  // waited for ring space and gave up (the event is dropped too)
+  T reserved[14];
+};
+using ClientStats = ClientStatsT<std::atomic<std::uint64_t>>;
+using ClientStatsSnapshot = ClientStatsT<std::uint64_t>;
+static_assert(sizeof(ClientStats) == 64 * 8);
+static_assert(sizeof(ClientStatsSnapshot) == 64 * 8);
+
+// Copies every field with relaxed loads (the agent then clamps what it publishes).
+ClientStatsSnapshot snapshot(const ClientStats& stats);
+
+struct DirectoryEntry {
+  std::uint32_t state;  // ClientState
+  std::uint32_t kind;   // ClientKind
+  std::int32_t pid;
+  std::uint32_t slot;
+  std::uint64_t incarnation;  // the client's random id, kept across re-attaches
+  std::uint64_t attached_realtime_ns;
+  std::uint64_t last_seen_monotonic_ns;  // last request or drained record
+  char name[kMaxClientNameLen + 1];
+  std::uint64_t requests;
+  std::uint64_t request_errors;
+  std::uint64_t events_written;   // sum of ring heads
+  std::uint64_t events_received;  // sum of ring tails the agent committed
+  std::uint64_t metric_count;
+  std::uint64_t data_region_size;
+  std::uint64_t lock_held_ns;  // >0 while this client holds the mutex: how long so far
+  std::uint64_t reserved[12];
+  ClientStatsSnapshot stats;  // copied from the client's data region
+};
+static_assert(sizeof(DirectoryEntry) == 768);
+
+// ---------------------------------------------------------------------------------------------
+// Mailbox region
+// ---------------------------------------------------------------------------------------------
+
+inline constexpr std::uint32_t kRequestCapacity = 4096;    // header + body
+inline constexpr std::uint32_t kResponseCapacity = 65536;  // header + body
+
+struct RequestHeader {
+  // Seqlock word: the client stores 0 before writing the body and its sequence number (never 0)
+  // after. The agent copies header and body, then re-reads seq: a change means a torn request.
+  std::atomic<std::uint64_t> seq;
+  std::uint64_t session;      // from the attach reply
+  std::uint32_t type;         // RequestType
+  std::uint32_t slot;         // the client's slot
+  std::uint32_t owner_token;  // the lock token the client believes it holds
+  std::uint32_t body_size;
+  std::uint8_t reserved[32];
+};
+static_assert(sizeof(RequestHeader) == 64);
+inline constexpr std::uint32_t kRequestBodyCapacity = kRequestCapacity - sizeof(RequestHeader);
+
+struct ResponseHeader {
+  std::atomic<std::uint64_t> seq;  // the request's seq; written last, with release
+  std::uint32_t status;            // ResponseStatus
+  std::uint32_t body_size;         // bytes of body in this response
+  std::uint64_t total_size;        // for paged answers: size of the whole answer
+  std::uint8_t reserved[40];
+};
+static_assert(sizeof(ResponseHeader) == 64);
+inline constexpr std::uint32_t kResponseBodyCapacity = kResponseCapacity - sizeof(ResponseHeader);
+
+struct MailboxHeader {
+  char magic[8];  // kMailboxMagic
+  std::uint32_t abi_version;
+  std::uint32_t header_size;
+  std::uint64_t region_size;
+  std::uint32_t request_offset;
+  std::uint32_t request_capacity;
+  std::uint32_t response_offset;
+  std::uint32_t response_capacity;
+  std::uint8_t reserved0[24];
+  alignas(64) std::atomic<std::uint32_t> lock;  // ClientMutex word
+  alignas(64) std::atomic<std::uint32_t> exec;  // AutoResetEvent: client -> agent
+  alignas(64) std::atomic<std::uint32_t> done;  // AutoResetEvent: agent -> client
+  // Drain doorbell: a producer that finds drain_sleeping != 0 bumps doorbell and wakes it.
+  alignas(64) std::atomic<std::uint32_t> doorbell;
+  std::atomic<std::uint32_t> drain_sleeping;
+  alignas(64) std::uint8_t reserved1[64];
+};
+static_assert(sizeof(MailboxHeader) == 384);
+
+struct MailboxLayout {
+  static constexpr std::uint32_t kRequestOffset = 512;
+  static constexpr std::uint32_t kResponseOffset = kRequestOffset + kRequestCapacity;
+  static constexpr std::uint64_t kRegionSize = kResponseOffset + kResponseCapacity;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Data region
+// ---------------------------------------------------------------------------------------------
+
+enum class MetricKind : std::uint32_t { kCounter = 1, kGauge = 2, kHistogram = 3, kEvent = 4 };
+const char* to_string(MetricKind kind);
+
+enum class EventLevel : std::uint16_t {
+  kTrace = 0, kDebug = 1, kInfo = 2, kWarn = 3, kError = 4, kFatal = 5
+};
+const char* to_string(EventLevel level);
+
+inline constexpr std::uint32_t kEventPayloadCapacity = 40;
+
+enum class PayloadKind : std::uint8_t { kNone = 0, kText = 1, kBytes = 2 };
+
+struct EventRecord {
+  std::uint64_t timestamp_ns;  // CLOCK_REALTIME
+  std::uint32_t id;            // index of a metric descriptor (kind kEvent, or any metric)
+  std::uint16_t level;         // EventLevel
+  std::uint16_t payload_size;  // <= kEventPayloadCapacity
+  std::uint8_t payload_kind;   // PayloadKind
+  std::uint8_t reserved[7];
+  std::uint8_t payload[kEventPayloadCapacity];
+};
+static_assert(sizeof(EventRecord) == 64);
+
+struct MetricDescriptor {
+  char name[kMaxMetricNameLen + 1];
+  std::uint32_t kind;             // MetricKind
+  std::uint32_t histogram_index;  // for kHistogram: which histogram block; else 0
+  char unit[16];                  // free text, NUL-terminated (e.g. "ns", "bytes")
+  std::uint8_t reserved[40];
+};
+static_assert(sizeof(MetricDescriptor) == 128);
+
+// Per shard and histogram: count, sum, min, max, then `histogram_buckets` bucket counts.
+struct HistogramCellsHeader {
+  std::uint64_t count;
+  std::int64_t sum;
+  std::int64_t min;  // INT64_MAX while empty
+  std::int64_t max;  // INT64_MIN while empty
+};
+
+struct alignas(64) RingHeader {
+  std::atomic<std::uint64_t> head;  // producer: positions written (monotonic)
+  std::uint8_t pad0[56];
+  std::atomic<std::uint64_t> tail;  // agent: positions consumed (monotonic)
+  std::atomic<std::uint32_t> producer_waiting;  // wait policy: a producer sleeps on tail_wake
+  std::atomic<std::uint32_t> tail_wake;         // bumped by the agent when producer_waiting
+  std::uint8_t pad1[48];
+};
+static_assert(sizeof(RingHeader) == 128);
+
+// What a client chooses when it creates its region. All counts are validated by the agent
+// against hard limits before it computes a single offset.
+struct DataParams {
+  std::uint32_t metric_capacity = 256;
+  std::uint32_t shard_count = 8;  // writer shards; the last one is shared by overflow threads
+  std::uint32_t histogram_capacity = 16;
+  std::uint32_t histogram_buckets = 128;
+  std::uint32_t ring_capacity = 2048;  // records per ring, a power of two; one ring per shard
+};
+
+struct DataLimits {
+  static constexpr std::uint32_t kMaxMetrics = 4096;
+  static constexpr std::uint32_t kMaxShards = 64;
+  static constexpr std::uint32_t kMaxHistograms = 256;
+  static constexpr std::uint32_t kMaxBuckets = 512;
+  static constexpr std::uint32_t kMaxRingCapacity = 1u << 20;
+  static constexpr std::uint64_t kMaxRegionSize = 1ull << 30;
+};
+
+// Offsets, all computed from DataParams; 64-byte aligned.
+struct DataGeometry {
+  DataParams params;
+  std::uint64_t descriptors_offset;  // MetricDescriptor[metric_capacity]
+  std::uint64_t bounds_offset;       // int64 upper bounds [histogram_capacity][buckets]
+  std::uint64_t cells_offset;        // per shard: uint64[metric_capacity], shard stride below
+  std::uint64_t cells_shard_stride;
+  std::uint64_t histograms_offset;   // per shard: per histogram: header + buckets
+  std::uint64_t histogram_stride;    // one histogram's cells in one shard
+  std::uint64_t histograms_shard_stride;
+  std::uint64_t rings_offset;        // per shard: RingHeader + EventRecord[ring_capacity]
+  std::uint64_t ring_stride;
+  std::uint64_t region_size;
+};
+
+// Returns the geometry, or an error naming the parameter that is out of range.
+Result<DataGeometry> compute_data_geometry(const DataParams& params);
+
+struct DataHeader {
+  char magic[8];  // kDataMagic
+  std::uint32_t abi_version;
+  std::uint32_t header_size;  // sizeof(DataHeader)
+  std::uint64_t region_size;
+  std::uint64_t incarnation;  // random per probe instance (per process after fork)
+  std::int32_t pid;
+  std::uint32_t kind;  // ClientKind
+  char name[kMaxClientNameLen + 1];
+  DataParams params;
+  std::uint32_t reserved0[3];
+  // Published by the client with release after a descriptor is complete; never decreases.
+  alignas(64) std::atomic<std::uint32_t> metric_count;
+  std::atomic<std::uint32_t> histogram_count;
+  // Room for agent -> client commands (seed 003's command channel), a later ABI feature.
+  alignas(64) std::uint8_t command_area[512];
+  alignas(64) ClientStats stats;
+  std::uint8_t reserved1[2816];
+};
+static_assert(sizeof(DataHeader) == 4096);
+
+// Header checks shared by every reader (agent and inspector): magic, ABI, header size, params
+// within limits, region_size equal to the geometry's and to `actual_size` (the fd's size).
+// `copy` must be a private copy of the header. Errors are one plain sentence.
+Result<DataGeometry> validate_data_header(const DataHeader& copy, std::uint64_t actual_size);
+Status validate_control_header(const ControlHeader& copy, std::uint64_t actual_size);
+Status validate_mailbox_header(const MailboxHeader& copy, std::uint64_t actual_size);
+
+// Directory geometry: header, then `capacity` entries.
+std::uint64_t control_region_size(std::uint32_t directory_capacity);
+
+}  // namespace shmon

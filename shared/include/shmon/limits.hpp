@@ -1,0 +1,37 @@
+// Limits, defaults and exit codes shared by every shmon component. Changing a value that appears in
+// a region layout changes the ABI: bump kAbiVersion in layout.hpp with it.
+#pragma once
+
+#include <cstdint>
+
+namespace shmon {
+
+inline constexpr std::size_t kMaxInstanceNameLen = 64;  // bytes, without the terminating NUL
+inline constexpr std::size_t kMaxClientNameLen = 63;    // fits a 64-byte field with its NUL
+inline constexpr std::size_t kMaxMetricNameLen = 63;
+
+inline constexpr const char* kDefaultInstance = "default";
+
+// Client table. App clients are limited by --max-clients; tools (shmonctl, inspector) get a few
+// reserved slots on top so that a full agent can still be inspected.
+inline constexpr std::uint32_t kDefaultMaxClients = 64;
+inline constexpr std::uint32_t kHardMaxClients = 1024;
+inline constexpr std::uint32_t kReservedToolSlots = 4;
+
+// Timeouts (milliseconds). The lease is how long a client may hold the client mutex before the
+// agent revokes it; client lock timeouts default above the lease so waiters outlast a stuck owner.
+inline constexpr std::uint32_t kDefaultLeaseMs = 500;
+inline constexpr std::uint32_t kDefaultLockTimeoutMs = 2000;
+inline constexpr std::uint32_t kDefaultDoneTimeoutMs = 2000;
+inline constexpr std::uint32_t kAttachTimeoutMs = 1000;
+
+// Process exit codes used by the command-line tools.
+namespace exit_code {
+inline constexpr int kOk = 0;
+inline constexpr int kFailure = 1;       // runtime failure; shmonctl: no agent on the instance
+inline constexpr int kUsage = 2;         // bad command line or invalid name
+inline constexpr int kAlreadyRunning = 3;  // shmon-agent: another agent owns the instance
+inline constexpr int kResources = 4;     // cannot create socket, regions or memory reservation
+}  // namespace exit_code
+
+}  // namespace shmon
