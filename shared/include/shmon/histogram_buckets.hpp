@@ -37,13 +37,14 @@ inline void log_linear_bounds(std::span<std::int64_t> upper) {
     } else {
       const std::uint32_t octave = 3 + ((i - kLinearBuckets) >> kSubBucketsLog2);
       const std::uint32_t sub = (i - kLinearBuckets) & 3u;
-      if (octave >= 62) {
+      if (octave >= 63) {  // beyond any int64 value
         upper[i] = std::numeric_limits<std::int64_t>::max();
         continue;
       }
-      // Bucket holds [2^o + sub * 2^(o-2), 2^o + (sub+1) * 2^(o-2) - 1].
+      // Bucket holds [2^o + sub * 2^(o-2), 2^o + (sub+1) * 2^(o-2) - 1]; subtracting 1 first
+      // keeps octave 62's last bound (INT64_MAX) from overflowing.
       const std::int64_t step = std::int64_t(1) << (octave - kSubBucketsLog2);
-      upper[i] = (std::int64_t(1) << octave) + (sub + 1) * step - 1;
+      upper[i] = ((std::int64_t(1) << octave) - 1) + (sub + 1) * step;
     }
   }
 }

@@ -75,7 +75,7 @@ struct ControlHeader {
   std::uint64_t agent_start_realtime_ns;
   std::uint64_t agent_start_monotonic_ns;
   char instance[kMaxInstanceNameLen + 8];  // NUL-terminated
-  std::uint8_t reserved0[72];
+  std::uint8_t reserved0[48];
   // Written continuously by the agent.
   alignas(64) std::atomic<std::uint64_t> heartbeat_monotonic_ns;
   std::atomic<std::uint64_t> directory_seq;  // seqlock over the directory: odd while writing
@@ -116,7 +116,7 @@ struct ClientStatsT {
   T drops_not_connected;  // ring full while no agent was attached
   T drops_metric_table_full;
   T wait_policy_timeouts;  // waited for ring space and gave up (the event is dropped too)
-  T reserved[14];
+  T reserved[17];
 };
 using ClientStats = ClientStatsT<std::atomic<std::uint64_t>>;
 using ClientStatsSnapshot = ClientStatsT<std::uint64_t>;

@@ -43,7 +43,7 @@ struct AttachRequest {
   std::uint64_t incarnation;  // same value on every re-attach of the same probe
   char name[kMaxClientNameLen + 1];
   std::uint64_t data_region_size;
-  std::uint8_t reserved[40];
+  std::uint8_t reserved[56];
 };
 static_assert(sizeof(AttachRequest) == 160);
 

@@ -1,0 +1,97 @@
+// Drepper-style futex mutex ("Futexes Are Tricky", mutex 3) with owner tokens instead of a bare
+// 1/2 state: bits 0..30 hold the owner, bit 31 says a waiter may be sleeping.
+#include "shmon/client_mutex.hpp"
+
+#include <climits>
+
+#include "shmon/clock.hpp"
+#include "shmon/futex.hpp"
+
+namespace shmon {
+namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
+
+// Releases when the owner bits equal `owner`, preserving the caller's view of the waiters bit so
+// that a sleeper is woken. Returns false when someone else (or nobody) holds the lock.
+bool release_if_owner(std::atomic<std::uint32_t>* word, std::uint32_t owner, int wake_count) {
+  std::uint32_t v = word->load(std::memory_order_relaxed);
+  for (;;) {
+    if ((v & kMutexOwnerMask) != owner) return false;
+    if (word->compare_exchange_weak(v, 0, std::memory_order_release, std::memory_order_relaxed)) {
+      if (v & kMutexWaitersBit) futex_wake(word, wake_count);
+      return true;
+    }
+  }
+}
+
+}  // namespace
+
+LockOutcome ClientMutex::acquire(std::uint32_t owner, std::uint64_t deadline_ns,
+                                 std::uint64_t spin_ns) {
+  const std::uint64_t start = monotonic_ns();
+  auto done = [&](LockResult r) { return LockOutcome{r, monotonic_ns() - start}; };
+  owner &= kMutexOwnerMask;
+
+  std::uint32_t expected = 0;
+  if (word_->compare_exchange_strong(expected, owner, std::memory_order_acquire,
+                                     std::memory_order_relaxed)) {
+    return {LockResult::kAcquired, 0};
+  }
+
+  if (spin_ns > 0) {
+    const std::uint64_t spin_end = start + spin_ns;
+    do {
+      cpu_relax();
+      expected = 0;
+      if (word_->load(std::memory_order_relaxed) == 0 &&
+          word_->compare_exchange_strong(expected, owner, std::memory_order_acquire,
+                                         std::memory_order_relaxed)) {
+        return done(LockResult::kAcquired);
+      }
+    } while (monotonic_ns() < spin_end && monotonic_ns() < deadline_ns);
+  }
+
+  // Slow path. Once contended, we always take the lock with the waiters bit set: we cannot know
+  // whether other sleepers remain, and a spurious wake on release is cheaper than a stranded one.
+  std::uint32_t v = word_->load(std::memory_order_relaxed);
+  for (;;) {
+    if ((v & kMutexOwnerMask) == 0) {
+      if (word_->compare_exchange_weak(v, owner | kMutexWaitersBit, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+        return done(LockResult::kAcquired);
+      }
+      continue;
+    }
+    if ((v & kMutexWaitersBit) == 0) {
+      if (!word_->compare_exchange_weak(v, v | kMutexWaitersBit, std::memory_order_relaxed,
+                                        std::memory_order_relaxed)) {
+        continue;
+      }
+      v |= kMutexWaitersBit;
+    }
+    if (futex_wait_until(word_, v, deadline_ns) == WaitResult::kTimedOut ||
+        monotonic_ns() >= deadline_ns) {
+      return done(LockResult::kTimedOut);
+    }
+    v = word_->load(std::memory_order_relaxed);
+  }
+}
+
+bool ClientMutex::release(std::uint32_t owner) {
+  return release_if_owner(word_, owner & kMutexOwnerMask, 1);
+}
+
+bool ClientMutex::force_release(std::uint32_t owner) {
+  // Wake everyone: the dead owner may have left sleepers that a single wake would strand if the
+  // woken one then times out.
+  return release_if_owner(word_, owner & kMutexOwnerMask, INT_MAX);
+}
+
+}  // namespace shmon
