@@ -12,7 +12,13 @@
 //    notices the agent's death at once through the socket; with background_connect = false there
 //    is no thread and connection attempts happen in calls and in poll().
 //  * fork(): the child gets a fresh, private data region (zeroed values, same metric names) and
-//    its own session; it never writes the parent's region or uses the parent's session.
+//    its own session; it never writes the parent's region or uses the parent's session. The
+//    child attaches as a new client on its first call, poll() or registration (the connector
+//    thread is restarted then; a child's first call attaches synchronously).
+//  * With background_connect, only the connector attaches: a call made before it has attached
+//    returns kNotConnected at once.
+//  * A probe whose data region cannot be shared (memfd failure) keeps working on private memory
+//    and never connects; last_error() says why.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +38,7 @@ struct ProbeOptions {
   std::string instance;  // empty: $SHMON_INSTANCE, else "default"
   std::string name;      // empty: $SHMON_CLIENT_NAME, else the program name (comm)
   ClientKind kind = ClientKind::kApp;
-  DataParams params;     // region capacities
+  DataParams params;  // region capacities
   bool background_connect = true;
   std::uint32_t lock_timeout_ms = kDefaultLockTimeoutMs;
   std::uint32_t done_timeout_ms = kDefaultDoneTimeoutMs;
@@ -45,7 +51,8 @@ enum class CallStatus {
   kNotConnected,  // no agent (or not attached yet); nothing was sent
   kLockTimeout,   // the client mutex was not acquired in time
   kTimeout,       // no answer (Done) in time; the session is dropped and re-attached later
-  kRevoked,       // the agent revoked our lease; the session is dropped and re-attached later
+  kRevoked,       // the agent revoked our lease (or no longer knows our session): the session is
+                  // dropped and re-attached later
   kAgentError,    // the agent answered with an error status
   kBadArgument,
 };
@@ -141,7 +148,11 @@ class Probe {
                       std::string_view unit = {});
   EventType event_type(std::string_view name);
 
-  // Emits an event; returns false when it was dropped (and counted by cause).
+  // Emits an event; returns false when it was dropped (and counted by cause: payload too large,
+  // ring full, or ring full while not attached). The type's count cell counts accepted events.
+  // Timestamps come from CLOCK_REALTIME_COARSE (a few ms resolution; the precise clock costs
+  // 50-150 ns on virtual machines). kWait blocks at most overflow_wait_ms per event, also when
+  // no agent is attached.
   bool emit(EventType type, EventLevel level, std::string_view text) noexcept;
   bool emit_bytes(EventType type, EventLevel level, std::span<const std::uint8_t> bytes) noexcept;
 

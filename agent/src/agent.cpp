@@ -1,0 +1,275 @@
+#include "agent.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "attach.hpp"
+#include "directory.hpp"
+#include "instance_lock.hpp"
+#include "shmon/client_mutex.hpp"
+#include "shmon/clock.hpp"
+#include "shmon/paths.hpp"
+#include "shmon/unix_socket.hpp"
+
+namespace shmon::agent {
+
+namespace {
+
+constexpr std::uint64_t kTickNs = 50'000'000;
+
+void fail(const std::string& message) {
+  std::fprintf(stderr, "shmon-agent: %s\n", message.c_str());
+}
+
+}  // namespace
+
+Agent::Agent(Options options) {
+  ctx_.options = std::move(options);
+}
+
+Agent::~Agent() {
+  shutdown();
+}
+
+int Agent::run() {
+  if (int code = start(); code >= 0) return code;
+  loop();
+  shutdown();
+  spdlog::info("agent for instance '{}' stopped", ctx_.options.instance);
+  return exit_code::kOk;
+}
+
+int Agent::start() {
+  const Options& o = ctx_.options;
+  if (auto st = ensure_runtime_dir(); !st) {
+    fail(st.error());
+    return exit_code::kResources;
+  }
+  LockOutcome lock = acquire_instance_lock(o.instance);
+  if (!lock.error.empty()) {
+    fail(lock.error);
+    return exit_code::kResources;
+  }
+  if (!lock.fd) {
+    fail("instance '" + o.instance + "' is already served by shmon-agent pid " +
+         std::to_string(lock.holder));
+    return exit_code::kAlreadyRunning;
+  }
+  lock_fd_ = std::move(lock.fd);
+
+  // Signals: handled only through the signalfd; blocked before any thread exists so that every
+  // thread inherits the mask.
+  ::signal(SIGPIPE, SIG_IGN);
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  signal_fd_.reset(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+  timer_fd_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  epoll_fd_.reset(::epoll_create1(EPOLL_CLOEXEC));
+  if (!signal_fd_ || !timer_fd_ || !epoll_fd_) {
+    fail(std::string("cannot create event descriptors: ") + std::strerror(errno));
+    return exit_code::kResources;
+  }
+
+  ctx_.generation = random_u64();
+  ctx_.start_monotonic_ns = monotonic_ns();
+  auto regions = create_regions({o.instance, o.max_clients, o.lease_ms, ctx_.generation});
+  if (!regions) {
+    fail(regions.error());
+    return exit_code::kResources;
+  }
+  ctx_.regions = std::move(regions.value());
+  ctx_.slots.assign(ctx_.regions.capacity, nullptr);
+  ctx_.slot_generation.assign(ctx_.regions.capacity, 0);
+
+  socket_path_ = socket_path(o.instance);
+  auto listener = listen_unix(socket_path_);
+  if (!listener) {
+    fail(listener.error());
+    return exit_code::kResources;
+  }
+  listen_fd_ = std::move(listener.value());
+
+  const itimerspec spec{{0, long(kTickNs)}, {0, long(kTickNs)}};
+  ::timerfd_settime(timer_fd_.get(), 0, &spec, nullptr);
+  watch(listen_fd_.get());
+  watch(signal_fd_.get());
+  watch(timer_fd_.get());
+
+  housekeeper_ = std::make_unique<Housekeeper>(ctx_);
+  service_ = std::make_unique<ServiceThread>(ctx_);
+  drain_ = std::make_unique<DrainThread>(ctx_);
+  service_->start();
+  drain_->start();
+
+  spdlog::info("agent for instance '{}' started (max {} clients, lease {} ms)", o.instance,
+               o.max_clients, o.lease_ms);
+  std::printf("shmon-agent: ready instance=%s pid=%d socket=%s\n", o.instance.c_str(), ::getpid(),
+              socket_path_.c_str());
+  std::fflush(stdout);
+  return -1;
+}
+
+void Agent::watch(int fd) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = fd;
+  if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+    spdlog::error("epoll_ctl(ADD {}) failed: {}", fd, std::strerror(errno));
+  }
+}
+
+void Agent::unwatch(int fd) {
+  if (fd >= 0) ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
+}
+
+void Agent::loop() {
+  epoll_event events[64];
+  while (!ctx_.stop.load(std::memory_order_relaxed)) {
+    const int n = ::epoll_wait(epoll_fd_.get(), events, 64, 1000);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      spdlog::critical("epoll_wait failed: {}", std::strerror(errno));
+      ctx_.stop = true;
+      break;
+    }
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[i].data.fd;
+      if (fd == signal_fd_.get()) {
+        signalfd_siginfo info;
+        if (::read(fd, &info, sizeof(info)) == ssize_t(sizeof(info))) {
+          spdlog::info("received signal {}; stopping", info.ssi_signo);
+        }
+        ctx_.stop = true;
+      } else if (fd == timer_fd_.get()) {
+        std::uint64_t expirations;
+        [[maybe_unused]] auto r = ::read(fd, &expirations, sizeof(expirations));
+        drop_stale_pending();
+        housekeeper_->tick();
+      } else if (fd == listen_fd_.get()) {
+        on_accept();
+      } else if (pending_.count(fd) != 0) {
+        on_pending(fd);
+      } else {
+        on_client_event(fd, events[i].events);
+      }
+    }
+  }
+}
+
+void Agent::on_accept() {
+  for (;;) {
+    const int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        spdlog::warn("accept failed: {}", std::strerror(errno));
+      }
+      return;
+    }
+    pending_.emplace(fd, std::make_pair(UniqueFd(fd), monotonic_ns()));
+    watch(fd);
+  }
+}
+
+void Agent::on_pending(int fd) {
+  auto node = pending_.extract(fd);
+  unwatch(fd);
+  const std::uint64_t deadline = node.mapped().second + std::uint64_t(kAttachTimeoutMs) * 1'000'000;
+  auto client =
+      handle_attach(ctx_, std::move(node.mapped().first), deadline,
+                    [this](const std::shared_ptr<Client>& c) { retire(c, "re-attached"); });
+  if (!client) return;
+  by_fd_[client->socket.get()] = client;
+  watch(client->socket.get());
+  if (client->pidfd) {
+    by_fd_[client->pidfd.get()] = client;
+    watch(client->pidfd.get());
+  }
+  std::lock_guard lock(ctx_.mu);
+  publish_directory(ctx_);
+}
+
+void Agent::on_client_event(int fd, std::uint32_t events) {
+  auto it = by_fd_.find(fd);
+  if (it == by_fd_.end()) return;
+  std::shared_ptr<Client> c = it->second;
+  if (fd == c->pidfd.get()) {
+    retire(c, "process exited");
+  } else if ((events & (EPOLLHUP | EPOLLERR)) != 0 && (events & EPOLLIN) == 0) {
+    retire(c, "socket error");
+  } else if (!handle_client_message(ctx_, *c)) {
+    retire(c, c->current_state() == ClientState::kLeaving ? "said bye" : "connection closed");
+  }
+}
+
+void Agent::retire(const std::shared_ptr<Client>& c, const char* reason) {
+  if (c->retired.exchange(true)) return;
+  unwatch(c->socket.get());
+  unwatch(c->pidfd.get());
+  by_fd_.erase(c->socket.get());
+  by_fd_.erase(c->pidfd.get());
+  if (ClientMutex(&ctx_.regions.mailbox_header()->lock).force_release(c->owner_token)) {
+    ctx_.stats().dead_owner_releases.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("released client mutex held by dead client {} (pid {})", c->name, c->pid);
+  }
+  c->state.store(std::uint32_t(ClientState::kLeaving), std::memory_order_release);
+  {
+    std::lock_guard lock(c->drain_mu);
+    drain_client_locked(ctx_, *c);
+  }
+  std::uint64_t bad = 0;
+  {
+    std::lock_guard lock(ctx_.mu);
+    const Folded f = fold_client(*c, bad);
+    bad += ctx_.departed.fold(c->incarnation, f);
+    if (ctx_.slots[c->slot] == c) ctx_.slots[c->slot] = nullptr;
+    ctx_.data_bytes_total -= c->geo.region_size;
+    publish_directory(ctx_);
+  }
+  if (bad > 0) count_bad_records(ctx_, bad, "metrics of " + c->name + " that could not be folded");
+  c->socket.reset();
+  c->pidfd.reset();
+  spdlog::info("client {} (pid {}) detached from slot {}: {}", c->name, c->pid, c->slot, reason);
+}
+
+void Agent::drop_stale_pending() {
+  const std::uint64_t now = monotonic_ns();
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (now - it->second.second > std::uint64_t(kAttachTimeoutMs) * 1'000'000) {
+      spdlog::debug("dropped a connection that sent no attach request in {} ms", kAttachTimeoutMs);
+      unwatch(it->first);
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Agent::shutdown() {
+  ctx_.stop = true;
+  if (service_) {
+    service_->wake();
+    service_->join();
+  }
+  if (drain_) {
+    drain_->wake();
+    drain_->join();
+  }
+  if (listen_fd_) {
+    listen_fd_.reset();
+    ::unlink(socket_path_.c_str());
+  }
+}
+
+}  // namespace shmon::agent

@@ -1,0 +1,54 @@
+// The agent's lifecycle: instance lock, regions, socket, threads, and the main epoll loop
+// (rendezvous socket, pending and attached client sockets, pidfds, signalfd, 50 ms timer).
+#pragma once
+
+#include <map>
+#include <memory>
+
+#include "context.hpp"
+#include "drain.hpp"
+#include "housekeeping.hpp"
+#include "service.hpp"
+
+namespace shmon::agent {
+
+class Agent {
+ public:
+  explicit Agent(Options options);
+  ~Agent();
+
+  // Runs until SIGINT/SIGTERM. Returns the process exit code (shmon::exit_code).
+  int run();
+
+  AgentContext& context() { return ctx_; }
+
+  // Retires a client: releases the mutex if it holds it, drains its rings to the end, folds its
+  // totals, frees the slot and republishes the directory. Idempotent.
+  void retire(const std::shared_ptr<Client>& client, const char* reason);
+
+ private:
+  int start();  // everything up to the ready line; returns -1 on success, else an exit code
+  void loop();
+  void shutdown();
+  void on_accept();
+  void on_pending(int fd);
+  void on_client_event(int fd, std::uint32_t events);
+  void drop_stale_pending();
+  void watch(int fd);
+  void unwatch(int fd);
+
+  AgentContext ctx_;
+  UniqueFd lock_fd_;
+  UniqueFd listen_fd_;
+  UniqueFd epoll_fd_;
+  UniqueFd signal_fd_;
+  UniqueFd timer_fd_;
+  std::string socket_path_;
+  std::unique_ptr<ServiceThread> service_;
+  std::unique_ptr<DrainThread> drain_;
+  std::unique_ptr<Housekeeper> housekeeper_;
+  std::map<int, std::pair<UniqueFd, std::uint64_t>> pending_;  // fd -> socket, accept time
+  std::map<int, std::shared_ptr<Client>> by_fd_;               // socket and pidfd -> client
+};
+
+}  // namespace shmon::agent

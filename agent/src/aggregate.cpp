@@ -1,0 +1,153 @@
+#include "aggregate.hpp"
+
+namespace shmon::agent {
+
+Folded fold_client(Client& client, std::uint64_t& bad) {
+  Folded f;
+  const auto descs = client.descriptors_copy();
+  for (auto& [index, value] : client.read_values()) {
+    const Descriptor& d = descs.size() > index ? descs[index] : Descriptor{};
+    if (!d.valid) continue;  // gauges fold with total 0: the name stays, the value goes
+    auto [it, fresh] = f.metrics.try_emplace(d.name);
+    FoldedMetric& m = it->second;
+    if (fresh) {
+      m.kind = value.kind;
+      m.unit = d.unit;
+    } else if (m.kind != value.kind) {
+      ++bad;
+      continue;
+    }
+    m.total += value.total;
+    if (value.kind == MetricKind::kHistogram && !m.hist.merge(value.hist)) ++bad;
+  }
+  f.events_received = client.tail_sum();
+  f.drops = client.drops();
+  return f;
+}
+
+std::uint64_t Departed::add(const Folded& f, Folded* accepted) {
+  std::uint64_t bad = 0;
+  for (const auto& [name, m] : f.metrics) {
+    auto [it, fresh] = totals_.metrics.try_emplace(name, FoldedMetric{m.kind, m.unit, 0, {}});
+    FoldedMetric& t = it->second;
+    if (!fresh && t.kind != m.kind) {
+      ++bad;
+      continue;
+    }
+    if (m.kind == MetricKind::kHistogram && !t.hist.merge(m.hist)) {
+      ++bad;
+      continue;
+    }
+    t.total += m.total;
+    accepted->metrics.emplace(name, m);
+  }
+  totals_.events_received += f.events_received;
+  totals_.drops += f.drops;
+  accepted->events_received = f.events_received;
+  accepted->drops = f.drops;
+  return bad;
+}
+
+std::uint64_t Departed::fold(std::uint64_t incarnation, const Folded& f) {
+  Folded accepted;
+  const std::uint64_t bad = add(f, &accepted);
+  if (auto it = index_.find(incarnation); it != index_.end()) {
+    // Should not happen (a re-attach unfolds first); keep both contributions under one stone.
+    Folded& old = it->second->second;
+    for (auto& [name, m] : accepted.metrics) {
+      auto [o, fresh] = old.metrics.try_emplace(name, m);
+      if (!fresh) {
+        o->second.total += m.total;
+        o->second.hist.merge(m.hist);
+      }
+    }
+    old.events_received += accepted.events_received;
+    old.drops += accepted.drops;
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return bad;
+  }
+  lru_.emplace_front(incarnation, std::move(accepted));
+  index_[incarnation] = lru_.begin();
+  if (lru_.size() > kMaxTombstones) {
+    // The oldest stone is forgotten: its values stay folded, a very late re-attach would
+    // count twice. 4096 departed incarnations is far beyond a realistic reconnect window.
+    index_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+  return bad;
+}
+
+bool Departed::unfold(std::uint64_t incarnation) {
+  auto it = index_.find(incarnation);
+  if (it == index_.end()) return false;
+  const Folded& f = it->second->second;
+  for (const auto& [name, m] : f.metrics) {
+    auto t = totals_.metrics.find(name);
+    if (t == totals_.metrics.end()) continue;
+    t->second.total -= m.total;
+    if (m.kind == MetricKind::kHistogram) t->second.hist.subtract(m.hist);
+  }
+  totals_.events_received -= f.events_received;
+  totals_.drops -= f.drops;
+  lru_.erase(it->second);
+  index_.erase(it);
+  return true;
+}
+
+std::map<std::string, MetricAggregate> collect_metrics(
+    const std::vector<std::shared_ptr<Client>>& live, const Departed& departed,
+    std::uint64_t& bad) {
+  std::map<std::string, MetricAggregate> out;
+  for (const auto& [name, m] : departed.totals().metrics) {
+    MetricAggregate& a = out[name];
+    a.kind = m.kind;
+    a.unit = m.unit;
+    a.total = m.total;
+    a.departed_total = m.kind == MetricKind::kHistogram ? m.hist.count : m.total;
+    a.hist = m.hist;
+  }
+  for (const auto& c : live) {
+    const auto descs = c->descriptors_copy();
+    std::map<std::string, bool> counted;  // live_clients counts each client once per name
+    for (auto& [index, v] : c->read_values()) {
+      const Descriptor& d = descs.size() > index ? descs[index] : Descriptor{};
+      if (!d.valid) continue;
+      auto [it, fresh] = out.try_emplace(d.name);
+      MetricAggregate& a = it->second;
+      if (fresh) {
+        a.kind = v.kind;
+        a.unit = d.unit;
+      } else if (a.kind != v.kind) {
+        ++bad;
+        continue;
+      }
+      double value = 0;
+      switch (v.kind) {
+        case MetricKind::kCounter:
+        case MetricKind::kEvent:
+          a.total += v.total;
+          value = double(v.total);
+          break;
+        case MetricKind::kGauge:
+          a.gauge_total += v.gauge;
+          value = v.gauge;
+          break;
+        case MetricKind::kHistogram:
+          if (!a.hist.merge(v.hist)) {
+            ++bad;
+            continue;
+          }
+          value = double(v.hist.count);
+          break;
+      }
+      if (!counted[d.name]) {
+        counted[d.name] = true;
+        ++a.live_clients;
+      }
+      a.clients.push_back({c->slot, c->name, c->pid, value});
+    }
+  }
+  return out;
+}
+
+}  // namespace shmon::agent

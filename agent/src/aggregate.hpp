@@ -1,0 +1,79 @@
+// Totals across clients: the departed totals (values folded from clients that left), their
+// tombstones (so a re-attaching incarnation is not counted twice) and the per-name view of every
+// metric that queries and history use.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "client.hpp"
+
+namespace shmon::agent {
+
+struct FoldedMetric {
+  MetricKind kind = MetricKind::kCounter;
+  std::string unit;
+  std::uint64_t total = 0;  // counters and event types
+  HistogramValue hist;
+};
+
+// What a client contributed when it left (gauges keep their name with a zero total: a gauge
+// counts only while its client is live).
+struct Folded {
+  std::map<std::string, FoldedMetric> metrics;
+  std::uint64_t events_received = 0;
+  std::uint64_t drops = 0;
+};
+
+// Reads a client's final values (call with the table mutex held). `bad` counts metrics whose
+// kind or histogram bounds clash with another metric of the same name in this client.
+Folded fold_client(Client& client, std::uint64_t& bad);
+
+class Departed {
+ public:
+  static constexpr std::size_t kMaxTombstones = 4096;
+
+  // Adds `f` to the totals and remembers it under `incarnation`. Returns how many metrics could
+  // not be folded (kind clash or histogram bounds that differ from what is already folded).
+  std::uint64_t fold(std::uint64_t incarnation, const Folded& f);
+  // If `incarnation` has a tombstone: subtracts it from the totals and forgets it.
+  bool unfold(std::uint64_t incarnation);
+  const Folded& totals() const { return totals_; }
+  std::size_t tombstones() const { return index_.size(); }
+
+ private:
+  std::uint64_t add(const Folded& f, Folded* accepted);
+  Folded totals_;
+  std::list<std::pair<std::uint64_t, Folded>> lru_;  // front = newest
+  std::unordered_map<std::uint64_t, std::list<std::pair<std::uint64_t, Folded>>::iterator> index_;
+};
+
+struct ClientMetricValue {
+  std::uint32_t slot;
+  std::string name;
+  pid_t pid;
+  double value;
+};
+
+struct MetricAggregate {
+  MetricKind kind = MetricKind::kCounter;
+  std::string unit;
+  std::uint64_t total = 0;  // counters / events: live + departed
+  double gauge_total = 0;   // gauges: sum over live clients
+  HistogramValue hist;      // histograms: live + departed
+  std::uint64_t departed_total = 0;
+  std::uint32_t live_clients = 0;
+  std::vector<ClientMetricValue> clients;
+};
+
+// Every metric name across the given live clients and the departed totals. Call with the table
+// mutex held. `bad` counts clashes (kind or bounds) that were left out.
+std::map<std::string, MetricAggregate> collect_metrics(
+    const std::vector<std::shared_ptr<Client>>& live, const Departed& departed, std::uint64_t& bad);
+
+}  // namespace shmon::agent

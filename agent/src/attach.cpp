@@ -1,0 +1,250 @@
+#include "attach.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "regions.hpp"
+#include "shmon/client_mutex.hpp"
+#include "shmon/clock.hpp"
+#include "shmon/memfd.hpp"
+#include "shmon/names.hpp"
+#include "shmon/protocol.hpp"
+#include "shmon/unix_socket.hpp"
+
+namespace shmon::agent {
+
+namespace {
+
+AttachReply make_reply(const AgentContext& ctx, AttachStatus status, const std::string& message) {
+  AttachReply r{};
+  std::memcpy(r.magic, kReplyMagic, sizeof(r.magic));
+  r.abi_version = kAbiVersion;
+  r.status = std::uint32_t(status);
+  r.slot = kMailboxSlot;
+  r.agent_generation = ctx.generation;
+  r.agent_pid = ctx.regions.header()->agent_pid;
+  r.max_app_clients = ctx.options.max_clients;
+  std::strncpy(r.message, message.c_str(), sizeof(r.message) - 1);
+  return r;
+}
+
+void send_reply(int sock, const AttachReply& r, std::span<const int> fds = {}) {
+  auto st = send_message(sock, std::as_bytes(std::span(&r, 1)), fds);
+  if (!st) spdlog::debug("cannot send attach reply: {}", st.error());
+}
+
+void refuse(AgentContext& ctx, int sock, AttachStatus status, const std::string& message,
+            const std::string& who) {
+  ctx.stats().clients_refused.fetch_add(1, std::memory_order_relaxed);
+  spdlog::warn("refused attach of {}: {}", who, message);
+  send_reply(sock, make_reply(ctx, status, message));
+}
+
+// Finds a slot for `kind`; mu held. Returns capacity when none is free.
+std::uint32_t find_slot(const AgentContext& ctx, ClientKind kind) {
+  std::uint32_t apps = 0;
+  for (const auto& c : ctx.slots) {
+    if (c && c->kind == ClientKind::kApp) ++apps;
+  }
+  if (kind == ClientKind::kApp && apps >= ctx.options.max_clients) return ctx.regions.capacity;
+  for (std::uint32_t i = 0; i < ctx.regions.capacity; ++i) {
+    if (!ctx.slots[i]) return i;
+  }
+  return ctx.regions.capacity;
+}
+
+}  // namespace
+
+std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uint64_t deadline_ns,
+                                      const RetireFn& retire) {
+  AttachRequest req{};
+  auto got =
+      receive_message(sock.get(), std::as_writable_bytes(std::span(&req, 1)), 1, deadline_ns);
+  if (!got) {
+    spdlog::debug("dropped a connection that sent no attach request: {}", got.error());
+    return nullptr;
+  }
+  auto cred = peer_credentials(sock.get());
+  if (!cred) {
+    refuse(ctx, sock.get(), AttachStatus::kDenied, "cannot read peer credentials", "a peer");
+    return nullptr;
+  }
+  const std::string who = "pid " + std::to_string(cred->pid);
+  if (cred->uid != ::geteuid()) {
+    refuse(ctx, sock.get(), AttachStatus::kDenied,
+           "peer uid " + std::to_string(cred->uid) + " is not the agent's uid " +
+               std::to_string(::geteuid()),
+           who);
+    return nullptr;
+  }
+  if (std::memcmp(req.magic, kAttachMagic, sizeof(req.magic)) != 0 ||
+      req.abi_version != kAbiVersion) {
+    refuse(ctx, sock.get(), AttachStatus::kAbiMismatch,
+           "probe speaks ABI " + std::to_string(req.abi_version) + ", agent speaks " +
+               std::to_string(kAbiVersion),
+           who);
+    return nullptr;
+  }
+  auto name = read_fixed_name(req.name, sizeof(req.name));
+  if (!name) {
+    refuse(ctx, sock.get(), AttachStatus::kBadName, "client name is not NUL-terminated", who);
+    return nullptr;
+  }
+  if (auto bad = check_client_name(*name)) {
+    refuse(ctx, sock.get(), AttachStatus::kBadName, "invalid client name: " + *bad, who);
+    return nullptr;
+  }
+  const std::string label = "'" + *name + "' (" + who + ")";
+  if (req.kind < 1 || req.kind > 3) {
+    refuse(ctx, sock.get(), AttachStatus::kBadRegion,
+           "unknown client kind " + std::to_string(req.kind), label);
+    return nullptr;
+  }
+  if (got->fds.size() != 1) {
+    refuse(ctx, sock.get(), AttachStatus::kBadRegion, "attach request carried no data region",
+           label);
+    return nullptr;
+  }
+
+  auto c = std::make_shared<Client>();
+  c->data_fd = std::move(got->fds[0]);
+  auto size = verify_region(c->data_fd.get(), sizeof(DataHeader), DataLimits::kMaxRegionSize);
+  if (!size) {
+    refuse(ctx, sock.get(), AttachStatus::kBadRegion, size.error(), label);
+    return nullptr;
+  }
+  auto map = Mapping::map(c->data_fd.get(), *size, true);
+  if (!map) {
+    refuse(ctx, sock.get(), AttachStatus::kBadRegion, map.error(), label);
+    return nullptr;
+  }
+  c->data = std::move(map.value());
+  auto copy = std::make_unique<DataHeader>();
+  std::memcpy(static_cast<void*>(copy.get()), c->data.data(), sizeof(DataHeader));
+  auto geo = validate_data_header(*copy, *size);
+  if (!geo) {
+    refuse(ctx, sock.get(), AttachStatus::kBadRegion, geo.error(), label);
+    return nullptr;
+  }
+  if (copy->pid != cred->pid) {
+    refuse(ctx, sock.get(), AttachStatus::kBadRegion,
+           "data region says pid " + std::to_string(copy->pid) + " but the peer is pid " +
+               std::to_string(cred->pid),
+           label);
+    return nullptr;
+  }
+  c->geo = *geo;
+  c->kind = ClientKind(req.kind);
+  c->pid = cred->pid;
+  c->incarnation = req.incarnation;
+  c->name = *name;
+  c->attached_realtime_ns = realtime_ns();
+  c->attached_monotonic_ns = monotonic_ns();
+  c->last_seen_ns.store(c->attached_monotonic_ns, std::memory_order_relaxed);
+
+  // A client re-attaching before we saw its old socket close: retire the old slot first.
+  std::shared_ptr<Client> previous;
+  {
+    std::lock_guard lock(ctx.mu);
+    for (const auto& other : ctx.slots) {
+      if (other && other->incarnation == c->incarnation) previous = other;
+    }
+  }
+  if (previous) {
+    spdlog::info("client {} re-attached; retiring its old slot {}", c->name, previous->slot);
+    retire(previous);
+  }
+
+  const std::uint64_t bad_tails = c->init_tails();
+  if (bad_tails > 0) count_bad_records(ctx, bad_tails, "ring positions of client " + c->name);
+  if (auto bad = c->refresh_descriptors())
+    count_bad_records(ctx, bad, "metric descriptors of " + c->name);
+  c->session = random_u64();
+
+  {
+    std::lock_guard lock(ctx.mu);
+    const std::uint32_t slot = find_slot(ctx, c->kind);
+    if (slot == ctx.regions.capacity) {
+      std::uint32_t apps = 0;
+      for (const auto& o : ctx.slots) apps += (o && o->kind == ClientKind::kApp) ? 1 : 0;
+      refuse(ctx, sock.get(), AttachStatus::kFull,
+             "agent full: " + std::to_string(apps) + " of " +
+                 std::to_string(ctx.options.max_clients) + " app clients connected",
+             label);
+      return nullptr;
+    }
+    ctx.departed.unfold(c->incarnation);
+    c->slot = slot;
+    c->lock_generation = ++ctx.slot_generation[slot];
+    c->owner_token = make_owner_token(slot, c->lock_generation);
+    ctx.slots[slot] = c;
+    ctx.data_bytes_total += c->geo.region_size;
+  }
+  ctx.stats().clients_total.fetch_add(1, std::memory_order_relaxed);
+
+  AttachReply reply = make_reply(ctx, AttachStatus::kOk, "");
+  reply.slot = c->slot;
+  reply.lock_generation = c->lock_generation;
+  reply.session = c->session;
+  const int fds[2] = {ctx.regions.control_ro_fd.get(), ctx.regions.mailbox_fd.get()};
+  send_reply(sock.get(), reply, fds);
+  c->socket = std::move(sock);
+  c->pidfd = open_pidfd(c->pid);
+  spdlog::info("client {} (pid {}, {}) attached in slot {}", c->name, c->pid, to_string(c->kind),
+               c->slot);
+  return c;
+}
+
+bool handle_client_message(AgentContext& ctx, Client& c) {
+  RegionRequest req{};
+  auto got = receive_message(c.socket.get(), std::as_writable_bytes(std::span(&req, 1)), 0,
+                             monotonic_ns() + 100'000'000);
+  if (!got) {
+    spdlog::debug("client {} (pid {}) socket: {}", c.name, c.pid, got.error());
+    return false;
+  }
+  if (std::memcmp(req.magic, kRegionRequestMagic, sizeof(req.magic)) != 0 ||
+      req.abi_version != kAbiVersion) {
+    spdlog::warn("client {} (pid {}) sent an unknown message; closing its connection", c.name,
+                 c.pid);
+    return false;
+  }
+  if (c.kind == ClientKind::kApp) {
+    send_reply(c.socket.get(),
+               make_reply(ctx, AttachStatus::kDenied, "region views are for tools"));
+    return true;
+  }
+  UniqueFd ro;
+  std::string error;
+  if (req.slot == kMailboxSlot) {
+    auto r = reopen_read_only(ctx.regions.mailbox_fd.get());
+    if (r)
+      ro = std::move(r.value());
+    else
+      error = r.error();
+  } else {
+    auto target = ctx.client_at(req.slot);
+    if (!target) {
+      error = "slot " + std::to_string(req.slot) + " is free";
+    } else {
+      auto r = reopen_read_only(target->data_fd.get());
+      if (r)
+        ro = std::move(r.value());
+      else
+        error = r.error();
+    }
+  }
+  if (!ro) {
+    send_reply(c.socket.get(), make_reply(ctx, AttachStatus::kBadRegion, error));
+    return true;
+  }
+  AttachReply reply = make_reply(ctx, AttachStatus::kOk, "");
+  reply.slot = req.slot;
+  const int fd = ro.get();
+  send_reply(c.socket.get(), reply, std::span(&fd, 1));
+  return true;
+}
+
+}  // namespace shmon::agent

@@ -1,0 +1,115 @@
+#include "client.hpp"
+
+#include <cstring>
+
+#include "shmon/names.hpp"
+
+namespace shmon::agent {
+
+std::uint64_t Client::head_sum() const {
+  std::uint64_t sum = 0;
+  for (std::uint32_t s = 0; s < geo.params.shard_count; ++s) {
+    sum += ring(s)->head.load(std::memory_order_acquire);
+  }
+  return sum;
+}
+
+std::uint64_t Client::tail_sum() const {
+  std::uint64_t sum = 0;
+  for (std::uint32_t s = 0; s < geo.params.shard_count; ++s) {
+    sum += tails[s].load(std::memory_order_relaxed);
+  }
+  return sum;
+}
+
+std::uint64_t Client::drops() const {
+  const ClientStats& st = header().stats;
+  return st.drops_ring_full.load(std::memory_order_relaxed) +
+         st.drops_payload_too_large.load(std::memory_order_relaxed) +
+         st.drops_not_connected.load(std::memory_order_relaxed);
+}
+
+std::uint64_t Client::init_tails() {
+  const std::uint32_t shards = geo.params.shard_count;
+  tails = std::make_unique<std::atomic<std::uint64_t>[]>(shards);
+  std::uint64_t bad = 0;
+  for (std::uint32_t s = 0; s < shards; ++s) {
+    RingHeader* r = ring(s);
+    const std::uint64_t head = r->head.load(std::memory_order_acquire);
+    std::uint64_t tail = r->tail.load(std::memory_order_acquire);
+    if (head - tail > geo.params.ring_capacity) {
+      ++bad;
+      tail = head;
+      r->tail.store(tail, std::memory_order_release);
+    }
+    tails[s].store(tail, std::memory_order_relaxed);
+  }
+  return bad;
+}
+
+namespace {
+
+bool read_bounds(const Client& c, std::uint32_t histogram, std::vector<std::int64_t>& out) {
+  const std::uint32_t n = c.geo.params.histogram_buckets;
+  const auto* src = c.data.as<const std::int64_t>(
+      c.geo.bounds_offset + std::uint64_t(histogram) * n * sizeof(std::int64_t));
+  out.resize(n);
+  for (std::uint32_t i = 0; i < n; ++i) out[i] = std::int64_t(load_shared_u64(src + i));
+  for (std::uint32_t i = 1; i < n; ++i) {
+    if (out[i] < out[i - 1]) {
+      out.clear();
+      return false;
+    }
+  }
+  return n > 0;
+}
+
+}  // namespace
+
+std::uint64_t Client::refresh_descriptors() {
+  std::lock_guard lock(meta_mu_);
+  const DataHeader& h = header();
+  std::uint32_t count = h.metric_count.load(std::memory_order_acquire);
+  count = std::min(count, geo.params.metric_capacity);
+  std::uint64_t bad = 0;
+  const auto* table = data.as<const MetricDescriptor>(geo.descriptors_offset);
+  for (; descriptors_seen_ < count; ++descriptors_seen_) {
+    MetricDescriptor copy;
+    std::memcpy(&copy, &table[descriptors_seen_], sizeof(copy));
+    Descriptor d;
+    auto name = read_fixed_name(copy.name, sizeof(copy.name));
+    auto unit = read_fixed_name(copy.unit, sizeof(copy.unit));
+    d.valid = name && !check_metric_name(*name) && copy.kind >= 1 && copy.kind <= 4;
+    if (d.valid) {
+      d.name = *name;
+      d.unit = unit ? *unit : std::string();
+      d.kind = MetricKind(copy.kind);
+      d.histogram_index = copy.histogram_index;
+      if (d.kind == MetricKind::kHistogram) {
+        d.valid = copy.histogram_index < geo.params.histogram_capacity &&
+                  read_bounds(*this, copy.histogram_index, d.bounds);
+      }
+    }
+    if (!d.valid) ++bad;
+    descriptors_.push_back(std::move(d));
+  }
+  return bad;
+}
+
+std::uint32_t Client::descriptor_count() {
+  std::lock_guard lock(meta_mu_);
+  return std::uint32_t(descriptors_.size());
+}
+
+std::vector<Descriptor> Client::descriptors_copy() {
+  std::lock_guard lock(meta_mu_);
+  return descriptors_;
+}
+
+std::string Client::metric_name(std::uint32_t index) {
+  std::lock_guard lock(meta_mu_);
+  if (index >= descriptors_.size() || !descriptors_[index].valid) return {};
+  return descriptors_[index].name;
+}
+
+}  // namespace shmon::agent

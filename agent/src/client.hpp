@@ -1,0 +1,155 @@
+// One attached client as the agent sees it: its identity (fixed at attach), its data region
+// mapping and validated geometry, the agent's private ring tails, its validated descriptors and
+// what it submitted through the mailbox.
+//
+// Threads: identity fields are immutable after attach. `state`, counters and last_seen are
+// atomics. The ring tails belong to whoever holds `drain_mu`. Descriptors are guarded by
+// `meta_mu`. `submitted`, `query_cache` and the rate fields are guarded by the agent's table
+// mutex. A Client is held by shared_ptr so a thread that took it from the table can finish with
+// it after the slot was freed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "shmon/fd.hpp"
+#include "shmon/layout.hpp"
+#include "shmon/memfd.hpp"
+
+namespace shmon::agent {
+
+struct HistogramValue {
+  std::uint64_t count = 0;
+  std::int64_t sum = 0;
+  std::int64_t min = INT64_MAX;
+  std::int64_t max = INT64_MIN;
+  std::vector<std::int64_t> bounds;  // inclusive upper bounds, ascending
+  std::vector<std::uint64_t> buckets;
+
+  // Adds `o` when the bounds match (or this one is still empty); false otherwise.
+  bool merge(const HistogramValue& o);
+  void record(std::int64_t v);
+  // Removes `o` (a value merged earlier) again.
+  void subtract(const HistogramValue& o);
+  double quantile(double q) const;
+};
+
+struct Descriptor {
+  std::string name;
+  std::string unit;
+  MetricKind kind = MetricKind::kCounter;
+  std::uint32_t histogram_index = 0;
+  bool valid = false;
+  std::vector<std::int64_t> bounds;  // histograms with ascending bounds; empty = bad bounds
+};
+
+// One metric's current value in one client (cells plus what it submitted).
+struct MetricValue {
+  MetricKind kind = MetricKind::kCounter;
+  std::uint64_t total = 0;  // counters and event types
+  double gauge = 0;
+  HistogramValue hist;
+};
+
+struct SubmittedMetric {
+  std::uint64_t counter = 0;
+  bool gauge_set = false;
+  double gauge = 0;
+  HistogramValue hist;
+};
+
+class Client {
+ public:
+  // Identity (immutable after attach).
+  std::uint32_t slot = 0;
+  ClientKind kind = ClientKind::kApp;
+  pid_t pid = 0;
+  std::uint64_t incarnation = 0;
+  std::string name;
+  std::uint64_t session = 0;
+  std::uint32_t lock_generation = 0;
+  std::uint32_t owner_token = 0;
+  std::uint64_t attached_realtime_ns = 0;
+  std::uint64_t attached_monotonic_ns = 0;
+  UniqueFd socket;
+  UniqueFd pidfd;
+  UniqueFd data_fd;
+  Mapping data;
+  DataGeometry geo{};
+
+  // Shared between threads.
+  std::atomic<std::uint32_t> state{std::uint32_t(ClientState::kAttached)};
+  std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> request_errors{0};
+  std::atomic<std::uint64_t> last_seen_ns{0};
+  std::atomic<std::uint64_t> submitted_records{0};
+  std::atomic<bool> retired{false};
+  // Monotonic time the service thread last answered this client: proof that a holder of the
+  // client mutex is making progress (a session is lock, one request, unlock).
+  std::atomic<std::uint64_t> last_answered_ns{0};
+
+  // Guarded by drain_mu: the consumer positions, committed to the region with release.
+  std::mutex drain_mu;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> tails;
+
+  // Guarded by the agent's table mutex.
+  std::map<std::uint32_t, SubmittedMetric> submitted;
+  std::string query_cache;
+  std::uint64_t rate_prev_requests = 0, rate_prev_events = 0, rate_prev_ns = 0;
+  double requests_per_s = 0, events_per_s = 0;
+
+  ClientState current_state() const { return ClientState(state.load(std::memory_order_acquire)); }
+  bool serving() const {
+    const auto s = current_state();
+    return s == ClientState::kAttached || s == ClientState::kLive;
+  }
+
+  // Region accessors, all offsets from the validated geometry.
+  const DataHeader& header() const { return *data.as<DataHeader>(); }
+  RingHeader* ring(std::uint32_t shard) const {
+    return data.as<RingHeader>(geo.rings_offset + std::uint64_t(shard) * geo.ring_stride);
+  }
+  const EventRecord* ring_records(std::uint32_t shard) const {
+    return data.as<EventRecord>(geo.rings_offset + std::uint64_t(shard) * geo.ring_stride +
+                                sizeof(RingHeader));
+  }
+  std::uint64_t head_sum() const;
+  std::uint64_t tail_sum() const;
+  // Drops reported by the client: ring full + payload too large + not connected.
+  std::uint64_t drops() const;
+
+  // Reads the ring tails once at attach, validating each against its head. Returns how many
+  // rings had to be resynchronised (bad records).
+  std::uint64_t init_tails();
+
+  // Copies descriptors published since the last call and validates them; returns how many were
+  // invalid. Thread-safe (meta_mu).
+  std::uint64_t refresh_descriptors();
+  // Validated descriptor count and a copy of the table (meta_mu held briefly).
+  std::uint32_t descriptor_count();
+  std::vector<Descriptor> descriptors_copy();
+  std::string metric_name(std::uint32_t index);
+
+  // Current values of every valid metric, by descriptor index (cells summed over shards, plus
+  // submitted values). Call with the table mutex held (for `submitted`).
+  std::map<std::uint32_t, MetricValue> read_values();
+
+ private:
+  std::mutex meta_mu_;
+  std::vector<Descriptor> descriptors_;
+  std::uint32_t descriptors_seen_ = 0;  // descriptors copied so far (valid or not)
+};
+
+// Relaxed 64-bit load from shared memory the client writes.
+inline std::uint64_t load_shared_u64(const void* p) {
+  return reinterpret_cast<const std::atomic<std::uint64_t>*>(p)->load(std::memory_order_relaxed);
+}
+
+}  // namespace shmon::agent

@@ -1,0 +1,115 @@
+// Reading a client's metric values out of its data region, and histogram arithmetic.
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "client.hpp"
+#include "shmon/histogram_buckets.hpp"
+
+namespace shmon::agent {
+
+bool HistogramValue::merge(const HistogramValue& o) {
+  if (o.bounds.empty()) return o.count == 0;
+  if (bounds.empty()) {
+    bounds = o.bounds;
+    buckets.assign(bounds.size(), 0);
+  } else if (bounds != o.bounds) {
+    return false;
+  }
+  for (std::size_t i = 0; i < buckets.size() && i < o.buckets.size(); ++i)
+    buckets[i] += o.buckets[i];
+  count += o.count;
+  sum += o.sum;
+  if (o.count > 0) {
+    min = std::min(min, o.min);
+    max = std::max(max, o.max);
+  }
+  return true;
+}
+
+void HistogramValue::subtract(const HistogramValue& o) {
+  if (bounds != o.bounds) return;
+  for (std::size_t i = 0; i < buckets.size() && i < o.buckets.size(); ++i)
+    buckets[i] -= o.buckets[i];
+  count -= o.count;
+  sum -= o.sum;  // min/max cannot be un-merged; they stay as conservative envelopes
+}
+
+void HistogramValue::record(std::int64_t v) {
+  if (bounds.empty()) return;
+  if (buckets.size() != bounds.size()) buckets.assign(bounds.size(), 0);
+  ++buckets[bounded_bucket(v, bounds)];
+  ++count;
+  sum += v;
+  min = std::min(min, v);
+  max = std::max(max, v);
+}
+
+double HistogramValue::quantile(double q) const {
+  if (count == 0 || buckets.empty()) return 0;
+  const double rank = q * double(count);
+  std::uint64_t cum = 0;
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    if (buckets[i] == 0) continue;
+    if (double(cum + buckets[i]) >= rank) {
+      double lo = i == 0 ? double(min) : double(bounds[i - 1]) + 1;
+      double hi = double(bounds[i]);
+      lo = std::max(lo, double(min));
+      hi = std::min(hi, double(max));
+      if (hi < lo) hi = lo;
+      const double frac = (rank - double(cum)) / double(buckets[i]);
+      return std::clamp(lo + (hi - lo) * frac, double(min), double(max));
+    }
+    cum += buckets[i];
+  }
+  return double(max);
+}
+
+std::map<std::uint32_t, MetricValue> Client::read_values() {
+  refresh_descriptors();
+  const auto descs = descriptors_copy();
+  const DataParams& p = geo.params;
+  std::map<std::uint32_t, MetricValue> out;
+  for (std::uint32_t i = 0; i < descs.size(); ++i) {
+    const Descriptor& d = descs[i];
+    if (!d.valid) continue;
+    MetricValue v;
+    v.kind = d.kind;
+    if (d.kind == MetricKind::kCounter || d.kind == MetricKind::kEvent) {
+      for (std::uint32_t s = 0; s < p.shard_count; ++s) {
+        v.total += load_shared_u64(data.data() + geo.cells_offset + s * geo.cells_shard_stride +
+                                   std::uint64_t(i) * 8);
+      }
+    } else if (d.kind == MetricKind::kGauge) {
+      v.gauge = std::bit_cast<double>(load_shared_u64(data.data() + geo.cells_offset + i * 8ull));
+    } else {
+      v.hist.bounds = d.bounds;
+      v.hist.buckets.assign(d.bounds.size(), 0);
+      for (std::uint32_t s = 0; s < p.shard_count; ++s) {
+        const std::byte* base = data.data() + geo.histograms_offset +
+                                s * geo.histograms_shard_stride +
+                                std::uint64_t(d.histogram_index) * geo.histogram_stride;
+        const std::uint64_t count = load_shared_u64(base);
+        v.hist.count += count;
+        v.hist.sum += std::int64_t(load_shared_u64(base + 8));
+        if (count > 0) {
+          v.hist.min = std::min(v.hist.min, std::int64_t(load_shared_u64(base + 16)));
+          v.hist.max = std::max(v.hist.max, std::int64_t(load_shared_u64(base + 24)));
+        }
+        const std::byte* b = base + sizeof(HistogramCellsHeader);
+        for (std::size_t k = 0; k < v.hist.buckets.size(); ++k) {
+          v.hist.buckets[k] += load_shared_u64(b + k * 8);
+        }
+      }
+    }
+    if (auto it = submitted.find(i); it != submitted.end()) {
+      v.total += it->second.counter;
+      if (it->second.gauge_set) v.gauge = it->second.gauge;
+      v.hist.merge(it->second.hist);
+    }
+    out.emplace(i, std::move(v));
+  }
+  return out;
+}
+
+}  // namespace shmon::agent

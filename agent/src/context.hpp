@@ -1,0 +1,57 @@
+// State shared by the agent's threads. `mu` guards the client table, the departed totals, the
+// history and every Client field documented as "guarded by the table mutex"; never sleep or
+// drain while holding it (lock order: mu -> Client meta; drain_mu is never taken under mu).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "aggregate.hpp"
+#include "client.hpp"
+#include "event_log.hpp"
+#include "history.hpp"
+#include "options.hpp"
+#include "regions.hpp"
+
+namespace shmon::agent {
+
+struct AgentContext {
+  Options options;
+  Regions regions;
+  std::uint64_t generation = 0;
+  std::uint64_t start_monotonic_ns = 0;
+  std::atomic<bool> stop{false};
+
+  std::mutex mu;
+  std::vector<std::shared_ptr<Client>> slots;  // size = regions.capacity; null = free
+  std::vector<std::uint32_t> slot_generation;  // lock generation, +1 on every attach
+  Departed departed;
+  History history;
+  std::uint64_t data_bytes_total = 0;
+
+  EventLog events;
+  std::atomic<std::uint64_t> last_bad_log_ns{0};
+
+  AgentStats& stats() const { return regions.header()->stats; }
+  // Live clients (slot order); call with mu held.
+  std::vector<std::shared_ptr<Client>> live_clients() const {
+    std::vector<std::shared_ptr<Client>> out;
+    for (const auto& c : slots) {
+      if (c) out.push_back(c);
+    }
+    return out;
+  }
+  std::shared_ptr<Client> client_at(std::uint32_t slot) {
+    std::lock_guard lock(mu);
+    return slot < slots.size() ? slots[slot] : nullptr;
+  }
+};
+
+// Counts `n` bad records and logs a warning at most once per second.
+void count_bad_records(AgentContext& ctx, std::uint64_t n, const std::string& what);
+
+}  // namespace shmon::agent

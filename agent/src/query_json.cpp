@@ -1,0 +1,269 @@
+#include "query_json.hpp"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "directory.hpp"
+#include "shmon/client_mutex.hpp"
+#include "shmon/clock.hpp"
+
+namespace shmon::agent {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxEventsPerAnswer = 500;
+
+std::string hex64(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+json wait_hist(const std::uint64_t* hist) {
+  json a = json::array();
+  for (std::size_t i = 0; i < kWaitHistBuckets; ++i) a.push_back(hist[i]);
+  return a;
+}
+
+json holder_json(AgentContext& ctx) {
+  const std::uint32_t owner = ClientMutex(&ctx.regions.mailbox_header()->lock).owner();
+  if (owner == 0) return nullptr;
+  const std::uint32_t slot = owner_slot(owner);
+  const std::uint64_t since = ctx.stats().lock_holder_since_ns.load(std::memory_order_relaxed);
+  const std::uint64_t now = monotonic_ns();
+  json h{{"slot", slot}, {"held_ns", since != 0 && now > since ? now - since : 0}};
+  if (slot < ctx.slots.size() && ctx.slots[slot] && ctx.slots[slot]->owner_token == owner) {
+    h["name"] = ctx.slots[slot]->name;
+    h["pid"] = ctx.slots[slot]->pid;
+  } else {
+    h["name"] = nullptr;
+    h["pid"] = nullptr;
+  }
+  return h;
+}
+
+json status_json(AgentContext& ctx) {
+  const ControlHeader* h = ctx.regions.header();
+  const AgentStats& s = h->stats;
+  const auto rel = [](const std::atomic<std::uint64_t>& a) {
+    return a.load(std::memory_order_relaxed);
+  };
+  const std::uint64_t now = monotonic_ns();
+  const LiveTotals t = compute_totals(ctx);
+
+  ClientStatsSnapshot sum{};
+  std::uint64_t wait_max = 0;
+  for (const auto& c : ctx.slots) {
+    if (!c) continue;
+    const ClientStatsSnapshot cs = clamped_stats(*c);
+    sum.lock_acquired += cs.lock_acquired;
+    sum.lock_timeouts += cs.lock_timeouts;
+    sum.done_timeouts += cs.done_timeouts;
+    wait_max = std::max(wait_max, cs.lock_wait_max_ns);
+    for (std::size_t i = 0; i < kWaitHistBuckets; ++i)
+      sum.lock_wait_hist[i] += cs.lock_wait_hist[i];
+  }
+  const std::uint64_t hb = h->heartbeat_monotonic_ns.load(std::memory_order_relaxed);
+  return json{{"instance", ctx.options.instance},
+              {"pid", h->agent_pid},
+              {"generation", hex64(ctx.generation)},
+              {"abi_version", h->abi_version},
+              {"uptime_s", double(now - ctx.start_monotonic_ns) / 1e9},
+              {"start_realtime_ns", h->agent_start_realtime_ns},
+              {"heartbeat_age_ms", now > hb ? (now - hb) / 1'000'000 : 0},
+              {"lease_ms", ctx.options.lease_ms},
+              {"max_clients", ctx.options.max_clients},
+              {"clients_connected", t.clients_connected},
+              {"clients_total", rel(s.clients_total)},
+              {"clients_refused", rel(s.clients_refused)},
+              {"requests", rel(s.requests)},
+              {"request_errors", rel(s.request_errors)},
+              {"torn_requests", rel(s.torn_requests)},
+              {"requests_per_s", ctx.history.rate("agent.requests")},
+              {"lease_revocations", rel(s.lease_revocations)},
+              {"dead_owner_releases", rel(s.dead_owner_releases)},
+              {"events_received", t.events_received},
+              {"events_dropped", t.events_dropped},
+              {"events_per_s", ctx.history.rate("agent.events_received")},
+              {"drain_batches", rel(s.drain_batches)},
+              {"bad_records", rel(s.bad_records)},
+              {"regions",
+               {{"control_bytes", ctx.regions.control.size()},
+                {"mailbox_bytes", ctx.regions.mailbox.size()},
+                {"data_bytes_total", ctx.data_bytes_total}}},
+              {"mutex",
+               {{"acquired", sum.lock_acquired},
+                {"timeouts", sum.lock_timeouts},
+                {"done_timeouts", sum.done_timeouts},
+                {"wait_p50_ns", std::uint64_t(wait_quantile(sum.lock_wait_hist, 0.5))},
+                {"wait_p99_ns", std::uint64_t(wait_quantile(sum.lock_wait_hist, 0.99))},
+                {"wait_max_ns", wait_max},
+                {"hist", wait_hist(sum.lock_wait_hist)},
+                {"holder", holder_json(ctx)}}}};
+}
+
+json clients_json(AgentContext& ctx, std::string_view filter) {
+  json out = json::array();
+  const std::uint64_t now = monotonic_ns();
+  for (const auto& c : ctx.slots) {
+    if (!c || (!filter.empty() && filter != c->name)) continue;
+    const ClientStatsSnapshot s = clamped_stats(*c);
+    const std::uint64_t seen = c->last_seen_ns.load(std::memory_order_relaxed);
+    out.push_back(json{{"slot", c->slot},
+                       {"name", c->name},
+                       {"pid", c->pid},
+                       {"kind", to_string(c->kind)},
+                       {"state", to_string(c->current_state())},
+                       {"incarnation", hex64(c->incarnation)},
+                       {"attached_realtime_ns", c->attached_realtime_ns},
+                       {"last_seen_age_ms", seen != 0 && now > seen ? (now - seen) / 1'000'000 : 0},
+                       {"requests", c->requests.load(std::memory_order_relaxed)},
+                       {"request_errors", c->request_errors.load(std::memory_order_relaxed)},
+                       {"requests_per_s", c->requests_per_s},
+                       {"events_written", c->head_sum()},
+                       {"events_received", c->tail_sum()},
+                       {"events_per_s", c->events_per_s},
+                       {"metric_count", c->descriptor_count()},
+                       {"data_region_bytes", c->geo.region_size},
+                       {"reconnects", s.reconnects},
+                       {"drops",
+                        {{"ring_full", s.drops_ring_full},
+                         {"payload_too_large", s.drops_payload_too_large},
+                         {"not_connected", s.drops_not_connected},
+                         {"metric_table_full", s.drops_metric_table_full},
+                         {"wait_timeout", s.wait_policy_timeouts}}},
+                       {"timeouts", {{"lock", s.lock_timeouts}, {"done", s.done_timeouts}}},
+                       {"mutex",
+                        {{"acquired", s.lock_acquired},
+                         {"wait_total_ns", s.lock_wait_total_ns},
+                         {"wait_p50_ns", std::uint64_t(wait_quantile(s.lock_wait_hist, 0.5))},
+                         {"wait_p99_ns", std::uint64_t(wait_quantile(s.lock_wait_hist, 0.99))},
+                         {"wait_max_ns", s.lock_wait_max_ns},
+                         {"revocations_seen", s.revocations_seen},
+                         {"hist", wait_hist(s.lock_wait_hist)}}}});
+  }
+  return out;
+}
+
+json metrics_json(AgentContext& ctx, std::string_view filter) {
+  std::uint64_t ignored = 0;
+  const auto metrics = collect_metrics(ctx.live_clients(), ctx.departed, ignored);
+  json out = json::array();
+  for (const auto& [name, m] : metrics) {
+    if (!filter.empty() && filter != name) continue;
+    json clients = json::array();
+    for (const auto& c : m.clients) {
+      json v{{"slot", c.slot}, {"name", c.name}, {"pid", c.pid}};
+      if (m.kind == MetricKind::kGauge) {
+        v["value"] = c.value;
+      } else {
+        v["value"] = std::uint64_t(c.value);
+      }
+      clients.push_back(std::move(v));
+    }
+    json j{{"name", name}, {"kind", to_string(m.kind)}, {"unit", m.unit}};
+    switch (m.kind) {
+      case MetricKind::kCounter:
+      case MetricKind::kEvent:
+        j["total"] = m.total;
+        j["rate_per_s"] = ctx.history.rate(name);
+        break;
+      case MetricKind::kGauge:
+        j["total"] = m.gauge_total;
+        break;
+      case MetricKind::kHistogram: {
+        const HistogramValue& h = m.hist;
+        j["total"] = h.count;
+        j["count"] = h.count;
+        j["sum"] = h.sum;
+        j["min"] = h.count ? h.min : 0;
+        j["max"] = h.count ? h.max : 0;
+        j["mean"] = h.count ? double(h.sum) / double(h.count) : 0.0;
+        j["p50"] = h.quantile(0.5);
+        j["p90"] = h.quantile(0.9);
+        j["p99"] = h.quantile(0.99);
+        j["bounds"] = h.bounds;
+        j["buckets"] = h.buckets;
+        j["rate_per_s"] = ctx.history.rate(name);
+        break;
+      }
+    }
+    j["live_clients"] = m.live_clients;
+    j["departed_total"] = m.departed_total;
+    j["clients"] = std::move(clients);
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+json events_json(AgentContext& ctx, std::string_view filter, std::uint64_t cursor) {
+  const EventPage page = ctx.events.read(cursor, kMaxEventsPerAnswer, filter);
+  json events = json::array();
+  for (const LoggedEvent& e : page.events) {
+    json j{{"seq", e.seq},
+           {"ts_ns", e.ts_ns},
+           {"slot", e.slot},
+           {"client", e.client},
+           {"pid", e.pid},
+           {"name", e.name},
+           {"level", to_string(EventLevel(e.level))}};
+    if (e.payload_kind == std::uint8_t(PayloadKind::kBytes)) {
+      std::string hex;
+      for (std::uint8_t i = 0; i < e.payload_size; ++i) {
+        char b[3];
+        std::snprintf(b, sizeof(b), "%02x", e.payload[i]);
+        hex += b;
+      }
+      j["bytes_hex"] = hex;
+    } else {
+      // Clients may write any bytes: keep the text valid UTF-8 by replacing what is not ASCII.
+      std::string text(reinterpret_cast<const char*>(e.payload), e.payload_size);
+      for (char& ch : text) {
+        if (static_cast<unsigned char>(ch) >= 0x80) ch = '?';
+      }
+      j["text"] = text;
+    }
+    events.push_back(std::move(j));
+  }
+  return json{{"next", page.next}, {"oldest", page.oldest}, {"events", std::move(events)}};
+}
+
+json history_json(AgentContext& ctx, std::string_view filter) {
+  json series = json::array();
+  for (const auto& [name, s] : ctx.history.series()) {
+    if (!filter.empty() && filter != name) continue;
+    json points = json::array();
+    for (const auto& [t, v] : ctx.history.points(s)) points.push_back(json::array({t, v}));
+    series.push_back(json{{"name", name}, {"kind", s.kind}, {"points", std::move(points)}});
+  }
+  return json{{"period_ms", History::kPeriodMs}, {"series", std::move(series)}};
+}
+
+}  // namespace
+
+std::string render_query(AgentContext& ctx, QueryKind kind, std::string_view filter,
+                         std::uint64_t cursor) {
+  json doc;
+  switch (kind) {
+    case QueryKind::kStatus:
+      doc = status_json(ctx);
+      break;
+    case QueryKind::kClients:
+      doc = clients_json(ctx, filter);
+      break;
+    case QueryKind::kMetrics:
+      doc = metrics_json(ctx, filter);
+      break;
+    case QueryKind::kEvents:
+      doc = events_json(ctx, filter, cursor);
+      break;
+    case QueryKind::kHistory:
+      doc = history_json(ctx, filter);
+      break;
+  }
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace shmon::agent

@@ -1,0 +1,179 @@
+#include "requests.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "drain.hpp"
+#include "query_json.hpp"
+#include "shmon/clock.hpp"
+
+namespace shmon::agent {
+
+namespace {
+
+template <class T>
+Reply write_body(std::span<std::byte> out, const T& value) {
+  std::memcpy(out.data(), &value, sizeof(T));
+  return Reply{ResponseStatus::kOk, sizeof(T), sizeof(T)};
+}
+
+Reply bad() {
+  return Reply{ResponseStatus::kBadRequest, 0, 0};
+}
+
+Reply on_hello(Client& c) {
+  auto expected = std::uint32_t(ClientState::kAttached);
+  c.state.compare_exchange_strong(expected, std::uint32_t(ClientState::kLive));
+  return Reply{};
+}
+
+Reply on_bye(AgentContext& ctx, Client& c) {
+  // Drain now so the final values are complete; folding happens once, when the socket closes.
+  std::lock_guard lock(c.drain_mu);
+  drain_client_locked(ctx, c);
+  c.state.store(std::uint32_t(ClientState::kLeaving), std::memory_order_release);
+  spdlog::debug("client {} (pid {}) said bye", c.name, c.pid);
+  return Reply{};
+}
+
+Reply on_ping(const RequestCopy& req, std::span<std::byte> out) {
+  if (req.body_size != sizeof(PingBody)) return bad();
+  PingBody body;
+  std::memcpy(&body, req.body.data(), sizeof(body));
+  body.agent_ns = monotonic_ns();
+  return write_body(out, body);
+}
+
+bool apply_record(Client& c, const SubmitRecord& r, const std::vector<Descriptor>& descs,
+                  std::vector<LoggedEvent>& events) {
+  if (r.metric >= descs.size() || !descs[r.metric].valid) return false;
+  const Descriptor& d = descs[r.metric];
+  SubmittedMetric& m = c.submitted[r.metric];
+  switch (SubmitOp(r.op)) {
+    case SubmitOp::kCounterAdd:
+      if (d.kind != MetricKind::kCounter) return false;
+      m.counter += std::uint64_t(r.value);
+      return true;
+    case SubmitOp::kGaugeSet:
+      if (d.kind != MetricKind::kGauge) return false;
+      m.gauge_set = true;
+      m.gauge = std::bit_cast<double>(r.value);
+      return true;
+    case SubmitOp::kHistogramRecord:
+      if (d.kind != MetricKind::kHistogram || d.bounds.empty()) return false;
+      if (m.hist.bounds.empty()) m.hist.bounds = d.bounds;
+      m.hist.record(r.value);
+      return true;
+    case SubmitOp::kEvent: {
+      if (d.kind != MetricKind::kEvent || r.payload_size > sizeof(r.payload) ||
+          r.level > std::uint16_t(EventLevel::kFatal) ||
+          r.payload_kind > std::uint8_t(PayloadKind::kBytes)) {
+        return false;
+      }
+      m.counter += 1;
+      LoggedEvent e{};
+      e.ts_ns = r.timestamp_ns;
+      e.slot = c.slot;
+      e.pid = c.pid;
+      e.level = r.level;
+      e.payload_kind = r.payload_kind;
+      e.payload_size = std::uint8_t(r.payload_size);
+      std::memcpy(e.payload, r.payload, r.payload_size);
+      std::strncpy(e.client, c.name.c_str(), sizeof(e.client) - 1);
+      std::strncpy(e.name, d.name.c_str(), sizeof(e.name) - 1);
+      events.push_back(e);
+      return true;
+    }
+  }
+  return false;
+}
+
+Reply on_submit(AgentContext& ctx, Client& c, const RequestCopy& req, std::span<std::byte> out) {
+  if (req.body_size < sizeof(SubmitHeader)) return bad();
+  SubmitHeader h;
+  std::memcpy(&h, req.body.data(), sizeof(h));
+  if (h.count > kMaxSubmitRecords ||
+      req.body_size != sizeof(SubmitHeader) + std::uint64_t(h.count) * sizeof(SubmitRecord)) {
+    return bad();
+  }
+  c.refresh_descriptors();
+  const auto descs = c.descriptors_copy();
+  SubmitReply reply{0, 0};
+  std::vector<LoggedEvent> events;
+  {
+    std::lock_guard lock(ctx.mu);
+    // A client retired meanwhile has been folded: late records must not change it.
+    if (c.retired.load(std::memory_order_acquire))
+      return Reply{ResponseStatus::kStaleSession, 0, 0};
+    for (std::uint32_t i = 0; i < h.count; ++i) {
+      SubmitRecord r;
+      std::memcpy(&r, req.body.data() + sizeof(SubmitHeader) + i * sizeof(SubmitRecord), sizeof(r));
+      if (apply_record(c, r, descs, events)) {
+        ++reply.accepted;
+      } else {
+        ++reply.rejected;
+      }
+    }
+  }
+  if (!events.empty()) ctx.events.append(events);
+  c.submitted_records.fetch_add(reply.accepted, std::memory_order_relaxed);
+  if (reply.rejected > 0)
+    count_bad_records(ctx, reply.rejected, "rejected submit records from " + c.name);
+  return write_body(out, reply);
+}
+
+Reply on_flush(AgentContext& ctx, Client& c, std::span<std::byte> out) {
+  const auto heads = read_heads(c);
+  FlushReply reply{};
+  for (auto h : heads) reply.events_written += h;
+  {
+    std::lock_guard lock(c.drain_mu);
+    drain_client_locked(ctx, c, heads);
+    reply.events_received = c.tail_sum();
+  }
+  reply.submitted_records = c.submitted_records.load(std::memory_order_relaxed);
+  return write_body(out, reply);
+}
+
+Reply on_query(AgentContext& ctx, Client& c, const RequestCopy& req, std::span<std::byte> out) {
+  if (req.body_size != sizeof(QueryRequest)) return bad();
+  QueryRequest q;
+  std::memcpy(&q, req.body.data(), sizeof(q));
+  if (q.kind < 1 || q.kind > 5) return bad();
+  std::lock_guard lock(ctx.mu);
+  if (q.offset == 0) {
+    q.filter[sizeof(q.filter) - 1] = '\0';
+    c.query_cache = render_query(ctx, QueryKind(q.kind), q.filter, q.cursor);
+  }
+  const std::string& doc = c.query_cache;
+  if (q.offset > doc.size()) return bad();
+  const std::size_t n = std::min<std::size_t>(doc.size() - q.offset, out.size());
+  std::memcpy(out.data(), doc.data() + q.offset, n);
+  return Reply{ResponseStatus::kOk, std::uint32_t(n), doc.size()};
+}
+
+}  // namespace
+
+Reply dispatch_request(AgentContext& ctx, Client& c, const RequestCopy& req,
+                       std::span<std::byte> out) {
+  switch (RequestType(req.type)) {
+    case RequestType::kHello:
+      return on_hello(c);
+    case RequestType::kBye:
+      return on_bye(ctx, c);
+    case RequestType::kPing:
+      return on_ping(req, out);
+    case RequestType::kSubmit:
+      return on_submit(ctx, c, req, out);
+    case RequestType::kFlush:
+      return on_flush(ctx, c, out);
+    case RequestType::kQuery:
+      return on_query(ctx, c, req, out);
+  }
+  return Reply{ResponseStatus::kUnknownType, 0, 0};
+}
+
+}  // namespace shmon::agent

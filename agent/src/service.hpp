@@ -1,0 +1,30 @@
+// The service thread: the agent's side of the seed handshake. It waits on Exec (bounded, 100 ms,
+// so it notices a stop), copies and validates the request, dispatches it, writes the response
+// (seq last, with release) and sets Done. After recent activity it spins briefly before
+// sleeping so that back-to-back calls stay fast; when idle it never spins.
+#pragma once
+
+#include <thread>
+
+#include "context.hpp"
+
+namespace shmon::agent {
+
+class ServiceThread {
+ public:
+  explicit ServiceThread(AgentContext& ctx) : ctx_(ctx) {}
+  ~ServiceThread() { join(); }
+  void start();
+  void wake();  // sets Exec so the thread re-checks ctx.stop
+  void join();
+
+  // One request (public so tests can drive the handshake without the thread).
+  void handle_one();
+
+ private:
+  void run();
+  AgentContext& ctx_;
+  std::thread thread_;
+};
+
+}  // namespace shmon::agent

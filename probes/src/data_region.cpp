@@ -1,0 +1,117 @@
+// The client's data region: a sealed memfd the agent can map, or, when that cannot be created, an
+// anonymous private mapping of the same geometry so updates still work (the probe then never
+// connects and last_error() says why).
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <limits>
+
+#include "fast_path.hpp"
+#include "probe_core.hpp"
+#include "region.hpp"
+#include "shmon/names.hpp"
+
+namespace shmon::detail {
+
+void init_histogram_extremes(std::byte* base, const DataGeometry& g) noexcept {
+  for (std::uint32_t s = 0; s < g.params.shard_count; ++s) {
+    for (std::uint32_t h = 0; h < g.params.histogram_capacity; ++h) {
+      auto* cells = reinterpret_cast<HistogramCellsHeader*>(
+          base + g.histograms_offset + g.histograms_shard_stride * s + g.histogram_stride * h);
+      cells->min = std::numeric_limits<std::int64_t>::max();
+      cells->max = std::numeric_limits<std::int64_t>::min();
+    }
+  }
+}
+
+std::byte* map_zero_pages(void* at, std::size_t size) noexcept {
+  const int flags = MAP_PRIVATE | MAP_ANONYMOUS | (at != nullptr ? MAP_FIXED : 0);
+  void* p = ::mmap(at, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+  return p == MAP_FAILED ? nullptr : static_cast<std::byte*>(p);
+}
+
+void write_data_header(DataHeader* h, const DataGeometry& g, std::uint64_t incarnation,
+                       std::uint32_t kind, const char* name) noexcept {
+  std::memcpy(h->magic, kDataMagic, sizeof(kDataMagic));
+  h->abi_version = kAbiVersion;
+  h->header_size = sizeof(DataHeader);
+  h->region_size = g.region_size;
+  h->incarnation = incarnation;
+  h->pid = std::int32_t(::getpid());
+  h->kind = kind;
+  if (name != h->name) {
+    std::memset(h->name, 0, sizeof(h->name));
+    std::strncpy(h->name, name, sizeof(h->name) - 1);
+  }
+  h->params = g.params;
+}
+
+bool ProbeCore::init_region() {
+  auto g = compute_data_geometry(opts.params);
+  if (!g) {
+    set_error("invalid region parameters (" + g.error() + "); using the defaults");
+    opts.params = DataParams{};
+    g = compute_data_geometry(opts.params);
+    if (!g) {
+      set_error("cannot compute the data region geometry: " + g.error());
+      return false;
+    }
+  }
+  geometry = *g;
+  region_size = geometry.region_size;
+
+  auto fd = create_region("shmon-data:" + opts.name, region_size);
+  if (fd) {
+    auto mapping = Mapping::map(fd->get(), region_size, true);
+    if (mapping) {
+      auto sealed = seal_shared(fd->get());
+      if (sealed) {
+        base = mapping->data();
+        mapping->release();  // owned by the core from here on (the fork child remaps in place)
+        data_fd = std::move(*fd);
+        region_shareable = true;
+      } else {
+        set_error("cannot share the data region (" + sealed.error() +
+                  "); updates stay local and the probe will not connect");
+      }
+    } else {
+      set_error("cannot map the data region (" + mapping.error() +
+                "); updates stay local and the probe will not connect");
+    }
+  } else {
+    set_error("cannot create the data region (" + fd.error() +
+              "); updates stay local and the probe will not connect");
+  }
+  if (base == nullptr) {
+    base = map_zero_pages(nullptr, region_size);
+    if (base == nullptr) {
+      set_error("cannot allocate " + std::to_string(region_size) + " bytes for the data region");
+      return false;
+    }
+  }
+
+  header = reinterpret_cast<DataHeader*>(base);
+  write_data_header(header, geometry, random_u64(), std::uint32_t(opts.kind), opts.name.c_str());
+  init_histogram_extremes(base, geometry);
+
+  const DataParams& p = geometry.params;
+  cells_offset = geometry.cells_offset;
+  cells_shard_stride = geometry.cells_shard_stride;
+  histograms_offset = geometry.histograms_offset;
+  histogram_stride = geometry.histogram_stride;
+  histograms_shard_stride = geometry.histograms_shard_stride;
+  rings_offset = geometry.rings_offset;
+  ring_stride = geometry.ring_stride;
+  shared_shard = p.shard_count - 1;
+  ring_capacity = p.ring_capacity;
+  buckets = p.histogram_capacity > 0 ? p.histogram_buckets : 0;
+  bounds_len_store.assign(p.histogram_capacity, 0);
+  bounds_store.assign(std::size_t(p.histogram_capacity) * buckets, 0);
+  bounds_len = bounds_len_store.data();
+  bounds = bounds_store.data();
+  kinds.assign(p.metric_capacity, MetricKind(0));
+  return true;
+}
+
+}  // namespace shmon::detail

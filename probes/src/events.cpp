@@ -1,0 +1,116 @@
+// Event emission: one single-producer ring per shard; the shared shard's ring takes a
+// process-local mutex. Overflow: drop and count by cause, or wait (bounded) for the agent to
+// consume.
+#include "events.hpp"
+
+#include <cstring>
+#include <ctime>
+#include <mutex>
+
+#include "fast_path.hpp"
+#include "shmon/clock.hpp"
+#include "shmon/futex.hpp"
+
+namespace shmon::detail {
+namespace {
+
+inline std::uint64_t event_timestamp_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return std::uint64_t(ts.tv_sec) * 1'000'000'000u + std::uint64_t(ts.tv_nsec);
+}
+
+// Small copies inline (8-byte words, then the tail): a libc memcpy call costs more than the copy.
+inline void copy_payload(std::uint8_t* dst, const std::uint8_t* src, std::uint32_t size) {
+  std::uint32_t i = 0;
+  for (; i + 8 <= size; i += 8) __builtin_memcpy(dst + i, src + i, 8);
+  for (; i < size; ++i) dst[i] = src[i];
+}
+
+inline RingHeader* ring_at(ProbeCore& core, std::uint32_t shard) {
+  return reinterpret_cast<RingHeader*>(core.base + core.rings_offset + core.ring_stride * shard);
+}
+
+void ring_doorbell(ProbeCore& core) noexcept {
+  core.mailbox->doorbell.fetch_add(1, std::memory_order_release);
+  futex_wake(&core.mailbox->doorbell, 1);
+}
+
+void count_drop(ProbeCore& core) noexcept {
+  auto& s = core.stats();
+  (core.connected.load(std::memory_order_relaxed) ? s.drops_ring_full : s.drops_not_connected)
+      .fetch_add(1, std::memory_order_relaxed);
+}
+
+// Waits until the ring has room or the policy's deadline passes. Returns true when there is room.
+bool wait_for_space(ProbeCore& core, RingHeader* ring, std::uint64_t head) noexcept {
+  const std::uint64_t deadline = deadline_after_ms(core.overflow_wait_ms);
+  bool room = false;
+  for (;;) {
+    if (core.connected.load(std::memory_order_relaxed)) ring_doorbell(core);
+    ring->producer_waiting.store(1, std::memory_order_seq_cst);
+    const std::uint32_t seen = ring->tail_wake.load(std::memory_order_seq_cst);
+    if (head - ring->tail.load(std::memory_order_acquire) < core.ring_capacity) {
+      room = true;
+      break;
+    }
+    if (monotonic_ns() >= deadline) break;
+    // Sleep at most 10 ms at a time: an agent that attaches meanwhile does not know we sleep.
+    const std::uint64_t slice = monotonic_ns() + 10'000'000u;
+    futex_wait_until(&ring->tail_wake, seen, slice < deadline ? slice : deadline);
+  }
+  ring->producer_waiting.store(0, std::memory_order_relaxed);
+  if (!room) core.stats().wait_policy_timeouts.fetch_add(1, std::memory_order_relaxed);
+  return room;
+}
+
+bool publish(ProbeCore& core, std::uint32_t shard, std::uint32_t id, EventLevel level,
+             PayloadKind kind, const void* payload, std::uint32_t size) noexcept {
+  RingHeader* ring = ring_at(core, shard);
+  const std::uint64_t head = ring->head.load(std::memory_order_relaxed);
+  if (head - ring->tail.load(std::memory_order_acquire) >= core.ring_capacity) [[unlikely]] {
+    if (core.overflow == OverflowPolicy::kDrop || !wait_for_space(core, ring, head)) {
+      count_drop(core);
+      return false;
+    }
+  }
+  auto* rec =
+      reinterpret_cast<EventRecord*>(reinterpret_cast<std::byte*>(ring) + sizeof(RingHeader)) +
+      (head & (core.ring_capacity - 1));
+  rec->timestamp_ns = event_timestamp_ns();
+  rec->id = id;
+  rec->level = std::uint16_t(level);
+  rec->payload_size = std::uint16_t(size);
+  rec->payload_kind = std::uint8_t(kind);
+  copy_payload(rec->payload, static_cast<const std::uint8_t*>(payload), size);
+  ring->head.store(head + 1, std::memory_order_release);
+  cell_add(core, shard, cell_at(core, shard, id), 1);
+  return true;
+}
+
+}  // namespace
+
+bool emit_event(ProbeCore& core, std::uint32_t id, EventLevel level, PayloadKind kind,
+                const void* payload, std::size_t size) noexcept {
+  if (size > kEventPayloadCapacity) [[unlikely]] {
+    core.stats().drops_payload_too_large.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  const std::uint32_t shard = current_shard(core);
+  bool ok;
+  if (shard != core.shared_shard) [[likely]] {
+    ok = publish(core, shard, id, level, kind, payload, std::uint32_t(size));
+  } else {
+    std::lock_guard lock(core.shared_ring_mutex);
+    ok = publish(core, shard, id, level, kind, payload, std::uint32_t(size));
+  }
+  // The drain thread's flag is read without a fence (see DESIGN.md): a missed ring is bounded by
+  // the agent's sleep timeout.
+  if (ok && core.connected.load(std::memory_order_relaxed) &&
+      core.mailbox->drain_sleeping.load(std::memory_order_relaxed) != 0) {
+    ring_doorbell(core);
+  }
+  return ok;
+}
+
+}  // namespace shmon::detail

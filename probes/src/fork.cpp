@@ -1,0 +1,113 @@
+// fork(): the child must never write the parent's region or use the parent's session. The child
+// handler replaces each live core's data region at the same address with a fresh one (same names
+// and bounds, zeroed values, new incarnation), drops the session without a bye and re-initialises
+// every process-local mutex. It uses only system calls and memcpy (no allocation). The connector
+// thread does not exist in the child: it is restarted lazily by the next registration, call or
+// poll, which is also when the child first attaches.
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <mutex>
+#include <new>
+
+#include "probe_core.hpp"
+#include "region.hpp"
+
+namespace shmon::detail {
+namespace {
+
+// Builds the child's region over the parent's mapping. Returns the new memfd (or -1 when the
+// region had to fall back to private anonymous memory).
+int rebuild_region(ProbeCore& c) noexcept {
+  const std::size_t size = c.region_size;
+  const std::size_t keep = c.geometry.cells_offset;  // header, descriptors, bounds
+  std::byte* tmp = map_zero_pages(nullptr, keep);
+  if (tmp != nullptr) std::memcpy(tmp, c.base, keep);
+
+  int fd = ::memfd_create("shmon-data", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  bool mapped = false;
+  if (fd >= 0 && ::ftruncate(fd, off_t(size)) == 0 && ::fallocate(fd, 0, 0, off_t(size)) == 0 &&
+      ::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0) {
+    mapped =
+        ::mmap(c.base, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED;
+  }
+  if (!mapped) {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+    // Last resort keeps the address valid for the host's handles; values start over either way.
+    map_zero_pages(c.base, size);
+  }
+  if (tmp != nullptr) {
+    std::memcpy(c.base, tmp, keep);
+    ::munmap(tmp, keep);
+  }
+  auto* h = reinterpret_cast<DataHeader*>(c.base);
+  std::memset(static_cast<void*>(&h->stats), 0, sizeof(h->stats));
+  std::memset(h->command_area, 0, sizeof(h->command_area));
+  write_data_header(h, c.geometry, random_u64(), h->kind, h->name);
+  init_histogram_extremes(c.base, c.geometry);
+  return fd;
+}
+
+void child_after_fork(ProbeCore& c) noexcept {
+  if (c.base != nullptr) {
+    const int fd = rebuild_region(c);
+    c.data_fd.reset(fd);
+    c.region_shareable = fd >= 0;
+  }
+  // Claims made before fork (the forking thread's) stop matching; every shard is free again.
+  c.epoch.store(new_epoch(), std::memory_order_relaxed);
+  c.shard_bitmap.store(0, std::memory_order_relaxed);
+
+  // The parent's session: close our copy of the socket and unmap, without a bye.
+  c.connected.store(false, std::memory_order_relaxed);
+  c.state.store(ConnectionState::kDisconnected, std::memory_order_relaxed);
+  c.session.sock.reset();
+  if (c.session.control.valid()) {
+    ::munmap(c.session.control.data(), c.session.control.size());
+    c.session.control.release();
+  }
+  if (c.mailbox != nullptr) map_zero_pages(c.mailbox, mailbox_reservation_size());
+  c.session.slot = kMailboxSlot;
+  c.public_slot.store(kMailboxSlot, std::memory_order_relaxed);
+  c.session.owner_token = 0;
+  c.session.session = 0;
+  c.session.ever_attached = false;
+  c.session_gen.fetch_add(1, std::memory_order_relaxed);
+  c.next_attempt_ns = 0;
+  c.backoff_ms = 10;
+
+  // Locks may have been held by threads that do not exist here.
+  new (&c.reg_mutex) std::mutex();
+  new (&c.shared_ring_mutex) std::mutex();
+  new (&c.call_mutex) TimedMutex();
+  new (&c.connector_mutex) std::mutex();
+  new (&c.error_mutex) std::mutex();
+
+  // The connector thread is gone; forget its handle and restart it lazily.
+  new (&c.connector) std::thread();
+  c.wake_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  c.stop.store(false, std::memory_order_relaxed);
+  c.connector_needed.store(c.opts.background_connect, std::memory_order_relaxed);
+}
+
+void on_fork_child() noexcept {
+  new (&live_mutex()) std::mutex();
+  for (ProbeCore* c = live_head(); c != nullptr; c = c->next) child_after_fork(*c);
+}
+
+}  // namespace
+
+void install_fork_handler() noexcept {
+  static std::once_flag once;
+  try {
+    std::call_once(once, [] { pthread_atfork(nullptr, nullptr, on_fork_child); });
+  } catch (...) {
+  }
+}
+
+}  // namespace shmon::detail

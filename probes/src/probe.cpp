@@ -1,0 +1,246 @@
+// shmon::Probe and the metric handles: thin wrappers over ProbeCore and the inline fast paths.
+#include "shmon/probe.hpp"
+
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "events.hpp"
+#include "fast_path.hpp"
+#include "probe_core.hpp"
+#include "shmon/clock.hpp"
+
+namespace shmon {
+
+const char* to_string(CallStatus status) {
+  switch (status) {
+    case CallStatus::kOk:
+      return "ok";
+    case CallStatus::kNotConnected:
+      return "not connected";
+    case CallStatus::kLockTimeout:
+      return "lock timeout";
+    case CallStatus::kTimeout:
+      return "timeout";
+    case CallStatus::kRevoked:
+      return "revoked";
+    case CallStatus::kAgentError:
+      return "agent error";
+    case CallStatus::kBadArgument:
+      return "bad argument";
+  }
+  return "unknown";
+}
+
+const char* to_string(ConnectionState state) {
+  switch (state) {
+    case ConnectionState::kDisconnected:
+      return "disconnected";
+    case ConnectionState::kConnected:
+      return "connected";
+    case ConnectionState::kRefusedFull:
+      return "refused (agent full)";
+    case ConnectionState::kRefused:
+      return "refused";
+  }
+  return "unknown";
+}
+
+void Counter::add(std::uint64_t delta) noexcept {
+  if (core_ != nullptr) [[likely]]
+    detail::counter_add(*core_, index_, delta);
+}
+
+void Gauge::set(double value) noexcept {
+  if (core_ != nullptr) [[likely]]
+    detail::gauge_set(*core_, index_, value);
+}
+
+void Histogram::record(std::int64_t value) noexcept {
+  if (core_ != nullptr) [[likely]]
+    detail::histogram_record(*core_, histogram_, value);
+}
+
+Probe::Probe(ProbeOptions options) : core_(std::make_unique<detail::ProbeCore>(options)) {}
+
+Probe::~Probe() = default;
+
+namespace {
+
+std::uint32_t register_or_none(detail::ProbeCore& core, std::string_view name, MetricKind kind,
+                               std::string_view unit, std::span<const std::int64_t> bounds,
+                               std::uint32_t* histogram) {
+  try {
+    return core.register_metric(name, kind, unit, bounds, histogram);
+  } catch (...) {
+    return detail::ProbeCore::kNoMetric;
+  }
+}
+
+}  // namespace
+
+Counter Probe::counter(std::string_view name, std::string_view unit) {
+  const auto i = register_or_none(*core_, name, MetricKind::kCounter, unit, {}, nullptr);
+  return i == detail::ProbeCore::kNoMetric ? Counter() : Counter(core_.get(), i);
+}
+
+Gauge Probe::gauge(std::string_view name, std::string_view unit) {
+  const auto i = register_or_none(*core_, name, MetricKind::kGauge, unit, {}, nullptr);
+  return i == detail::ProbeCore::kNoMetric ? Gauge() : Gauge(core_.get(), i);
+}
+
+Histogram Probe::histogram(std::string_view name, std::span<const std::int64_t> upper_bounds,
+                           std::string_view unit) {
+  std::uint32_t h = 0;
+  const auto i = register_or_none(*core_, name, MetricKind::kHistogram, unit, upper_bounds, &h);
+  return i == detail::ProbeCore::kNoMetric ? Histogram() : Histogram(core_.get(), i, h);
+}
+
+EventType Probe::event_type(std::string_view name) {
+  const auto i = register_or_none(*core_, name, MetricKind::kEvent, {}, {}, nullptr);
+  return i == detail::ProbeCore::kNoMetric ? EventType() : EventType(core_.get(), i);
+}
+
+bool Probe::emit(EventType type, EventLevel level, std::string_view text) noexcept {
+  if (type.core_ != core_.get() || type.core_ == nullptr) return false;
+  return detail::emit_event(*core_, type.index_, level, PayloadKind::kText, text.data(),
+                            text.size());
+}
+
+bool Probe::emit_bytes(EventType type, EventLevel level,
+                       std::span<const std::uint8_t> bytes) noexcept {
+  if (type.core_ != core_.get() || type.core_ == nullptr) return false;
+  return detail::emit_event(*core_, type.index_, level, PayloadKind::kBytes, bytes.data(),
+                            bytes.size());
+}
+
+PingResult Probe::ping() noexcept {
+  std::unique_lock<detail::TimedMutex> lock;
+  if (auto st = core_->begin_call(lock); st != CallStatus::kOk) return {st, 0};
+  PingBody body{monotonic_ns(), 0};
+  detail::ProbeCore::Reply reply;
+  const CallStatus st =
+      core_->session_locked(RequestType::kPing, std::as_bytes(std::span(&body, 1)), reply);
+  return {st, st == CallStatus::kOk ? monotonic_ns() - body.client_ns : 0};
+}
+
+FlushResult Probe::flush() noexcept {
+  FlushResult out{CallStatus::kNotConnected, FlushReply{}};
+  std::unique_lock<detail::TimedMutex> lock;
+  if (out.status = core_->begin_call(lock); out.status != CallStatus::kOk) return out;
+  detail::ProbeCore::Reply reply;
+  out.status = core_->session_locked(RequestType::kFlush, {}, reply);
+  if (out.status == CallStatus::kOk) {
+    std::memcpy(&out.reply, core_->response.data(),
+                std::min<std::size_t>(reply.body_size, sizeof(out.reply)));
+  }
+  return out;
+}
+
+CallStatus Probe::submit(std::span<const SubmitRecord> records, SubmitReply* reply) noexcept {
+  SubmitReply total{0, 0};
+  std::unique_lock<detail::TimedMutex> lock;
+  if (auto st = core_->begin_call(lock); st != CallStatus::kOk) return st;
+  // One session per batch that fits the request buffer.
+  alignas(8) std::byte body[kRequestBodyCapacity];
+  std::size_t done = 0;
+  do {
+    const std::size_t n = std::min<std::size_t>(records.size() - done, kMaxSubmitRecords);
+    const SubmitHeader h{std::uint32_t(n), 0};
+    std::memcpy(body, &h, sizeof(h));
+    if (n > 0) std::memcpy(body + sizeof(h), records.data() + done, n * sizeof(SubmitRecord));
+    detail::ProbeCore::Reply r;
+    const CallStatus st = core_->session_locked(
+        RequestType::kSubmit, std::span(body, sizeof(h) + n * sizeof(SubmitRecord)), r);
+    if (st != CallStatus::kOk) {
+      if (reply != nullptr) *reply = total;
+      return st;
+    }
+    SubmitReply part{0, 0};
+    std::memcpy(&part, core_->response.data(), std::min<std::size_t>(r.body_size, sizeof(part)));
+    total.accepted += part.accepted;
+    total.rejected += part.rejected;
+    done += n;
+  } while (done < records.size());
+  if (reply != nullptr) *reply = total;
+  return CallStatus::kOk;
+}
+
+QueryResult Probe::query(QueryKind kind, std::string_view filter, std::uint64_t cursor) {
+  constexpr std::uint64_t kMaxAnswer = 64ull << 20;  // refuse absurd totals from a broken agent
+  QueryResult out{CallStatus::kOk, {}};
+  if (filter.size() > kMaxMetricNameLen) return {CallStatus::kBadArgument, {}};
+  std::uint64_t total = 0;
+  do {
+    std::unique_lock<detail::TimedMutex> lock;
+    if (out.status = core_->begin_call(lock); out.status != CallStatus::kOk)
+      return {out.status, {}};
+    QueryRequest q{};
+    q.kind = std::uint32_t(kind);
+    q.offset = out.json.size();
+    q.cursor = cursor;
+    std::memcpy(q.filter, filter.data(), filter.size());
+    detail::ProbeCore::Reply r;
+    out.status = core_->session_locked(RequestType::kQuery, std::as_bytes(std::span(&q, 1)), r);
+    if (out.status != CallStatus::kOk) return {out.status, {}};
+    total = r.total_size;
+    if (total > kMaxAnswer || (r.body_size == 0 && out.json.size() < total)) {
+      return {CallStatus::kAgentError, {}};
+    }
+    out.json.append(reinterpret_cast<const char*>(core_->response.data()), r.body_size);
+  } while (out.json.size() < total);
+  return out;
+}
+
+bool Probe::poll() noexcept {
+  core_->ensure_connector();
+  if (!core_->opts.background_connect && !core_->connected.load()) {
+    std::unique_lock lk(core_->call_mutex, std::try_to_lock);
+    if (lk.owns_lock() && !core_->connected.load() && core_->attach_due_locked()) {
+      try {
+        core_->note_attach_outcome_locked(core_->attach_locked());
+      } catch (...) {
+      }
+    }
+  }
+  return connected();
+}
+
+bool Probe::connected() const noexcept {
+  return core_->connected.load(std::memory_order_acquire);
+}
+
+ConnectionState Probe::state() const noexcept {
+  return core_->state.load();
+}
+
+bool Probe::wait_connected(std::uint32_t timeout_ms) noexcept {
+  const std::uint64_t deadline = deadline_after_ms(timeout_ms);
+  for (;;) {
+    if (poll()) return true;
+    if (monotonic_ns() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+std::string Probe::last_error() const {
+  return core_->error();
+}
+
+ClientStatsSnapshot Probe::stats() const noexcept {
+  if (core_->header == nullptr) return ClientStatsSnapshot{};
+  return snapshot(core_->header->stats);
+}
+
+const std::string& Probe::instance() const {
+  return core_->opts.instance;
+}
+const std::string& Probe::name() const {
+  return core_->opts.name;
+}
+
+std::uint32_t Probe::slot() const noexcept {
+  return core_->public_slot.load(std::memory_order_relaxed);
+}
+
+}  // namespace shmon

@@ -1,0 +1,202 @@
+// ProbeCore: everything behind a shmon::Probe. Internal to libshmon_probe (and its tests).
+//
+// Threads and locks
+//  * Update path (Counter::add, Gauge::set, Histogram::record, emit): no lock except the shared
+//    shard's ring mutex; reads only fields that are fixed after construction (the "fast view"
+//    block below), the thread's shard claim and `connected`.
+//  * reg_mutex: registration. call_mutex: calls, attach and session drop (one session at a time).
+//  * The connector thread (optional) attaches and watches the socket; it takes call_mutex for
+//    everything that touches the session.
+//  * fork: the child handler (fork.cpp) rebuilds the region at the same address and re-initialises
+//    every mutex here with placement new.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "shmon/fd.hpp"
+#include "shmon/layout.hpp"
+#include "shmon/memfd.hpp"
+#include "shmon/probe.hpp"
+#include "shmon/protocol.hpp"
+#include "timed_mutex.hpp"
+
+namespace shmon::detail {
+
+// Options after defaults and validation.
+struct ResolvedOptions {
+  std::string instance;
+  std::string name;
+  ClientKind kind = ClientKind::kApp;
+  DataParams params;
+  bool background_connect = true;
+  std::uint32_t lock_timeout_ms = kDefaultLockTimeoutMs;
+  std::uint32_t done_timeout_ms = kDefaultDoneTimeoutMs;
+  OverflowPolicy overflow = OverflowPolicy::kDrop;
+  std::uint32_t overflow_wait_ms = 100;
+  std::string error;  // why something fell back to a default; empty when all was valid
+};
+ResolvedOptions resolve_options(const ProbeOptions& options);
+
+// The agent-side session: valid while `connected` is true; touched only under call_mutex.
+struct Session {
+  UniqueFd sock;
+  Mapping control;
+  std::uint32_t slot = kMailboxSlot;
+  std::uint32_t owner_token = 0;
+  std::uint64_t session = 0;
+  std::int32_t agent_pid = 0;
+  bool ever_attached = false;
+};
+
+// Byte size reserved for the mailbox mapping (whole pages).
+std::size_t mailbox_reservation_size();
+
+struct ProbeCore {
+  explicit ProbeCore(const ProbeOptions& options);
+  ~ProbeCore();
+  ProbeCore(const ProbeCore&) = delete;
+  ProbeCore& operator=(const ProbeCore&) = delete;
+
+  // ---- fast view: fixed after construction (rebuilt in place by the fork child) -------------
+  std::byte* base = nullptr;  // data region
+  DataHeader* header = nullptr;
+  std::uint64_t cells_offset = 0;
+  std::uint64_t cells_shard_stride = 0;
+  std::uint64_t histograms_offset = 0;
+  std::uint64_t histogram_stride = 0;
+  std::uint64_t histograms_shard_stride = 0;
+  std::uint64_t rings_offset = 0;
+  std::uint64_t ring_stride = 0;
+  std::uint32_t shared_shard = 0;  // shard_count - 1: the one shared by overflow threads
+  std::uint32_t ring_capacity = 0;
+  std::uint32_t buckets = 0;
+  const std::uint32_t* bounds_len = nullptr;  // per histogram: 0 = log-linear default
+  const std::int64_t* bounds = nullptr;       // private copy, [histogram][buckets]
+  MailboxHeader* mailbox = nullptr;           // always mapped: the agent's or a zero page
+  std::atomic<std::uint64_t> epoch{0};        // unique per core; renewed by fork
+  std::atomic<bool> connected{false};
+  OverflowPolicy overflow = OverflowPolicy::kDrop;
+  std::uint32_t overflow_wait_ms = 0;
+
+  // ---- identity and region ------------------------------------------------------------------
+  ResolvedOptions opts;
+  DataGeometry geometry{};
+  std::size_t region_size = 0;
+  UniqueFd data_fd;  // invalid when the region is an anonymous fallback
+  bool region_shareable = false;
+  std::vector<std::uint32_t> bounds_len_store;
+  std::vector<std::int64_t> bounds_store;
+
+  // ---- registration -------------------------------------------------------------------------
+  std::mutex reg_mutex;
+  std::unordered_map<std::string, std::uint32_t> by_name;
+  std::vector<MetricKind> kinds;  // by descriptor index
+  std::uint32_t metric_count = 0;
+  std::uint32_t histogram_count = 0;
+
+  // ---- shards -------------------------------------------------------------------------------
+  std::atomic<std::uint64_t> shard_bitmap{0};  // bit i: exclusive shard i is claimed
+  std::mutex shared_ring_mutex;
+
+  // ---- connection ---------------------------------------------------------------------------
+  TimedMutex call_mutex;
+  Session session;
+  std::atomic<ConnectionState> state{ConnectionState::kDisconnected};
+  std::atomic<std::uint32_t> public_slot{kMailboxSlot};  // session.slot for lock-free readers
+  std::atomic<std::uint64_t> session_gen{0};             // bumped at every attach and drop
+  std::atomic<std::uint64_t> next_seq{1};
+  std::uint64_t next_attempt_ns = 0;  // without the thread: backoff (under call_mutex)
+  std::uint64_t backoff_ms = 10;
+  std::vector<std::byte> response;  // response body buffer (under call_mutex)
+  UniqueFd wake_fd;                 // eventfd: stop / session dropped
+  std::thread connector;
+  std::atomic<bool> stop{false};
+  std::atomic<bool> connector_needed{false};  // set by fork: restart lazily
+  std::mutex connector_mutex;
+
+  // ---- errors -------------------------------------------------------------------------------
+  mutable std::mutex error_mutex;
+  std::string last_error;
+
+  // ---- live list (fork, thread-exit release) ------------------------------------------------
+  ProbeCore* prev = nullptr;
+  ProbeCore* next = nullptr;
+
+  ClientStats& stats() { return header->stats; }
+  void set_error(std::string message) noexcept;
+  std::string error() const;
+
+  // Regions (data_region.cpp).
+  bool init_region();
+  void init_header(std::uint64_t incarnation);
+
+  // Registration (registry.cpp). Returns the descriptor index or kNoMetric.
+  static constexpr std::uint32_t kNoMetric = 0xFFFFFFFFu;
+  std::uint32_t register_metric(std::string_view name, MetricKind kind, std::string_view unit,
+                                std::span<const std::int64_t> upper_bounds,
+                                std::uint32_t* histogram_index);
+
+  // Connection (session.cpp, call.cpp, connector.cpp).
+  enum class AttachOutcome { kAttached, kNoAgent, kFull, kRefused, kFailed };
+  AttachOutcome attach_locked();
+  void drop_session_locked();
+  bool attach_due_locked() const;
+  void note_attach_outcome_locked(AttachOutcome outcome);
+  struct Reply {
+    ResponseStatus status = ResponseStatus::kOk;
+    std::uint32_t body_size = 0;
+    std::uint64_t total_size = 0;
+  };
+  // Runs one mailbox session (call_mutex held, connected). The reply body lands in `response`.
+  CallStatus session_locked(RequestType type, std::span<const std::byte> body, Reply& reply,
+                            const std::function<void()>* while_holding = nullptr) noexcept;
+  // Takes call_mutex (bounded) and ensures a session (attaching when due and no thread runs).
+  // Returns kOk with the lock held in `lock`.
+  CallStatus begin_call(std::unique_lock<TimedMutex>& lock) noexcept;
+  // Restarts the connector after fork; true when it started one now.
+  bool ensure_connector() noexcept;
+  void start_connector() noexcept;
+  void stop_connector() noexcept;
+  void connector_main() noexcept;
+  void wake_connector() noexcept;
+};
+
+// Live cores (fork handler, thread-exit shard release).
+void register_live_core(ProbeCore* core);
+void unregister_live_core(ProbeCore* core);
+// Runs `fn(core)` under the live-list lock if `core` is live with `epoch`.
+template <class Fn>
+void with_live_core(ProbeCore* core, std::uint64_t epoch, Fn&& fn);
+std::mutex& live_mutex();
+ProbeCore* live_head();
+
+template <class Fn>
+void with_live_core(ProbeCore* core, std::uint64_t epoch, Fn&& fn) {
+  std::lock_guard lock(live_mutex());
+  for (ProbeCore* c = live_head(); c != nullptr; c = c->next) {
+    if (c == core && c->epoch.load(std::memory_order_relaxed) == epoch) {
+      fn(*c);
+      return;
+    }
+  }
+}
+
+// Registers the pthread_atfork child handler once per process (fork.cpp).
+void install_fork_handler() noexcept;
+
+// A fresh non-zero epoch value (unique in the process).
+std::uint64_t new_epoch() noexcept;
+// 64 random bits (getrandom; falls back to clocks). Async-signal-safe.
+std::uint64_t random_u64() noexcept;
+
+}  // namespace shmon::detail

@@ -1,0 +1,118 @@
+// Metric registration: descriptors are written completely, then published by a release store of
+// metric_count, so the agent never sees a half-written descriptor.
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "probe_core.hpp"
+#include "shmon/histogram_buckets.hpp"
+#include "shmon/names.hpp"
+
+namespace shmon::detail {
+namespace {
+
+// Units are free text for display: keep printable ASCII, at most 15 bytes.
+void write_unit(char (&field)[16], std::string_view unit) {
+  std::memset(field, 0, sizeof(field));
+  std::size_t n = 0;
+  for (char ch : unit) {
+    if (n + 1 >= sizeof(field)) break;
+    field[n++] = (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') ? ch : '?';
+  }
+}
+
+// Empty optional when valid; else the reason.
+std::optional<std::string> check_bounds(std::span<const std::int64_t> upper,
+                                        std::uint32_t buckets) {
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  for (std::size_t i = 1; i < upper.size(); ++i) {
+    if (upper[i] <= upper[i - 1]) return "histogram bounds must be strictly ascending";
+  }
+  const std::size_t needed = upper.size() + (upper.back() == kMax ? 0 : 1);
+  if (needed > buckets) {
+    return "histogram has " + std::to_string(needed) + " buckets; this region allows " +
+           std::to_string(buckets);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::uint32_t ProbeCore::register_metric(std::string_view name, MetricKind kind,
+                                         std::string_view unit,
+                                         std::span<const std::int64_t> upper_bounds,
+                                         std::uint32_t* histogram_index) {
+  ensure_connector();
+  if (header == nullptr) return kNoMetric;
+  auto refuse = [&](std::string why) {
+    stats().drops_metric_table_full.fetch_add(1, std::memory_order_relaxed);
+    set_error("metric '" + std::string(name.substr(0, kMaxMetricNameLen + 8)) +
+              "' refused: " + why);
+    return kNoMetric;
+  };
+  if (auto err = check_metric_name(name)) return refuse(*err);
+
+  std::lock_guard lock(reg_mutex);
+  if (auto it = by_name.find(std::string(name)); it != by_name.end()) {
+    const std::uint32_t index = it->second;
+    if (kinds[index] != kind) {
+      return refuse(std::string("already registered as a ") + to_string(kinds[index]));
+    }
+    if (histogram_index != nullptr) {
+      auto* d = reinterpret_cast<MetricDescriptor*>(base + geometry.descriptors_offset) + index;
+      *histogram_index = d->histogram_index;
+    }
+    return index;
+  }
+  const DataParams& p = geometry.params;
+  if (metric_count >= p.metric_capacity) {
+    return refuse("the metric table is full (" + std::to_string(p.metric_capacity) + ")");
+  }
+  std::uint32_t hist = 0;
+  if (kind == MetricKind::kHistogram) {
+    if (histogram_count >= p.histogram_capacity) {
+      return refuse("the histogram table is full (" + std::to_string(p.histogram_capacity) + ")");
+    }
+    if (!upper_bounds.empty()) {
+      if (auto err = check_bounds(upper_bounds, buckets)) return refuse(*err);
+    }
+    hist = histogram_count;
+    // Region bounds: the user's, then INT64_MAX for every remaining bucket; the private copy is
+    // searched only up to the first INT64_MAX.
+    auto* region_bounds = reinterpret_cast<std::int64_t*>(base + geometry.bounds_offset) +
+                          std::size_t(hist) * buckets;
+    std::int64_t* mine = bounds_store.data() + std::size_t(hist) * buckets;
+    if (upper_bounds.empty()) {
+      log_linear_bounds({region_bounds, buckets});
+      bounds_len_store[hist] = 0;
+    } else {
+      std::uint32_t n = 0;
+      for (std::int64_t b : upper_bounds) mine[n++] = b;
+      if (mine[n - 1] != std::numeric_limits<std::int64_t>::max()) {
+        mine[n++] = std::numeric_limits<std::int64_t>::max();
+      }
+      for (std::uint32_t i = n; i < buckets; ++i)
+        mine[i] = std::numeric_limits<std::int64_t>::max();
+      std::memcpy(region_bounds, mine, sizeof(std::int64_t) * buckets);
+      bounds_len_store[hist] = n;
+    }
+    ++histogram_count;
+    header->histogram_count.store(histogram_count, std::memory_order_release);
+    if (histogram_index != nullptr) *histogram_index = hist;
+  }
+
+  const std::uint32_t index = metric_count;
+  auto* d = reinterpret_cast<MetricDescriptor*>(base + geometry.descriptors_offset) + index;
+  std::memset(d, 0, sizeof(*d));
+  write_fixed_name(d->name, sizeof(d->name), name);
+  d->kind = std::uint32_t(kind);
+  d->histogram_index = hist;
+  write_unit(d->unit, unit);
+  kinds[index] = kind;
+  by_name.emplace(std::string(name), index);
+  metric_count = index + 1;
+  header->metric_count.store(metric_count, std::memory_order_release);
+  return index;
+}
+
+}  // namespace shmon::detail

@@ -1,0 +1,39 @@
+// A timed mutex built on std::mutex::try_lock and short sleeps. std::timed_mutex would do, but
+// libstdc++ implements its timed waits with pthread_mutex_clocklock, which ThreadSanitizer does
+// not intercept (every unlock is then reported as "unlock of an unlocked mutex"). Only calls and
+// attach use it: the sleep granularity (50 us growing to 1 ms) is noise next to a session.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+namespace shmon::detail {
+
+class TimedMutex {
+ public:
+  void lock() { m_.lock(); }
+  bool try_lock() { return m_.try_lock(); }
+  void unlock() { m_.unlock(); }
+
+  template <class Rep, class Period>
+  bool try_lock_for(const std::chrono::duration<Rep, Period>& d) {
+    return try_lock_until(std::chrono::steady_clock::now() + d);
+  }
+  template <class Clock, class Duration>
+  bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline) {
+    auto pause = std::chrono::microseconds(50);
+    for (;;) {
+      if (m_.try_lock()) return true;
+      const auto now = Clock::now();
+      if (now >= deadline) return false;
+      std::this_thread::sleep_for(std::min<typename Clock::duration>(pause, deadline - now));
+      pause = std::min(pause * 2, std::chrono::microseconds(1000));
+    }
+  }
+
+ private:
+  std::mutex m_;
+};
+
+}  // namespace shmon::detail
