@@ -1,0 +1,42 @@
+// shmon_bench_driver: the multi-process benchmarks. Each step starts its own agent (a real
+// shmon-agent child in a private runtime dir), forks its clients, bounds every wait and returns
+// its measurements as JSON.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+namespace shmon::bench {
+
+using Json = nlohmann::json;
+
+struct DriverConfig {
+  std::uint32_t producers = 4;
+  std::uint64_t events_per_producer = 10'000'000;
+  std::uint64_t seed_records_per_producer = 20'000;  // the seed handshake is ~1000x slower
+  std::uint64_t statsd_lines_per_producer = 500'000;
+  std::uint32_t pings = 20'000;
+  std::uint32_t contend_ms = 2000;
+  std::uint32_t idle_seconds = 10;
+  std::uint32_t idle_clients = 10;
+  std::uint32_t rss_clients = 256;
+  int child_timeout_ms = 180'000;
+};
+
+// End to end: N producers x M events into one agent (wait policy), and the same through the
+// seed handshake (one record per submit) and StatsD lines.
+Json run_e2e(const DriverConfig& config);
+Json run_seed_e2e(const DriverConfig& config);
+Json run_statsd_e2e(const DriverConfig& config);
+
+// Control calls: ping with the agent idle and busy, 4 clients contending, unix-socket echo.
+Json run_ping(const DriverConfig& config);
+
+// Cost at rest: agent CPU with idle clients, agent RSS with many clients, region sizes.
+Json run_rest(const DriverConfig& config);
+
+// {"n", "p50_ns", "p99_ns", "mean_ns"} of latency samples.
+Json latency_summary(std::vector<std::uint64_t> samples);
+
+}  // namespace shmon::bench
