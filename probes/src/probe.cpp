@@ -179,7 +179,7 @@ QueryResult Probe::query(QueryKind kind, std::string_view filter, std::uint64_t 
     q.kind = std::uint32_t(kind);
     q.offset = out.json.size();
     q.cursor = cursor;
-    std::memcpy(q.filter, filter.data(), filter.size());
+    if (!filter.empty()) std::memcpy(q.filter, filter.data(), filter.size());
     detail::ProbeCore::Reply r;
     out.status = core_->session_locked(RequestType::kQuery, std::as_bytes(std::span(&q, 1)), r);
     if (out.status != CallStatus::kOk) return {out.status, {}};

@@ -1,0 +1,52 @@
+// fork(): the child of an instrumented process becomes a client of its own; parent and child
+// counts add up and appear as two clients.
+#include <set>
+
+#include "common.hpp"
+
+namespace shmon::test {
+namespace {
+
+TEST(Fork, ChildCountsAsItsOwnClient) {
+  TestEnv env;
+  const auto instance = env.instance("fork");
+  auto agent = start_agent(env, instance);
+  ASSERT_NE(agent, nullptr);
+
+  auto client = spawn_testclient(env, "fork", instance, "forker");
+  ASSERT_TRUE(client->wait_for_line("PARENT slot=", deadline_in(kConditionWait)))
+      << client->describe();
+  ASSERT_TRUE(client->wait_for_line("CHILD slot=", deadline_in(kConditionWait)))
+      << client->describe();
+
+  nlohmann::json entries;
+  std::optional<std::uint64_t> total;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        total = metric_total(env, instance, "forked");
+        entries = metric_clients(env, instance, "forked");
+        return total == 12u && entries.size() == 2;
+      },
+      deadline_in(kConditionWait), 50ms))
+      << "total=" << total.value_or(0) << " clients=" << entries.dump(2) << "\n"
+      << client->describe();
+  std::set<std::uint64_t> values;
+  std::set<int> pids, slots;
+  for (const auto& e : entries) {
+    values.insert(e["value"].get<std::uint64_t>());
+    pids.insert(e["pid"].get<int>());
+    slots.insert(e["slot"].get<int>());
+  }
+  EXPECT_EQ(values, (std::set<std::uint64_t>{5, 7})) << entries.dump(2);
+  EXPECT_EQ(pids.size(), 2u) << entries.dump(2);
+  EXPECT_EQ(slots.size(), 2u) << entries.dump(2);
+
+  client->close_stdin();
+  EXPECT_TRUE(exits_zero(*client, deadline_in(kExitWait)));
+  EXPECT_TRUE(client->wait_for_line("DONE child=ok parent_flush=ok", deadline_in(1s)))
+      << client->describe();
+  EXPECT_EQ(metric_total(env, instance, "forked"), 12u);
+}
+
+}  // namespace
+}  // namespace shmon::test

@@ -1,0 +1,28 @@
+// One test's private world: a fresh runtime directory (mkdtemp, mode 0700) that every child gets
+// as SHMON_RUNTIME_DIR through an explicit environment, and instance names unique to the test.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace shmon::test {
+
+class TestEnv {
+ public:
+  TestEnv();   // throws std::runtime_error when the directory cannot be created
+  ~TestEnv();  // removes the directory and everything in it
+  TestEnv(const TestEnv&) = delete;
+  TestEnv& operator=(const TestEnv&) = delete;
+
+  const std::string& runtime_dir() const { return dir_; }
+  // The environment for children: SHMON_RUNTIME_DIR, PATH, HOME and sanitizer options.
+  std::vector<std::string> child_env() const;
+  // A valid instance name unique to this process and test ("it-<pid>-<n>-<tag>").
+  std::string instance(const std::string& tag = "i");
+
+ private:
+  std::string dir_;
+  int counter_ = 0;
+};
+
+}  // namespace shmon::test

@@ -1,0 +1,32 @@
+// shmon-testclient: a client that misbehaves on purpose, for the multi-process tests.
+//   hold-lock        holds the client mutex until a line arrives on stdin, then reports
+//   garbage-mailbox  attaches, then writes garbage and a bogus session into the mailbox
+//   bad-magic | bad-abi | bad-region-size   attach attempts the agent must refuse
+//   attach           a plain raw attach; prints how it ended (connect error or reply status)
+//   fork             counts in a parent and its forked child
+// Exit 0 when the mode observed what the tests expect, 1 otherwise, 2 on a bad command line.
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "output.hpp"
+
+int main(int argc, char** argv) {
+  using namespace shmon::testclient;
+  Args args;
+  if (!parse_args(argc, argv, args)) return 2;
+  const std::map<std::string, int (*)(const Args&)> modes = {
+      {"hold-lock", run_hold_lock},
+      {"garbage-mailbox", run_garbage_mailbox},
+      {"bad-magic", run_bad_magic},
+      {"bad-abi", run_bad_abi},
+      {"bad-region-size", run_bad_region_size},
+      {"attach", run_attach},
+      {"fork", run_fork}};
+  const auto it = modes.find(args.mode);
+  if (it == modes.end()) {
+    std::fprintf(stderr, "shmon-testclient: unknown mode '%s'\n", args.mode.c_str());
+    return 2;
+  }
+  return it->second(args);
+}

@@ -1,0 +1,56 @@
+// hold-lock: holds the client mutex (inside a ping, through the probe's testing hook) until a
+// line arrives on stdin. The tests kill it (dead owner), or stop it past its lease (revocation)
+// and then let it go on: it must see the loss, re-attach and ping successfully again.
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include "output.hpp"
+#include "probe_testing.hpp"
+#include "shmon/clock.hpp"
+#include "shmon/probe.hpp"
+
+namespace shmon::testclient {
+namespace {
+
+void block_until_stdin_line() {
+  char line[256];
+  if (!std::fgets(line, sizeof line, stdin)) return;  // EOF counts as "go on" too
+}
+
+}  // namespace
+
+int run_hold_lock(const Args& args) {
+  ProbeOptions options;
+  options.instance = args.instance;
+  options.name = args.name;
+  Probe probe(options);
+  if (!probe.wait_connected(10000)) {
+    say("CONNECT failed " + probe.last_error());
+    return 1;
+  }
+  say("CONNECTED slot=" + std::to_string(probe.slot()));
+
+  const CallStatus status = shmon::testing::ping_holding_lock(probe, [] {
+    say("HOLDING");
+    block_until_stdin_line();
+  });
+  say(std::string("RESULT ") + to_string(status));
+  if (status == CallStatus::kOk) return 0;
+
+  // The session is gone: the probe re-attaches; ping until it answers (bounded).
+  const std::uint64_t deadline = deadline_after_ms(10000);
+  while (monotonic_ns() < deadline) {
+    const std::uint64_t now = monotonic_ns();
+    const auto left_ms = std::uint32_t((deadline - now) / 1000000u);
+    if (!probe.wait_connected(left_ms)) break;
+    if (probe.ping().status == CallStatus::kOk) {
+      say("RECONNECTED ok");
+      return 0;
+    }
+  }
+  say("RECONNECTED failed " + probe.last_error());
+  return 1;
+}
+
+}  // namespace shmon::testclient

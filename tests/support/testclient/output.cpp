@@ -1,0 +1,38 @@
+#include "output.hpp"
+
+#include <cstdio>
+#include <string_view>
+
+namespace shmon::testclient {
+
+bool parse_args(int argc, char** argv, Args& out) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: shmon-testclient MODE --instance NAME [--name N]\n");
+    return false;
+  }
+  out.mode = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "shmon-testclient: %s needs a value\n", argv[i]);
+      return false;
+    }
+    if (arg == "--instance") {
+      out.instance = argv[++i];
+    } else if (arg == "--name") {
+      out.name = argv[++i];
+    } else {
+      std::fprintf(stderr, "shmon-testclient: unknown option %s\n", argv[i]);
+      return false;
+    }
+  }
+  return true;
+}
+
+void say(const std::string& line) {
+  std::fputs(line.c_str(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace shmon::testclient

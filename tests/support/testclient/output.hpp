@@ -1,0 +1,28 @@
+// shmon-testclient: command line and line-oriented, flushed output (the tests wait on lines).
+#pragma once
+
+#include <string>
+
+namespace shmon::testclient {
+
+struct Args {
+  std::string mode;
+  std::string instance;
+  std::string name = "testclient";
+};
+
+// Parses `MODE --instance NAME --name N`; prints usage and returns false on a bad command line.
+bool parse_args(int argc, char** argv, Args& out);
+
+// Prints one line to stdout and flushes it.
+void say(const std::string& line);
+
+int run_hold_lock(const Args& args);
+int run_garbage_mailbox(const Args& args);
+int run_bad_magic(const Args& args);
+int run_bad_abi(const Args& args);
+int run_bad_region_size(const Args& args);
+int run_attach(const Args& args);
+int run_fork(const Args& args);
+
+}  // namespace shmon::testclient

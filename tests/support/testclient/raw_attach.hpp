@@ -1,0 +1,47 @@
+// A hand-made attach with the shared primitives only (no probe): build a data region, send the
+// AttachRequest with its fd, read the AttachReply and its fds. Options make the attempt wrong in
+// one precise way, so the tests can check that the agent refuses it and keeps serving.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "shmon/fd.hpp"
+#include "shmon/memfd.hpp"
+#include "shmon/protocol.hpp"
+#include "shmon/unix_socket.hpp"
+
+namespace shmon::testclient {
+
+enum class RegionFlaw {
+  kNone,
+  kBadMagic,       // the data header's magic is wrong
+  kBadRegionSize,  // the fd is larger than the size the header's params give
+};
+
+struct RawAttachOptions {
+  std::string instance;
+  std::string name;
+  std::uint32_t abi_version = kAbiVersion;  // in the AttachRequest
+  RegionFlaw flaw = RegionFlaw::kNone;
+};
+
+struct RawSession {
+  ConnectError connect_error = ConnectError::kNone;
+  std::string error;  // empty when an AttachReply arrived
+  bool replied = false;
+  AttachReply reply{};
+  UniqueFd sock;
+  UniqueFd data_fd;
+  Mapping data;
+  UniqueFd control_fd;  // on kOk
+  UniqueFd mailbox_fd;  // on kOk
+};
+
+RawSession raw_attach(const RawAttachOptions& options);
+
+// "kOk"-style names for printing.
+std::string attach_status_name(std::uint32_t status);
+std::string reply_message(const AttachReply& reply);
+
+}  // namespace shmon::testclient
