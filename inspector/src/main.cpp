@@ -1,0 +1,47 @@
+// shmon-inspector [--instance NAME]: a window onto one agent's traffic.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+
+#include "app.hpp"
+#include "shmon/limits.hpp"
+#include "shmon/names.hpp"
+
+int main(int argc, char** argv) {
+  shmon::inspector::AppOptions opt;
+  CLI::App cli{"shmon-inspector: watch a shmon agent's clients, mutex, timeouts and regions"};
+  cli.add_option("--instance,-i", opt.instance,
+                 "agent instance (default: $SHMON_INSTANCE or 'default')");
+  cli.add_option("--name", opt.name, "client name shown in the agent's client list");
+  cli.add_option("--refresh-hz", opt.refresh_hz, "queries per second (default 4, persisted)")
+      ->check(CLI::Range(0.2, 60.0));
+  cli.add_option("--font-scale", opt.font_scale, "font scale for high-DPI screens (persisted)")
+      ->check(CLI::Range(0.5, 4.0));
+  cli.add_option("--width", opt.width, "window width")->check(CLI::Range(320, 8192));
+  cli.add_option("--height", opt.height, "window height")->check(CLI::Range(240, 8192));
+  cli.add_option("--frames", opt.frames, "render N frames, then exit 0 (tests)")
+      ->check(CLI::PositiveNumber);
+  cli.add_option("--screenshot", opt.screenshot, "with --frames: PNG of the last frame");
+  cli.add_option("--dump-ui", opt.dump_ui, "with --frames: JSON of the windows and rows drawn");
+  cli.add_option("--bench-frames", opt.bench_frames,
+                 "render N frames unthrottled once data arrived and print frame times")
+      ->check(CLI::PositiveNumber);
+  CLI11_PARSE(cli, argc, argv);
+
+  if (opt.instance.empty()) {
+    const char* env = std::getenv("SHMON_INSTANCE");
+    opt.instance = env && env[0] ? env : shmon::kDefaultInstance;
+  }
+  if (auto bad = shmon::check_instance_name(opt.instance)) {
+    std::fprintf(stderr, "shmon-inspector: %s\n", bad->c_str());
+    return shmon::exit_code::kUsage;
+  }
+  if (auto bad = shmon::check_client_name(opt.name)) {
+    std::fprintf(stderr, "shmon-inspector: %s\n", bad->c_str());
+    return shmon::exit_code::kUsage;
+  }
+  // A closed pipe on stdout must not kill the window; the agent is never signalled by us.
+  std::signal(SIGPIPE, SIG_IGN);
+  return shmon::inspector::run_app(opt);
+}

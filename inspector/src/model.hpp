@@ -1,0 +1,129 @@
+// What the agent answers to queries (docs/QUERIES.md), parsed into plain structs. Parsing is
+// lenient: a missing or mistyped field keeps its default, so a newer agent never breaks us.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace shmon::inspector {
+
+using WaitHist = std::array<std::uint64_t, 32>;  // bucket i: wait in [2^i, 2^(i+1)) ns
+
+struct MutexHolder {
+  std::uint32_t slot = 0;
+  std::string name;
+  std::int64_t pid = 0;
+  std::uint64_t held_ns = 0;
+};
+
+struct AgentMutex {
+  std::uint64_t acquired = 0, timeouts = 0, done_timeouts = 0;
+  std::uint64_t wait_p50_ns = 0, wait_p99_ns = 0, wait_max_ns = 0;
+  WaitHist hist{};
+  std::optional<MutexHolder> holder;
+};
+
+struct AgentStatus {
+  std::string instance, generation;
+  std::int64_t pid = 0;
+  std::uint64_t abi_version = 0;
+  double uptime_s = 0;
+  std::uint64_t heartbeat_age_ms = 0, lease_ms = 0, max_clients = 0;
+  std::uint64_t clients_connected = 0, clients_total = 0, clients_refused = 0;
+  std::uint64_t requests = 0, request_errors = 0, torn_requests = 0;
+  double requests_per_s = 0;
+  std::uint64_t lease_revocations = 0, dead_owner_releases = 0;
+  std::uint64_t events_received = 0, events_dropped = 0, drain_batches = 0, bad_records = 0;
+  double events_per_s = 0;
+  std::uint64_t control_bytes = 0, mailbox_bytes = 0, data_bytes_total = 0;
+  AgentMutex mutex;
+};
+
+struct ClientDrops {
+  std::uint64_t ring_full = 0, payload_too_large = 0, not_connected = 0, metric_table_full = 0,
+                wait_timeout = 0;
+  std::uint64_t total() const {
+    return ring_full + payload_too_large + not_connected + metric_table_full + wait_timeout;
+  }
+};
+
+struct ClientMutex {
+  std::uint64_t acquired = 0, wait_total_ns = 0, wait_p50_ns = 0, wait_p99_ns = 0, wait_max_ns = 0,
+                revocations_seen = 0;
+  WaitHist hist{};
+};
+
+struct ClientInfo {
+  std::uint32_t slot = 0;
+  std::string name, kind, state, incarnation;
+  std::int64_t pid = 0;
+  std::uint64_t attached_realtime_ns = 0, last_seen_age_ms = 0;
+  std::uint64_t requests = 0, request_errors = 0;
+  double requests_per_s = 0, events_per_s = 0;
+  std::uint64_t events_written = 0, events_received = 0, metric_count = 0;
+  std::uint64_t data_region_bytes = 0, reconnects = 0;
+  ClientDrops drops;
+  std::uint64_t lock_timeouts = 0, done_timeouts = 0;
+  ClientMutex mutex;
+
+  // Stable identity across refreshes (a slot is reused by other clients).
+  std::string key() const {
+    return incarnation.empty() ? name + "#" + std::to_string(pid) : incarnation;
+  }
+};
+
+struct MetricClientValue {
+  std::uint32_t slot = 0;
+  std::string name;
+  std::int64_t pid = 0;
+  double value = 0;
+};
+
+struct MetricInfo {
+  std::string name, kind, unit;
+  double total = 0, rate_per_s = 0;
+  std::uint64_t live_clients = 0;
+  double departed_total = 0;
+  // Histograms.
+  std::uint64_t count = 0;
+  double sum = 0, min = 0, max = 0, mean = 0, p50 = 0, p90 = 0, p99 = 0;
+  std::vector<double> bounds;
+  std::vector<std::uint64_t> buckets;
+  std::vector<MetricClientValue> clients;
+};
+
+struct EventInfo {
+  std::uint64_t seq = 0, ts_ns = 0;
+  std::uint32_t slot = 0;
+  std::int64_t pid = 0;
+  std::string client, name, level, text;
+};
+
+struct EventsPage {
+  std::uint64_t next = 0, oldest = 0;
+  std::vector<EventInfo> events;
+};
+
+struct HistorySeries {
+  std::string name, kind;
+  std::vector<std::pair<double, double>> points;  // [t_s, value]
+};
+
+struct History {
+  std::uint64_t period_ms = 1000;
+  std::vector<HistorySeries> series;
+};
+
+// Each returns nullopt (and sets *error) when the text is not JSON of the expected shape.
+std::optional<AgentStatus> parse_status(std::string_view json, std::string* error);
+std::optional<std::vector<ClientInfo>> parse_clients(std::string_view json, std::string* error);
+std::optional<std::vector<MetricInfo>> parse_metrics(std::string_view json, std::string* error);
+std::optional<EventsPage> parse_events(std::string_view json, std::string* error);
+std::optional<History> parse_history(std::string_view json, std::string* error);
+
+}  // namespace shmon::inspector

@@ -1,0 +1,72 @@
+// One function per window. Each draws from the frame's Snapshot (never waiting on the agent) and
+// records its rows in the UI dump when that is enabled.
+#pragma once
+
+#include <imgui.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data_source.hpp"
+#include "settings.hpp"
+
+namespace shmon::inspector {
+
+struct RawViewState {
+  int target = 0;  // 0 control, 1 mailbox, 2 a client's data region
+  std::int64_t slot = -1;
+  bool freeze = false;
+  std::vector<std::byte> now, before;
+  std::vector<std::uint32_t> changed_frame;  // frame of each byte's last change
+  std::uint64_t frame = 0;
+  const void* source = nullptr;  // the image the buffers were copied from
+  std::int64_t cursor = 0;       // keyboard-selected byte
+  std::int64_t scroll_to = -1;   // offset the navigator asked for
+  std::string status;
+};
+
+struct EventTailState {
+  bool paused = false;
+  std::shared_ptr<const std::deque<EventInfo>> frozen;  // the tail shown while paused
+  int min_level = 0;
+  char search[128] = {};
+};
+
+struct UiState {
+  std::string selected_client;  // ClientInfo::key()
+  bool details_open = false;
+  char client_filter[128] = {};
+  bool focus_filter = false;
+  std::string mutex_client;  // "" = total
+  std::string selected_metric;
+  char metric_filter[128] = {};
+  RawViewState raw;
+  EventTailState tail;
+};
+
+struct ViewContext {
+  const Snapshot& snap;
+  DataSource& source;
+  Settings& settings;
+  UiState& ui;
+  ImFont* mono = nullptr;
+};
+
+// Draws the status strip under the menu bar and returns its height.
+float draw_status_strip(ViewContext& ctx, float y, float width);
+void draw_agent_view(ViewContext& ctx, bool* open);
+void draw_clients_view(ViewContext& ctx, bool* open);
+void draw_client_details(ViewContext& ctx);
+void draw_mutex_view(ViewContext& ctx, bool* open);
+void draw_timeouts_view(ViewContext& ctx, bool* open);
+void draw_telemetry_view(ViewContext& ctx, bool* open);
+void draw_raw_view(ViewContext& ctx, bool* open);
+
+// Shared small widgets.
+void key_value_row(const char* key, const std::string& value);  // in a 2-column table
+const ClientInfo* find_client(const Snapshot& s, const std::string& key);
+ImVec4 level_color(const std::string& level);
+ImVec4 state_color(const std::string& state);
+
+}  // namespace shmon::inspector

@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""shmon-inspector against a real agent, rendered under Xvfb.
+
+render:    an agent and three `shmon-loadgen --hold-open` clients; the inspector renders N frames,
+           writes a screenshot and a dump of what it drew; we assert on the dump's rows (the
+           loadgens in the client table, non-zero mutex statistics, the control header decoded).
+reconnect: the banner with no agent (dump), then a long-running inspector sees an agent start,
+           get killed (banner) and a new one start (reconnection), through its stdout lines.
+
+Every wait is bounded by a deadline on a child's output; every child is killed on teardown.
+"""
+import argparse
+import json
+import os
+import selectors
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+CHILDREN = []
+
+
+def fail(message):
+    print("FAIL: " + message, file=sys.stderr)
+    sys.exit(1)
+
+
+def spawn(cmd, env, stdin=subprocess.DEVNULL, log=None):
+    # Own process group: xvfb-run's Xvfb and the inspector die together at teardown.
+    p = subprocess.Popen(cmd, env=env, stdin=stdin, stdout=subprocess.PIPE,
+                         stderr=log or subprocess.STDOUT, start_new_session=True)
+    os.set_blocking(p.stdout.fileno(), False)
+    p.buffer = b""
+    CHILDREN.append(p)
+    return p
+
+
+def wait_line(p, needle, timeout_s, what):
+    """Reads p's stdout until a line contains `needle` (bounded); returns that line."""
+    deadline = time.monotonic() + timeout_s
+    sel = selectors.DefaultSelector()
+    sel.register(p.stdout, selectors.EVENT_READ)
+    try:
+        while True:
+            while b"\n" in p.buffer:
+                line, p.buffer = p.buffer.split(b"\n", 1)
+                text = line.decode(errors="replace")
+                print("  [%s] %s" % (what, text))
+                if needle in text:
+                    return text
+            left = deadline - time.monotonic()
+            if left <= 0:
+                fail("timed out after %.0f s waiting for %r from %s" % (timeout_s, needle, what))
+            if sel.select(timeout=left):
+                chunk = p.stdout.read()
+                if chunk:
+                    p.buffer += chunk
+                elif p.poll() is not None:
+                    fail("%s exited (%s) before printing %r" % (what, p.returncode, needle))
+    finally:
+        sel.close()
+
+
+def teardown():
+    for p in reversed(CHILDREN):
+        if p.poll() is None:
+            try:
+                if p.stdin:
+                    p.stdin.close()
+                os.killpg(p.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError, BrokenPipeError):
+                pass
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def make_env(tmp):
+    env = dict(os.environ)
+    rt = os.path.join(tmp, "rt")
+    os.makedirs(rt, mode=0o700, exist_ok=True)
+    env["SHMON_RUNTIME_DIR"] = rt
+    env["XDG_CONFIG_HOME"] = os.path.join(tmp, "config")  # fresh settings, nothing persisted
+    env.pop("SHMON_INSTANCE", None)
+    return env
+
+
+def start_agent(args, env, instance):
+    agent = spawn([args.agent, "--instance", instance], env)
+    wait_line(agent, "shmon-agent: ready", 15, "agent")
+    return agent
+
+
+def xvfb(args, cmd):
+    return [args.xvfb_run, "-a", "-s", "-screen 0 1280x800x24"] + cmd
+
+
+def rows_of(dump, window):
+    for w in dump["windows"]:
+        if w["name"] == window:
+            return w["rows"]
+    fail("the dump has no window %r (windows: %s)" % (window, [w["name"] for w in dump["windows"]]))
+
+
+def check_png(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        fail("%s is not a PNG" % path)
+    width, height = struct.unpack(">II", data[16:24])
+    if (width, height) != (1280, 800):
+        fail("screenshot is %dx%d, expected 1280x800" % (width, height))
+    # Decode the pixels and check the frame is not blank: many distinct colours.
+    idat = b"".join(data[i + 8:i + 8 + struct.unpack(">I", data[i:i + 4])[0]]
+                    for i in iter_chunks(data, b"IDAT"))
+    raw = zlib.decompress(idat)
+    stride = 1 + width * 4
+    sample = set()
+    for y in range(0, height, 37):
+        row = raw[y * stride + 1:(y + 1) * stride]
+        for x in range(0, len(row), 4 * 53):
+            sample.add(row[x:x + 3])
+    if len(sample) < 8:
+        fail("screenshot looks blank (%d distinct sampled values)" % len(sample))
+
+
+def iter_chunks(data, kind):
+    i = 8
+    while i < len(data):
+        length = struct.unpack(">I", data[i:i + 4])[0]
+        if data[i + 4:i + 8] == kind:
+            yield i
+        i += 12 + length
+
+
+def scenario_render(args):
+    tmp = tempfile.mkdtemp(prefix="shmon-insp-")
+    env = make_env(tmp)
+    instance = "insp-render"
+    start_agent(args, env, instance)
+    names = ["loadgen-a", "loadgen-b", "loadgen-c"]
+    for n in names:
+        lg = spawn([args.loadgen, "--instance", instance, "--name", n, "--threads", "1",
+                    "--counter", "c", "--increments", "1000", "--events", "50", "--hold-open"],
+                   env, stdin=subprocess.PIPE)
+        wait_line(lg, "status=ok", 30, n)  # acknowledged by the agent: attached and drained
+    shot = os.path.join(args.out, "inspector-render.png")
+    dump_path = os.path.join(args.out, "inspector-render.json")
+    for f in (shot, dump_path):
+        if os.path.exists(f):
+            os.unlink(f)
+    insp = spawn(xvfb(args, [args.inspector, "--instance", instance, "--frames", "240",
+                             "--screenshot", shot, "--dump-ui", dump_path]), env)
+    wait_line(insp, "inspector: connected", 60, "inspector")
+    try:
+        rc = insp.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        fail("the inspector did not finish its frames in 120 s")
+    if rc != 0:
+        fail("the inspector exited %d" % rc)
+    with open(dump_path) as f:
+        dump = json.load(f)
+    if not dump.get("agent_up"):
+        fail("the last frame did not show a connected agent")
+
+    status = " ".join(" ".join(r) for r in rows_of(dump, "Status"))
+    if "connected to shmon-agent" not in status:
+        fail("status strip: %r" % status)
+
+    clients = rows_of(dump, "Clients")
+    by_name = {r[0]: r for r in clients}
+    for n in names:
+        if n not in by_name:
+            fail("client table rows lack %s: %s" % (n, [r[0] for r in clients]))
+        if by_name[n][2] != "app" or by_name[n][3] not in ("live", "attached"):
+            fail("row of %s: %s" % (n, by_name[n]))
+    if not any(r[2] == "inspector" for r in clients):
+        fail("the inspector is not listed as a client of kind inspector")
+
+    mutex = {r[0]: r[1] for r in rows_of(dump, "Mutex") if len(r) >= 2}
+    acquired = int(mutex.get("acquired", "0"))
+    if acquired <= 0:
+        fail("mutex acquired is %d" % acquired)
+    if mutex.get("wait max", "0 ns") == "0 ns" and mutex.get("wait p99", "0 ns") == "0 ns":
+        fail("mutex wait statistics are all zero: %s" % mutex)
+
+    raw = rows_of(dump, "Raw region")
+    header = {r[1]: r[3] for r in raw if len(r) == 4 and r[0] == "control header"}
+    if header.get("magic") != '"SHMONCTL"':
+        fail("control header magic not decoded: %s" % header.get("magic"))
+    if header.get("instance") != '"%s"' % instance:
+        fail("control header instance: %s" % header.get("instance"))
+    if not any(r[0] == "section" and r[1] == "directory[0]" for r in raw):
+        fail("the section navigator lacks the directory")
+    if not any(r[0] == "hex" and "SHMONCTL" in r[1] for r in raw):
+        fail("the hex view does not show the magic")
+
+    check_png(shot)
+    print("ok: %d clients listed, mutex acquired %d, control header decoded; screenshot %s"
+          % (len(clients), acquired, shot))
+
+
+def scenario_reconnect(args):
+    tmp = tempfile.mkdtemp(prefix="shmon-insp-")
+    env = make_env(tmp)
+    instance = "insp-reconnect"
+
+    # 1. No agent: the banner is drawn (checked in the dump).
+    dump_path = os.path.join(args.out, "inspector-down.json")
+    shot = os.path.join(args.out, "inspector-down.png")
+    insp = spawn(xvfb(args, [args.inspector, "--instance", instance, "--frames", "120",
+                             "--screenshot", shot, "--dump-ui", dump_path]), env)
+    wait_line(insp, "inspector: agent down", 60, "inspector")
+    if insp.wait(timeout=60) != 0:
+        fail("the inspector exited %d without an agent" % insp.returncode)
+    with open(dump_path) as f:
+        dump = json.load(f)
+    banner = " ".join(" ".join(r) for r in rows_of(dump, "Status"))
+    expected = "agent not running on instance %s \u2014 retrying" % instance
+    if expected not in banner:
+        fail("banner %r lacks %r" % (banner, expected))
+    check_png(shot)
+
+    # 2. A long-running inspector: agent up, killed, restarted.
+    insp = spawn(xvfb(args, [args.inspector, "--instance", instance, "--frames", "1000000",
+                             "--refresh-hz", "10"]), env)
+    wait_line(insp, "inspector: agent down", 60, "inspector")
+    agent = start_agent(args, env, instance)
+    wait_line(insp, "inspector: connected to agent pid %d" % agent.pid, 30, "inspector")
+    agent.kill()
+    agent.wait(timeout=10)
+    wait_line(insp, "inspector: agent down", 30, "inspector")
+    agent2 = start_agent(args, env, instance)
+    wait_line(insp, "inspector: connected to agent pid %d" % agent2.pid, 30, "inspector")
+    if insp.poll() is not None:
+        fail("the inspector exited during the agent's restart")
+    # The new agent must see the inspector as a live client of kind inspector.
+    print("ok: banner shown, agent killed and restarted, the inspector reconnected")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("scenario", choices=["render", "reconnect"])
+    ap.add_argument("--agent", required=True)
+    ap.add_argument("--loadgen", required=True)
+    ap.add_argument("--inspector", required=True)
+    ap.add_argument("--xvfb-run", default="xvfb-run")
+    ap.add_argument("--out", default=".")
+    args = ap.parse_args()
+    try:
+        {"render": scenario_render, "reconnect": scenario_reconnect}[args.scenario](args)
+    finally:
+        teardown()
+
+
+if __name__ == "__main__":
+    main()
