@@ -60,8 +60,8 @@ void publish_directory(AgentContext& ctx) {
   const std::uint64_t holder_since = h->stats.lock_holder_since_ns.load(std::memory_order_relaxed);
   const std::uint64_t now = monotonic_ns();
 
-  h->directory_seq.fetch_add(1, std::memory_order_acq_rel);  // odd: writing
-  std::atomic_thread_fence(std::memory_order_release);
+  // Odd: writing. The RMW (acq_rel) keeps the entry writes below from moving above it.
+  h->directory_seq.fetch_add(1, std::memory_order_acq_rel);
   for (std::uint32_t i = 0; i < ctx.regions.capacity; ++i) {
     DirectoryEntry& e = dir[i];
     const auto& c = ctx.slots[i];

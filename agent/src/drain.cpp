@@ -58,7 +58,6 @@ DrainCount drain_client_locked(AgentContext& ctx, Client& c,
       for (std::uint64_t i = 0; i < n; ++i) {
         std::memcpy(&batch[i], &records[(tail + i) & (cap - 1)], sizeof(EventRecord));
       }
-      std::atomic_thread_fence(std::memory_order_acquire);
       logged.clear();
       for (std::uint64_t i = 0; i < n; ++i) {
         const EventRecord& r = batch[i];
