@@ -37,9 +37,11 @@ void Housekeeper::check_lease(std::uint64_t now) {
     owner_since_ = std::max(owner_since_, holder->last_answered_ns.load(std::memory_order_acquire));
   }
   stats.lock_holder_since_ns.store(owner != 0 ? owner_since_ : 0, std::memory_order_relaxed);
-  if (owner == 0 || now - owner_since_ <= std::uint64_t(ctx_.options.lease_ms) * 1'000'000) return;
+  // The service thread may stamp last_answered_ns after `now` was read: never let that underflow.
+  const std::uint64_t held_ns = now > owner_since_ ? now - owner_since_ : 0;
+  if (owner == 0 || held_ns <= std::uint64_t(ctx_.options.lease_ms) * 1'000'000) return;
   if (!mutex.force_release(owner)) return;  // released meanwhile
-  const std::uint64_t held_ms = (now - owner_since_) / 1'000'000;
+  const std::uint64_t held_ms = held_ns / 1'000'000;
   watched_owner_ = 0;
   stats.lock_holder_since_ns.store(0, std::memory_order_relaxed);
   stats.lease_revocations.fetch_add(1, std::memory_order_relaxed);
