@@ -2,7 +2,7 @@
 
 #include "commands.hpp"
 #include "json_fields.hpp"
-#include "stop_flag.hpp"
+#include "shmon/stop_signal.hpp"
 
 namespace shmonctl {
 namespace {
@@ -78,7 +78,7 @@ int run_events(Connection& connection, bool follow, bool json) {
       reported_loss = true;
       connection.try_reattach();
     }
-  } while (follow && sleep_unless_stopped(kFollowPollMs));
+  } while (follow && shmon::sleep_unless_stopped(kFollowPollMs));
   return 0;
 }
 

@@ -3,13 +3,13 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "stop_flag.hpp"
+#include "shmon/stop_signal.hpp"
 
 namespace shmonctl {
 
 int run_ping(Connection& connection, std::uint32_t ping_count, bool json) {
   std::vector<std::uint64_t> rtts;
-  for (std::uint32_t i = 0; i < ping_count && !stop_requested(); ++i) {
+  for (std::uint32_t i = 0; i < ping_count && !shmon::stop_requested(); ++i) {
     const shmon::PingResult result = connection.probe().ping();
     if (result.status != shmon::CallStatus::kOk) {
       throw CtlError(1, std::string("ping ") + std::to_string(i + 1) +

@@ -5,7 +5,7 @@
 #include "commands.hpp"
 #include "json_fields.hpp"
 #include "shmon/clock.hpp"
-#include "stop_flag.hpp"
+#include "shmon/stop_signal.hpp"
 
 namespace shmonctl {
 namespace {
@@ -69,7 +69,7 @@ int run_watch(Connection& connection, std::uint32_t interval_ms, std::uint32_t i
     }
     std::cout << out.str() << std::flush;
     if (iterations != 0 && frame + 1 == iterations) break;
-    if (!sleep_unless_stopped(interval_ms)) break;
+    if (!shmon::sleep_unless_stopped(interval_ms)) break;
   }
   return 0;
 }

@@ -9,7 +9,7 @@
 #include "connection.hpp"
 #include "shmon/limits.hpp"
 #include "shmon/names.hpp"
-#include "stop_flag.hpp"
+#include "shmon/stop_signal.hpp"
 
 namespace {
 
@@ -33,7 +33,8 @@ int run(CLI::App& app, const CommandLine& cl) {
   }
   GlobalOptions options{resolve_instance(cl.instance), cl.timeout_ms};
   const std::string command = app.get_subcommands().front()->get_name();
-  if (command == "events" || command == "watch" || command == "ping") install_stop_handlers();
+  if (command == "events" || command == "watch" || command == "ping")
+    shmon::install_stop_handlers();
 
   Connection connection(options);
   connection.attach();

@@ -12,7 +12,7 @@
 #include "shmon/limits.hpp"
 #include "shmon/names.hpp"
 #include "shmon/probe.hpp"
-#include "stop_signal.hpp"
+#include "shmon/stop_signal.hpp"
 
 namespace {
 
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
     std::cerr << "shmon-demo: --name: " << *p << '\n';
     return shmon::exit_code::kUsage;
   }
-  shmon_examples::install_stop_handlers();
+  shmon::install_stop_handlers();
 
   shmon::ProbeOptions options;
   options.instance = instance;
@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
   double due = 0;  // requests owed so far at the current (varying) rate
   std::uint64_t served = 0;
   auto last = start;
-  while (!shmon_examples::stop_requested()) {
+  while (!shmon::stop_requested()) {
     const auto now = Clock::now();
     const double t = std::chrono::duration<double>(now - start).count();
     if (duration_s > 0 && t >= duration_s) break;

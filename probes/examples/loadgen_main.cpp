@@ -11,7 +11,8 @@
 #include "loadgen_work.hpp"
 #include "shmon/limits.hpp"
 #include "shmon/names.hpp"
-#include "stop_signal.hpp"
+#include "shmon/stop_signal.hpp"
+#include "shmon/wait_histogram.hpp"
 
 namespace {
 
@@ -52,23 +53,16 @@ std::optional<std::string> check_names(const Options& o) {
   return std::nullopt;
 }
 
-// Lowest wait (ns) at or below which half of this client's mutex acquisitions completed.
+// Median mutex wait of this client, interpolated inside its log2 bucket and clamped to the max.
 std::uint64_t lock_wait_p50_ns(const shmon::ClientStatsSnapshot& s) {
-  std::uint64_t total = 0;
-  for (auto n : s.lock_wait_hist) total += n;
-  std::uint64_t seen = 0;
-  for (std::size_t i = 0; i < shmon::kWaitHistBuckets; ++i) {
-    seen += s.lock_wait_hist[i];
-    if (total > 0 && seen * 2 >= total) return std::uint64_t(1) << i;
-  }
-  return 0;
+  return std::uint64_t(shmon::wait_percentile_ns(s.lock_wait_hist, 0.5, s.lock_wait_max_ns));
 }
 
 // Stays attached until stdin reaches EOF or SIGINT/SIGTERM arrives.
 void hold_open() {
-  shmon_examples::install_stop_handlers();
+  shmon::install_stop_handlers();
   char buffer[256];
-  while (!shmon_examples::stop_requested()) {
+  while (!shmon::stop_requested()) {
     pollfd p{STDIN_FILENO, POLLIN, 0};
     if (::poll(&p, 1, 200) <= 0) continue;
     if ((p.revents & POLLIN) != 0 && ::read(STDIN_FILENO, buffer, sizeof buffer) > 0) continue;

@@ -105,23 +105,9 @@ RawSession raw_attach(const RawAttachOptions& options) {
 }
 
 std::string attach_status_name(std::uint32_t status) {
-  switch (AttachStatus(status)) {
-    case AttachStatus::kOk:
-      return "ok";
-    case AttachStatus::kFull:
-      return "full";
-    case AttachStatus::kAbiMismatch:
-      return "abi_mismatch";
-    case AttachStatus::kBadName:
-      return "bad_name";
-    case AttachStatus::kBadRegion:
-      return "bad_region";
-    case AttachStatus::kDenied:
-      return "denied";
-    case AttachStatus::kShuttingDown:
-      return "shutting_down";
-  }
-  return "unknown(" + std::to_string(status) + ")";
+  // Unknown values (a broken agent) keep their number; known ones use the protocol's names.
+  const char* name = to_string(AttachStatus(status));
+  return std::string(name) == "unknown" ? "unknown(" + std::to_string(status) + ")" : name;
 }
 
 std::string reply_message(const AttachReply& reply) {

@@ -1,9 +1,9 @@
-#include "stop_flag.hpp"
+#include "shmon/stop_signal.hpp"
 
 #include <csignal>
 #include <ctime>
 
-namespace shmonctl {
+namespace shmon {
 namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -38,4 +38,4 @@ bool sleep_unless_stopped(std::uint32_t ms) {
   return !stop_requested();
 }
 
-}  // namespace shmonctl
+}  // namespace shmon
