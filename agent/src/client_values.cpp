@@ -8,6 +8,14 @@
 
 namespace shmon::agent {
 
+namespace {
+// Sums come from client memory: a hostile (or long-running) client can push them past INT64_MAX.
+// Wrap like the client's own cells do instead of overflowing (UB).
+std::int64_t wrapping_add(std::int64_t a, std::int64_t b) {
+  return std::int64_t(std::uint64_t(a) + std::uint64_t(b));
+}
+}  // namespace
+
 bool HistogramValue::merge(const HistogramValue& o) {
   if (o.bounds.empty()) return o.count == 0;
   if (bounds.empty()) {
@@ -19,7 +27,7 @@ bool HistogramValue::merge(const HistogramValue& o) {
   for (std::size_t i = 0; i < buckets.size() && i < o.buckets.size(); ++i)
     buckets[i] += o.buckets[i];
   count += o.count;
-  sum += o.sum;
+  sum = wrapping_add(sum, o.sum);
   if (o.count > 0) {
     min = std::min(min, o.min);
     max = std::max(max, o.max);
@@ -32,7 +40,8 @@ void HistogramValue::subtract(const HistogramValue& o) {
   for (std::size_t i = 0; i < buckets.size() && i < o.buckets.size(); ++i)
     buckets[i] -= o.buckets[i];
   count -= o.count;
-  sum -= o.sum;  // min/max cannot be un-merged; they stay as conservative envelopes
+  sum = wrapping_add(sum, std::int64_t(0 - std::uint64_t(o.sum)));
+  // min/max cannot be un-merged; they stay as conservative envelopes
 }
 
 void HistogramValue::record(std::int64_t v) {
@@ -40,7 +49,7 @@ void HistogramValue::record(std::int64_t v) {
   if (buckets.size() != bounds.size()) buckets.assign(bounds.size(), 0);
   ++buckets[bounded_bucket(v, bounds)];
   ++count;
-  sum += v;
+  sum = wrapping_add(sum, v);
   min = std::min(min, v);
   max = std::max(max, v);
 }
@@ -58,7 +67,8 @@ double HistogramValue::quantile(double q) const {
       hi = std::min(hi, double(max));
       if (hi < lo) hi = lo;
       const double frac = (rank - double(cum)) / double(buckets[i]);
-      return std::clamp(lo + (hi - lo) * frac, double(min), double(max));
+      // Not std::clamp: a hostile client can publish min > max, a precondition violation.
+      return std::min(std::max(lo + (hi - lo) * frac, double(min)), double(max));
     }
     cum += buckets[i];
   }
@@ -91,7 +101,7 @@ std::map<std::uint32_t, MetricValue> Client::read_values() {
                                 std::uint64_t(d.histogram_index) * geo.histogram_stride;
         const std::uint64_t count = load_shared_u64(base);
         v.hist.count += count;
-        v.hist.sum += std::int64_t(load_shared_u64(base + 8));
+        v.hist.sum = wrapping_add(v.hist.sum, std::int64_t(load_shared_u64(base + 8)));
         if (count > 0) {
           v.hist.min = std::min(v.hist.min, std::int64_t(load_shared_u64(base + 16)));
           v.hist.max = std::max(v.hist.max, std::int64_t(load_shared_u64(base + 24)));

@@ -7,6 +7,7 @@
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
 #include "shmon/names.hpp"
+#include "shmon/wait_histogram.hpp"
 
 namespace shmon::agent {
 
@@ -37,20 +38,7 @@ LiveTotals compute_totals(const AgentContext& ctx) {
 }
 
 double wait_quantile(const std::uint64_t* hist, double p) {
-  std::uint64_t total = 0;
-  for (std::size_t i = 0; i < kWaitHistBuckets; ++i) total += hist[i];
-  if (total == 0) return 0;
-  const double rank = p * double(total);
-  std::uint64_t cum = 0;
-  for (std::size_t i = 0; i < kWaitHistBuckets; ++i) {
-    if (hist[i] == 0) continue;
-    if (double(cum + hist[i]) >= rank) {
-      const double lo = double(std::uint64_t(1) << i);
-      return lo + lo * (rank - double(cum)) / double(hist[i]);
-    }
-    cum += hist[i];
-  }
-  return double(std::uint64_t(1) << (kWaitHistBuckets - 1));
+  return wait_percentile_ns(std::span(hist, kWaitHistBuckets), p);
 }
 
 void publish_directory(AgentContext& ctx) {

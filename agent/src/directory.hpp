@@ -24,7 +24,8 @@ LiveTotals compute_totals(const AgentContext& ctx);
 // main thread only (the single writer of the directory).
 void publish_directory(AgentContext& ctx);
 
-// p in [0,1] over a log2 wait histogram (bucket i = [2^i, 2^(i+1)) ns).
+// p in [0,1] over a log2 wait histogram (bucket i = [2^i, 2^(i+1)) ns), interpolated inside
+// the bucket (shmon/wait_histogram.hpp); no maximum to clamp to.
 double wait_quantile(const std::uint64_t* hist, double p);
 
 }  // namespace shmon::agent

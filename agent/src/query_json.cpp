@@ -6,6 +6,7 @@
 #include "directory.hpp"
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
+#include "shmon/wait_histogram.hpp"
 
 namespace shmon::agent {
 
@@ -19,6 +20,11 @@ std::string hex64(std::uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
   return buf;
+}
+
+// Interpolated p50/p99 clamped to the recorded maximum, so p50 <= p99 <= max.
+std::uint64_t wait_pct(const std::uint64_t* hist, double q, std::uint64_t max_ns) {
+  return std::uint64_t(wait_percentile_ns(std::span(hist, kWaitHistBuckets), q, max_ns));
 }
 
 json wait_hist(const std::uint64_t* hist) {
@@ -97,8 +103,8 @@ json status_json(AgentContext& ctx) {
                {{"acquired", sum.lock_acquired},
                 {"timeouts", sum.lock_timeouts},
                 {"done_timeouts", sum.done_timeouts},
-                {"wait_p50_ns", std::uint64_t(wait_quantile(sum.lock_wait_hist, 0.5))},
-                {"wait_p99_ns", std::uint64_t(wait_quantile(sum.lock_wait_hist, 0.99))},
+                {"wait_p50_ns", wait_pct(sum.lock_wait_hist, 0.5, wait_max)},
+                {"wait_p99_ns", wait_pct(sum.lock_wait_hist, 0.99, wait_max)},
                 {"wait_max_ns", wait_max},
                 {"hist", wait_hist(sum.lock_wait_hist)},
                 {"holder", holder_json(ctx)}}}};
@@ -138,8 +144,8 @@ json clients_json(AgentContext& ctx, std::string_view filter) {
                        {"mutex",
                         {{"acquired", s.lock_acquired},
                          {"wait_total_ns", s.lock_wait_total_ns},
-                         {"wait_p50_ns", std::uint64_t(wait_quantile(s.lock_wait_hist, 0.5))},
-                         {"wait_p99_ns", std::uint64_t(wait_quantile(s.lock_wait_hist, 0.99))},
+                         {"wait_p50_ns", wait_pct(s.lock_wait_hist, 0.5, s.lock_wait_max_ns)},
+                         {"wait_p99_ns", wait_pct(s.lock_wait_hist, 0.99, s.lock_wait_max_ns)},
                          {"wait_max_ns", s.lock_wait_max_ns},
                          {"revocations_seen", s.revocations_seen},
                          {"hist", wait_hist(s.lock_wait_hist)}}}});

@@ -1,20 +1,11 @@
 #include "derived.hpp"
 
-#include <cmath>
+#include "shmon/wait_histogram.hpp"
 
 namespace shmon::inspector {
 
 double hist_percentile(const WaitHist& hist, double q) {
-  std::uint64_t total = 0;
-  for (auto v : hist) total += v;
-  if (total == 0) return 0;
-  const double want = q * double(total);
-  std::uint64_t seen = 0;
-  for (std::size_t i = 0; i < hist.size(); ++i) {
-    seen += hist[i];
-    if (double(seen) >= want) return std::ldexp(1.0, int(i)) * 1.41421356;
-  }
-  return std::ldexp(1.0, int(hist.size()));
+  return wait_percentile_ns(hist, q);
 }
 
 void Deriver::reset() {
@@ -50,7 +41,7 @@ void Deriver::feed(double t, std::uint64_t wall_ns, const AgentStatus& s,
     std::uint64_t n = 0;
     for (std::size_t i = 0; i < diff.size(); ++i) {
       const auto d = delta(a.hist[i], b.hist[i]);
-      sum += double(d) * std::ldexp(1.0, int(i)) * 1.41421356;
+      sum += double(d) * (wait_bucket_lower_ns(i) + wait_bucket_upper_ns(i)) / 2;
       n += d;
     }
     p.mean_ns = n ? sum / double(n) : 0;

@@ -43,7 +43,8 @@ struct ClientWaits {
   std::deque<WaitPoint> points;
 };
 
-// Percentile of a log2 wait histogram: the geometric middle of the bucket holding it (ns).
+// Percentile of a log2 wait histogram (ns), interpolated inside the bucket holding it
+// (shmon/wait_histogram.hpp). Interval differences have no maximum to clamp to.
 double hist_percentile(const WaitHist& hist, double q);
 
 class Deriver {

@@ -106,7 +106,7 @@ std::optional<std::string> read_fixed_name(const char* field, std::size_t capaci
 void write_fixed_name(char* field, std::size_t capacity, std::string_view name) {
   if (capacity == 0) return;
   const std::size_t n = name.size() < capacity ? name.size() : capacity - 1;
-  std::memcpy(field, name.data(), n);
+  if (n > 0) std::memcpy(field, name.data(), n);  // an empty view may have a null data()
   std::memset(field + n, 0, capacity - n);
 }
 

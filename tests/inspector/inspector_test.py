@@ -186,8 +186,11 @@ def scenario_render(args):
     acquired = int(mutex.get("acquired", "0"))
     if acquired <= 0:
         fail("mutex acquired is %d" % acquired)
-    if mutex.get("wait max", "0 ns") == "0 ns" and mutex.get("wait p99", "0 ns") == "0 ns":
-        fail("mutex wait statistics are all zero: %s" % mutex)
+    # Uncontended acquisitions wait 0 ns, so all-zero waits are a correct answer: only require
+    # that the wait statistics are shown.
+    missing = [k for k in ("wait p50", "wait p99", "wait max") if not mutex.get(k)]
+    if missing:
+        fail("mutex wait statistics lack %s: %s" % (missing, mutex))
 
     raw = rows_of(dump, "Raw region")
     header = {r[1]: r[3] for r in raw if len(r) == 4 and r[0] == "control header"}
