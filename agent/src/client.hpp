@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "event_log.hpp"
 #include "shmon/fd.hpp"
 #include "shmon/layout.hpp"
 #include "shmon/memfd.hpp"
@@ -98,6 +99,9 @@ class Client {
   // Guarded by drain_mu: the consumer positions, committed to the region with release.
   std::mutex drain_mu;
   std::unique_ptr<std::atomic<std::uint64_t>[]> tails;
+  // Also under drain_mu: the drain's descriptor snapshot, remade when metric_count changes.
+  std::uint32_t drain_metric_count = UINT32_MAX;
+  EventSourcePtr event_source;
 
   // Guarded by the agent's table mutex.
   std::map<std::uint32_t, SubmittedMetric> submitted;

@@ -21,10 +21,16 @@ struct DrainCount {
 DrainCount drain_client_locked(AgentContext& ctx, Client& client,
                                const std::vector<std::uint64_t>& limits = {});
 
+// The drain's EventSource for `c` (client name, descriptor names and validity), remade only when
+// the client's metric_count changed. The caller holds client.drain_mu.
+const EventSourcePtr& event_source_locked(Client& c);
+
 // Reads every ring head of `client` (acquire).
 std::vector<std::uint64_t> read_heads(const Client& client);
 
-// The drain thread. Sleeps on the mailbox doorbell when a pass finds nothing: 10 ms right after
+// The drain thread. After a short pass it pauses 5 us so that batches build up (chasing a
+// producer record by record stalls it on coherence misses); after a pass that found work it
+// keeps polling (yielding) for 100 us; then it sleeps on the mailbox doorbell: 10 ms right after
 // activity, doubling up to 100 ms while idle.
 class DrainThread {
  public:
@@ -37,8 +43,9 @@ class DrainThread {
 
  private:
   void run();
-  bool pass();  // true when anything was drained
+  std::uint64_t pass();  // records drained
   AgentContext& ctx_;
+  std::vector<std::shared_ptr<Client>> clients_;  // reused by pass()
   std::thread thread_;
 };
 

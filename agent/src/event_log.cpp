@@ -1,17 +1,75 @@
 #include "event_log.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace shmon::agent {
 
-// Default-initialised on purpose: the pages are only touched as events arrive.
-EventLog::EventLog() : ring_(new LoggedEvent[kCapacity]) {}
+std::uint32_t next_event_source_id() {
+  static std::atomic<std::uint32_t> next{1};
+  std::uint32_t id = next.fetch_add(1, std::memory_order_relaxed);
+  if (id == 0) id = next.fetch_add(1, std::memory_order_relaxed);  // after 2^32 sources
+  return id;
+}
 
-void EventLog::append(std::span<LoggedEvent> events) {
+// Default-initialised on purpose: the pages are only touched as events arrive.
+EventLog::EventLog()
+    : records_(new EventRecord[kCapacity]), sources_of_(new std::uint32_t[kCapacity]) {}
+
+void EventLog::keep_source_locked(const EventSourcePtr& src) {
+  if (src->id == last_source_) return;
+  last_source_ = src->id;
+  if (!sources_.emplace(src->id, src).second) return;
+  if (sources_.size() < prune_at_) return;
+  // Drop sources that no record still kept refers to and that no client holds any more.
+  std::vector<bool> used(sources_.size(), false);
+  std::unordered_map<std::uint32_t, std::size_t> index;
+  std::size_t i = 0;
+  for (const auto& [id, s] : sources_) index[id] = i++;
+  const std::uint64_t oldest = next_ > kCapacity ? next_ - kCapacity : 1;
+  std::uint32_t previous = 0;  // runs of records share a source: look each run up once
+  for (std::uint64_t seq = oldest; seq < next_; ++seq) {
+    const std::uint32_t sid = sources_of_[seq & (kCapacity - 1)];
+    if (sid == previous) continue;
+    previous = sid;
+    if (auto it = index.find(sid); it != index.end()) used[it->second] = true;
+  }
+  i = 0;
+  for (auto it = sources_.begin(); it != sources_.end(); ++i) {
+    const bool held = it->second.use_count() > 1 || it->first == src->id;
+    it = used[i] || held ? std::next(it) : sources_.erase(it);
+  }
+  prune_at_ = std::max<std::uint64_t>(64, sources_.size() * 2);
+}
+
+std::uint64_t EventLog::append_from_ring(const EventRecord* ring, std::uint64_t mask,
+                                         std::uint64_t first, std::uint64_t n,
+                                         const EventSourcePtr& src) {
+  constexpr std::uint64_t kMask = kCapacity - 1;
+  const EventSource& s = *src;
   std::lock_guard lock(mu_);
-  for (LoggedEvent& e : events) {
-    e.seq = next_++;
-    ring_[e.seq % kCapacity] = e;
+  keep_source_locked(src);
+  std::uint64_t seq = next_;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    // Copy first, validate the private copy: the client may rewrite its ring at any time. A bad
+    // record is overwritten by the next one (seq does not advance).
+    EventRecord& dst = records_[seq & kMask];
+    std::memcpy(&dst, &ring[(first + i) & mask], sizeof(EventRecord));
+    sources_of_[seq & kMask] = s.id;
+    seq += valid_record(dst, s) ? 1 : 0;
+  }
+  const std::uint64_t bad = n - (seq - next_);
+  next_ = seq;
+  return bad;
+}
+
+void EventLog::append(std::span<const EventRecord> records, const EventSourcePtr& src) {
+  std::lock_guard lock(mu_);
+  keep_source_locked(src);
+  for (const EventRecord& r : records) {
+    records_[next_ & (kCapacity - 1)] = r;
+    sources_of_[next_ & (kCapacity - 1)] = src->id;
+    ++next_;
   }
 }
 
@@ -25,9 +83,30 @@ EventPage EventLog::read(std::uint64_t cursor, std::size_t max, std::string_view
   EventPage page;
   page.oldest = next_ > kCapacity ? next_ - kCapacity : 1;
   std::uint64_t seq = std::max(cursor, page.oldest);
+  const EventSource* src = nullptr;
   for (; seq < next_ && page.events.size() < max; ++seq) {
-    const LoggedEvent& e = ring_[seq % kCapacity];
-    if (!filter.empty() && filter != e.name && filter != e.client) continue;
+    const EventRecord& r = records_[seq & (kCapacity - 1)];
+    const std::uint32_t sid = sources_of_[seq & (kCapacity - 1)];
+    if (src == nullptr || src->id != sid) {
+      const auto it = sources_.find(sid);
+      src = it == sources_.end() ? nullptr : it->second.get();
+    }
+    static const std::string kUnknown = "?";
+    const std::string& client = src != nullptr ? src->client : kUnknown;
+    const std::string& name =
+        src != nullptr && r.id < src->names.size() ? src->names[r.id] : kUnknown;
+    if (!filter.empty() && filter != name && filter != client) continue;
+    LoggedEvent e{};
+    e.seq = seq;
+    e.ts_ns = r.timestamp_ns;
+    e.slot = src != nullptr ? src->slot : 0;
+    e.pid = src != nullptr ? src->pid : 0;
+    e.level = r.level;
+    e.payload_kind = r.payload_kind;
+    e.payload_size = std::uint8_t(std::min<std::uint32_t>(r.payload_size, kEventPayloadCapacity));
+    std::memcpy(e.payload, r.payload, e.payload_size);
+    std::memcpy(e.client, client.data(), std::min(client.size(), sizeof(e.client) - 1));
+    std::memcpy(e.name, name.data(), std::min(name.size(), sizeof(e.name) - 1));
     page.events.push_back(e);
   }
   page.next = seq;

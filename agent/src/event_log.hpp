@@ -1,20 +1,51 @@
 // The agent's memory of recent events: the last kCapacity records drained from every client (and
 // submitted through the mailbox), each with a global, monotonically increasing sequence number.
+//
+// Records are kept raw (the client's 64-byte record) with the id of an EventSource that names
+// the client and its metrics; names are resolved only when a query reads the log. This keeps the
+// drain's cost per record at one 64-byte copy and a few compares.
 #pragma once
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "shmon/layout.hpp"
 
 namespace shmon::agent {
 
+// Who wrote a record: immutable once made; a client's descriptors growing makes a new one.
+struct EventSource {
+  std::uint32_t id = 0;  // unique in the agent, never 0
+  std::uint32_t slot = 0;
+  pid_t pid = 0;
+  std::string client;
+  std::vector<std::string> names;   // by descriptor index; empty = invalid descriptor
+  std::vector<std::uint8_t> valid;  // names.size() + 1 entries; the last is 0 (a guard)
+};
+using EventSourcePtr = std::shared_ptr<const EventSource>;
+
+// A new source id (process-wide, never 0).
+std::uint32_t next_event_source_id();
+
+// True when `r` (a private copy) names a valid descriptor of `src` and has sane fields.
+inline bool valid_record(const EventRecord& r, const EventSource& src) {
+  const std::uint32_t n = std::uint32_t(src.names.size());
+  const std::uint32_t id = r.id < n ? r.id : n;  // branch-free guard index
+  return (src.valid[id] != 0) & (r.level <= std::uint16_t(EventLevel::kFatal)) &
+         (r.payload_size <= kEventPayloadCapacity) &
+         (r.payload_kind <= std::uint8_t(PayloadKind::kBytes));
+}
+
+// A record as a query sees it (names resolved).
 struct LoggedEvent {
   std::uint64_t seq;
   std::uint64_t ts_ns;
@@ -36,20 +67,30 @@ struct EventPage {
 
 class EventLog {
  public:
-  static constexpr std::uint64_t kCapacity = 65536;
+  static constexpr std::uint64_t kCapacity = 65536;  // a power of two
 
   EventLog();
-  // Appends (seq fields are assigned here).
-  void append(std::span<LoggedEvent> events);
+  // Copies ring[(first + i) & mask] for i < n into the log (one lock for all), validating each
+  // copy against `src`; invalid ones are not kept. Returns how many were invalid.
+  std::uint64_t append_from_ring(const EventRecord* ring, std::uint64_t mask, std::uint64_t first,
+                                 std::uint64_t n, const EventSourcePtr& src);
+  // Appends records that the caller already validated.
+  void append(std::span<const EventRecord> records, const EventSourcePtr& src);
   // Events with seq >= cursor, at most `max`, optionally only those whose event name or client
   // name equals `filter`.
   EventPage read(std::uint64_t cursor, std::size_t max, std::string_view filter) const;
   std::uint64_t next_seq() const;
 
  private:
+  void keep_source_locked(const EventSourcePtr& src);
+
   mutable std::mutex mu_;
-  std::unique_ptr<LoggedEvent[]> ring_;
-  std::uint64_t next_ = 1;  // seq of the next event; seq 0 is never used
+  std::unique_ptr<EventRecord[]> records_;
+  std::unique_ptr<std::uint32_t[]> sources_of_;  // source id per record
+  std::unordered_map<std::uint32_t, EventSourcePtr> sources_;
+  std::uint32_t last_source_ = 0;  // source of the previous append (skips the map lookup)
+  std::uint64_t next_ = 1;         // seq of the next event; seq 0 is never used
+  std::uint64_t prune_at_ = 64;    // prune unused sources when the map grows past this
 };
 
 }  // namespace shmon::agent

@@ -48,7 +48,7 @@ Reply on_ping(const RequestCopy& req, std::span<std::byte> out) {
 }
 
 bool apply_record(Client& c, const SubmitRecord& r, const std::vector<Descriptor>& descs,
-                  std::vector<LoggedEvent>& events) {
+                  std::vector<EventRecord>& events) {
   if (r.metric >= descs.size() || !descs[r.metric].valid) return false;
   const Descriptor& d = descs[r.metric];
   SubmittedMetric& m = c.submitted[r.metric];
@@ -74,16 +74,13 @@ bool apply_record(Client& c, const SubmitRecord& r, const std::vector<Descriptor
         return false;
       }
       m.counter += 1;
-      LoggedEvent e{};
-      e.ts_ns = r.timestamp_ns;
-      e.slot = c.slot;
-      e.pid = c.pid;
+      EventRecord e{};
+      e.timestamp_ns = r.timestamp_ns;
+      e.id = r.metric;
       e.level = r.level;
       e.payload_kind = r.payload_kind;
-      e.payload_size = std::uint8_t(r.payload_size);
+      e.payload_size = r.payload_size;
       std::memcpy(e.payload, r.payload, r.payload_size);
-      std::strncpy(e.client, c.name.c_str(), sizeof(e.client) - 1);
-      std::strncpy(e.name, d.name.c_str(), sizeof(e.name) - 1);
       events.push_back(e);
       return true;
     }
@@ -99,10 +96,16 @@ Reply on_submit(AgentContext& ctx, Client& c, const RequestCopy& req, std::span<
       req.body_size != sizeof(SubmitHeader) + std::uint64_t(h.count) * sizeof(SubmitRecord)) {
     return bad();
   }
-  c.refresh_descriptors();
-  const auto descs = c.descriptors_copy();
+  EventSourcePtr source;
+  {
+    std::lock_guard lock(c.drain_mu);  // never under ctx.mu (lock order)
+    source = event_source_locked(c);   // refreshes the descriptors when they changed
+  }
+  auto descs = c.descriptors_copy();
+  // The log resolves event names through `source`: ignore descriptors registered after it.
+  if (descs.size() > source->names.size()) descs.resize(source->names.size());
   SubmitReply reply{0, 0};
-  std::vector<LoggedEvent> events;
+  std::vector<EventRecord> events;
   {
     std::lock_guard lock(ctx.mu);
     // A client retired meanwhile has been folded: late records must not change it.
@@ -118,7 +121,7 @@ Reply on_submit(AgentContext& ctx, Client& c, const RequestCopy& req, std::span<
       }
     }
   }
-  if (!events.empty()) ctx.events.append(events);
+  if (!events.empty()) ctx.events.append(events, source);
   c.submitted_records.fetch_add(reply.accepted, std::memory_order_relaxed);
   if (reply.rejected > 0)
     count_bad_records(ctx, reply.rejected, "rejected submit records from " + c.name);

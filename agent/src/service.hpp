@@ -1,5 +1,5 @@
-// The service thread: the agent's side of the seed handshake. It waits on Exec (bounded, 100 ms,
-// so it notices a stop), copies and validates the request, dispatches it, writes the response
+// The service thread: the agent's side of the seed handshake. It waits on Exec (bounded, 1 s;
+// stop() sets Exec), copies and validates the request, dispatches it, writes the response
 // (seq last, with release) and sets Done. After recent activity it spins briefly before
 // sleeping so that back-to-back calls stay fast; when idle it never spins.
 #pragma once

@@ -27,13 +27,27 @@ inline void copy_payload(std::uint8_t* dst, const std::uint8_t* src, std::uint32
   for (; i < size; ++i) dst[i] = src[i];
 }
 
+// PREFETCHW (a no-op where unsupported): __builtin_prefetch(p, 1) emits a plain read prefetch
+// unless the build targets a CPU with PRFCHW, and a shared copy does not help a store.
+inline void prefetch_for_write(const void* p) {
+#if defined(__x86_64__) || defined(__i386__)
+  asm volatile("prefetchw %0" ::"m"(*static_cast<const char*>(p)));
+#else
+  __builtin_prefetch(p, 1, 3);
+#endif
+}
+
 inline RingHeader* ring_at(ProbeCore& core, std::uint32_t shard) {
   return reinterpret_cast<RingHeader*>(core.base + core.rings_offset + core.ring_stride * shard);
 }
 
-void ring_doorbell(ProbeCore& core) noexcept {
-  core.mailbox->doorbell.fetch_add(1, std::memory_order_release);
-  futex_wake(&core.mailbox->doorbell, 1);
+// Rings only if the drain thread sleeps, and clears its flag first so that one producer rings
+// once per sleep (not every emit until the drain thread gets a core).
+void ring_doorbell_if_sleeping(ProbeCore& core) noexcept {
+  MailboxHeader* m = core.mailbox;
+  if (m->drain_sleeping.exchange(0, std::memory_order_seq_cst) == 0) return;
+  m->doorbell.fetch_add(1, std::memory_order_release);
+  futex_wake(&m->doorbell, 1);
 }
 
 void count_drop(ProbeCore& core) noexcept {
@@ -47,7 +61,7 @@ bool wait_for_space(ProbeCore& core, RingHeader* ring, std::uint64_t head) noexc
   const std::uint64_t deadline = deadline_after_ms(core.overflow_wait_ms);
   bool room = false;
   for (;;) {
-    if (core.connected.load(std::memory_order_relaxed)) ring_doorbell(core);
+    if (core.connected.load(std::memory_order_acquire)) ring_doorbell_if_sleeping(core);
     ring->producer_waiting.store(1, std::memory_order_seq_cst);
     const std::uint32_t seen = ring->tail_wake.load(std::memory_order_seq_cst);
     if (head - ring->tail.load(std::memory_order_acquire) < core.ring_capacity) {
@@ -64,19 +78,27 @@ bool wait_for_space(ProbeCore& core, RingHeader* ring, std::uint64_t head) noexc
   return room;
 }
 
-bool publish(ProbeCore& core, std::uint32_t shard, std::uint32_t id, EventLevel level,
-             PayloadKind kind, const void* payload, std::uint32_t size) noexcept {
+bool publish(ProbeCore& core, std::uint32_t shard, std::uint64_t& tail_cache, std::uint32_t id,
+             EventLevel level, PayloadKind kind, const void* payload, std::uint32_t size) noexcept {
   RingHeader* ring = ring_at(core, shard);
   const std::uint64_t head = ring->head.load(std::memory_order_relaxed);
-  if (head - ring->tail.load(std::memory_order_acquire) >= core.ring_capacity) [[unlikely]] {
-    if (core.overflow == OverflowPolicy::kDrop || !wait_for_space(core, ring, head)) {
-      count_drop(core);
-      return false;
+  if (head - tail_cache >= core.ring_capacity) [[unlikely]] {
+    tail_cache = ring->tail.load(std::memory_order_acquire);
+    if (head - tail_cache >= core.ring_capacity) {
+      if (core.overflow == OverflowPolicy::kDrop || !wait_for_space(core, ring, head)) {
+        count_drop(core);
+        return false;
+      }
+      tail_cache = ring->tail.load(std::memory_order_acquire);
     }
   }
-  auto* rec =
-      reinterpret_cast<EventRecord*>(reinterpret_cast<std::byte*>(ring) + sizeof(RingHeader)) +
-      (head & (core.ring_capacity - 1));
+  auto* records =
+      reinterpret_cast<EventRecord*>(reinterpret_cast<std::byte*>(ring) + sizeof(RingHeader));
+  auto* rec = records + (head & (core.ring_capacity - 1));
+  // The agent has read the record lines since our last lap, so each first store to one misses
+  // (the line must be taken back from the agent's core) and stalls the stores behind it. Start
+  // taking the line we will write a few events from now.
+  prefetch_for_write(records + ((head + 16) & (core.ring_capacity - 1)));
   rec->timestamp_ns = event_timestamp_ns();
   rec->id = id;
   rec->level = std::uint16_t(level);
@@ -97,18 +119,20 @@ bool emit_event(ProbeCore& core, std::uint32_t id, EventLevel level, PayloadKind
     return false;
   }
   const std::uint32_t shard = current_shard(core);
+  std::uint64_t& tail_cache = t_claims.claims[0].ring_tail;  // current_shard() made [0] ours
   bool ok;
   if (shard != core.shared_shard) [[likely]] {
-    ok = publish(core, shard, id, level, kind, payload, std::uint32_t(size));
+    ok = publish(core, shard, tail_cache, id, level, kind, payload, std::uint32_t(size));
   } else {
     std::lock_guard lock(core.shared_ring_mutex);
-    ok = publish(core, shard, id, level, kind, payload, std::uint32_t(size));
+    ok = publish(core, shard, tail_cache, id, level, kind, payload, std::uint32_t(size));
   }
   // The drain thread's flag is read without a fence (see DESIGN.md): a missed ring is bounded by
-  // the agent's sleep timeout.
-  if (ok && core.connected.load(std::memory_order_relaxed) &&
-      core.mailbox->drain_sleeping.load(std::memory_order_relaxed) != 0) {
-    ring_doorbell(core);
+  // the agent's sleep timeout. `connected` is read with acquire so that the mailbox mapping the
+  // connector installed before publishing it is visible (a plain load on x86).
+  if (ok && core.connected.load(std::memory_order_acquire) &&
+      core.mailbox->drain_sleeping.load(std::memory_order_relaxed) != 0) [[unlikely]] {
+    ring_doorbell_if_sleeping(core);
   }
   return ok;
 }

@@ -21,6 +21,10 @@ struct ShardClaim {
   ProbeCore* core;
   std::uint64_t epoch;
   std::uint32_t shard;
+  // This thread's last read of the shard's ring tail. Tails only grow, so a stale value only
+  // underestimates the room: emit re-reads the shared tail (a line the agent writes) only when
+  // this one says the ring is full, instead of missing on it after every drain commit.
+  std::uint64_t ring_tail = 0;
 };
 inline constexpr int kClaimCacheSize = 4;
 struct ThreadClaims {
@@ -55,9 +59,20 @@ inline void cell_add(ProbeCore& core, std::uint32_t shard, std::uint64_t* cell, 
   }
 }
 
-inline void counter_add(ProbeCore& core, std::uint32_t index, std::uint64_t delta) {
-  const std::uint32_t shard = current_shard(core);
+// Out of line so that the fast path below needs no saved registers (the call is a tail call).
+[[gnu::noinline]] inline void counter_add_claiming(ProbeCore& core, std::uint32_t index,
+                                                   std::uint64_t delta) {
+  const std::uint32_t shard = claim_shard(core);
   cell_add(core, shard, cell_at(core, shard, index), delta);
+}
+
+inline void counter_add(ProbeCore& core, std::uint32_t index, std::uint64_t delta) {
+  const ShardClaim& c = t_claims.claims[0];
+  if (c.core == &core && c.epoch == core.epoch.load(std::memory_order_relaxed)) [[likely]] {
+    cell_add(core, c.shard, cell_at(core, c.shard, index), delta);
+    return;
+  }
+  counter_add_claiming(core, index, delta);
 }
 
 inline void gauge_set(ProbeCore& core, std::uint32_t index, double value) {
@@ -65,8 +80,8 @@ inline void gauge_set(ProbeCore& core, std::uint32_t index, double value) {
       .store(std::bit_cast<std::uint64_t>(value), std::memory_order_relaxed);
 }
 
-inline void histogram_record(ProbeCore& core, std::uint32_t histogram, std::int64_t value) {
-  const std::uint32_t shard = current_shard(core);
+inline void histogram_record_on(ProbeCore& core, std::uint32_t shard, std::uint32_t histogram,
+                                std::int64_t value) {
   std::byte* block = core.base + core.histograms_offset + core.histograms_shard_stride * shard +
                      core.histogram_stride * histogram;
   auto* h = reinterpret_cast<HistogramCellsHeader*>(block);
@@ -98,6 +113,20 @@ inline void histogram_record(ProbeCore& core, std::uint32_t histogram, std::int6
     while (value > cur && !mx.compare_exchange_weak(cur, value, r, r)) {
     }
   }
+}
+
+[[gnu::noinline]] inline void histogram_record_claiming(ProbeCore& core, std::uint32_t histogram,
+                                                        std::int64_t value) {
+  histogram_record_on(core, claim_shard(core), histogram, value);
+}
+
+inline void histogram_record(ProbeCore& core, std::uint32_t histogram, std::int64_t value) {
+  const ShardClaim& c = t_claims.claims[0];
+  if (c.core == &core && c.epoch == core.epoch.load(std::memory_order_relaxed)) [[likely]] {
+    histogram_record_on(core, c.shard, histogram, value);
+    return;
+  }
+  histogram_record_claiming(core, histogram, value);
 }
 
 }  // namespace shmon::detail

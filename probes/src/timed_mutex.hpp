@@ -1,7 +1,8 @@
 // A timed mutex built on std::mutex::try_lock and short sleeps. std::timed_mutex would do, but
 // libstdc++ implements its timed waits with pthread_mutex_clocklock, which ThreadSanitizer does
 // not intercept (every unlock is then reported as "unlock of an unlocked mutex"). Only calls and
-// attach use it: the sleep granularity (50 us growing to 1 ms) is noise next to a session.
+// attach use it. It yields a few times first (a call holds it for about a microsecond), then
+// sleeps 50 us growing to 1 ms: that granularity is noise next to an attach.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,11 @@ class TimedMutex {
   }
   template <class Clock, class Duration>
   bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline) {
+    for (int i = 0; i < 64; ++i) {
+      if (m_.try_lock()) return true;
+      if (Clock::now() >= deadline) return false;
+      std::this_thread::yield();
+    }
     auto pause = std::chrono::microseconds(50);
     for (;;) {
       if (m_.try_lock()) return true;

@@ -2,6 +2,9 @@
 // 1/2 state: bits 0..30 hold the owner, bit 31 says a waiter may be sleeping.
 #include "shmon/client_mutex.hpp"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <climits>
 
 #include "shmon/clock.hpp"
@@ -46,16 +49,22 @@ LockOutcome ClientMutex::acquire(std::uint32_t owner, std::uint64_t deadline_ns,
   }
 
   if (spin_ns > 0) {
-    const std::uint64_t spin_end = start + spin_ns;
+    // Spin briefly, then yield each round: on 2 cores the holder may need our core to finish.
+    const std::uint64_t spin_end = std::min(start + spin_ns, deadline_ns);
+    std::uint64_t now = start;
     do {
-      cpu_relax();
-      expected = 0;
-      if (word_->load(std::memory_order_relaxed) == 0 &&
-          word_->compare_exchange_strong(expected, owner, std::memory_order_acquire,
-                                         std::memory_order_relaxed)) {
-        return done(LockResult::kAcquired);
+      for (int i = 0; i < 8; ++i) {
+        cpu_relax();
+        expected = 0;
+        if (word_->load(std::memory_order_relaxed) == 0 &&
+            word_->compare_exchange_strong(expected, owner, std::memory_order_acquire,
+                                           std::memory_order_relaxed)) {
+          return done(LockResult::kAcquired);
+        }
       }
-    } while (monotonic_ns() < spin_end && monotonic_ns() < deadline_ns);
+      if (now - start >= 2'000) sched_yield();
+      now = monotonic_ns();
+    } while (now < spin_end);
   }
 
   // Slow path. Once contended, we always take the lock with the waiters bit set: we cannot know

@@ -130,6 +130,14 @@ void probe_rows(const Sources& s, Table& t) {
                     s.gb(name(op.bm, threads), "ns_per_op"), op.target, format_ns, note));
     }
   }
+  for (int threads : {1, 2}) {
+    const std::string bm = "BM_EventEmitWritten/manual_time/threads:" + std::to_string(threads);
+    const auto d = median(s.gb(bm, "dropped_pct"));
+    t.add(at_most("event emit, accepted (burst of 1024 into a drained ring), " +
+                      std::to_string(threads) + " thread" + (threads > 1 ? "s" : ""),
+                  s.gb(bm, "ns_per_op"), 20, format_ns,
+                  d && *d > 0 ? format_number(*d, 2) + " % dropped" : ""));
+  }
   t.add(at_most("reference: locked add, private line",
                 s.gb("BM_RefAtomicAdd/0/real_time/threads:1", "ns_per_op"), 0, format_ns));
   t.add(at_most("reference: locked add, line shared by 2 threads",
