@@ -18,6 +18,8 @@ inline std::uint64_t realtime_ns() {
   return std::uint64_t(ts.tv_sec) * 1'000'000'000u + std::uint64_t(ts.tv_nsec);
 }
 
-inline std::uint64_t deadline_after_ms(std::uint64_t ms) { return monotonic_ns() + ms * 1'000'000u; }
+inline std::uint64_t deadline_after_ms(std::uint64_t ms) {
+  return monotonic_ns() + ms * 1'000'000u;
+}
 
 }  // namespace shmon

@@ -43,17 +43,17 @@ const char* to_string(ClientKind kind);
 
 // Totals the agent publishes in the control header (monotonic counters unless noted).
 struct AgentStats {
-  std::atomic<std::uint64_t> requests;            // mailbox requests answered
-  std::atomic<std::uint64_t> request_errors;      // answered with an error status
-  std::atomic<std::uint64_t> torn_requests;       // request changed while the agent copied it
-  std::atomic<std::uint64_t> lease_revocations;   // lock taken back from a live, stuck owner
+  std::atomic<std::uint64_t> requests;             // mailbox requests answered
+  std::atomic<std::uint64_t> request_errors;       // answered with an error status
+  std::atomic<std::uint64_t> torn_requests;        // request changed while the agent copied it
+  std::atomic<std::uint64_t> lease_revocations;    // lock taken back from a live, stuck owner
   std::atomic<std::uint64_t> dead_owner_releases;  // lock released for a client that died
-  std::atomic<std::uint64_t> clients_connected;   // gauge: live clients now
-  std::atomic<std::uint64_t> clients_total;       // attaches accepted since start
-  std::atomic<std::uint64_t> clients_refused;     // attaches refused (full, version, name, uid)
-  std::atomic<std::uint64_t> events_received;     // events drained (incl. departed clients)
-  std::atomic<std::uint64_t> events_dropped;      // drops reported by clients (incl. departed)
-  std::atomic<std::uint64_t> bad_records;         // records or descriptors that failed validation
+  std::atomic<std::uint64_t> clients_connected;    // gauge: live clients now
+  std::atomic<std::uint64_t> clients_total;        // attaches accepted since start
+  std::atomic<std::uint64_t> clients_refused;      // attaches refused (full, version, name, uid)
+  std::atomic<std::uint64_t> events_received;      // events drained (incl. departed clients)
+  std::atomic<std::uint64_t> events_dropped;       // drops reported by clients (incl. departed)
+  std::atomic<std::uint64_t> bad_records;          // records or descriptors that failed validation
   std::atomic<std::uint64_t> drain_batches;
   std::atomic<std::uint64_t> lock_holder_since_ns;  // gauge: monotonic time the holder took it
   std::atomic<std::uint64_t> reserved[19];
@@ -88,8 +88,8 @@ enum class ClientState : std::uint32_t {
   kFree = 0,
   kAttached = 1,  // socket accepted, regions handed out, hello not yet received
   kLive = 2,
-  kRevoked = 3,   // lease revoked; the session is dead until the client re-attaches
-  kLeaving = 4,   // bye received or death noticed; draining before the slot is freed
+  kRevoked = 3,  // lease revoked; the session is dead until the client re-attaches
+  kLeaving = 4,  // bye received or death noticed; draining before the slot is freed
 };
 const char* to_string(ClientState state);
 
@@ -100,8 +100,8 @@ inline constexpr std::size_t kWaitHistBuckets = 32;  // bucket i: wait in [2^i, 
 // field into a ClientStatsSnapshot (plain values) for the directory.
 template <class T>
 struct ClientStatsT {
-  T calls;          // mailbox sessions started
-  T call_errors;    // sessions that ended in an error status or a timeout
+  T calls;        // mailbox sessions started
+  T call_errors;  // sessions that ended in an error status or a timeout
   T lock_acquired;
   T lock_timeouts;  // timed out waiting for the client mutex
   T done_timeouts;  // timed out waiting for Done
@@ -212,7 +212,12 @@ enum class MetricKind : std::uint32_t { kCounter = 1, kGauge = 2, kHistogram = 3
 const char* to_string(MetricKind kind);
 
 enum class EventLevel : std::uint16_t {
-  kTrace = 0, kDebug = 1, kInfo = 2, kWarn = 3, kError = 4, kFatal = 5
+  kTrace = 0,
+  kDebug = 1,
+  kInfo = 2,
+  kWarn = 3,
+  kError = 4,
+  kFatal = 5
 };
 const char* to_string(EventLevel level);
 
@@ -251,7 +256,7 @@ struct HistogramCellsHeader {
 struct alignas(64) RingHeader {
   std::atomic<std::uint64_t> head;  // producer: positions written (monotonic)
   std::uint8_t pad0[56];
-  std::atomic<std::uint64_t> tail;  // agent: positions consumed (monotonic)
+  std::atomic<std::uint64_t> tail;              // agent: positions consumed (monotonic)
   std::atomic<std::uint32_t> producer_waiting;  // wait policy: a producer sleeps on tail_wake
   std::atomic<std::uint32_t> tail_wake;         // bumped by the agent when producer_waiting
   std::uint8_t pad1[48];
@@ -284,10 +289,10 @@ struct DataGeometry {
   std::uint64_t bounds_offset;       // int64 upper bounds [histogram_capacity][buckets]
   std::uint64_t cells_offset;        // per shard: uint64[metric_capacity], shard stride below
   std::uint64_t cells_shard_stride;
-  std::uint64_t histograms_offset;   // per shard: per histogram: header + buckets
-  std::uint64_t histogram_stride;    // one histogram's cells in one shard
+  std::uint64_t histograms_offset;  // per shard: per histogram: header + buckets
+  std::uint64_t histogram_stride;   // one histogram's cells in one shard
   std::uint64_t histograms_shard_stride;
-  std::uint64_t rings_offset;        // per shard: RingHeader + EventRecord[ring_capacity]
+  std::uint64_t rings_offset;  // per shard: RingHeader + EventRecord[ring_capacity]
   std::uint64_t ring_stride;
   std::uint64_t region_size;
 };

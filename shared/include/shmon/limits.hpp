@@ -28,10 +28,10 @@ inline constexpr std::uint32_t kAttachTimeoutMs = 1000;
 // Process exit codes used by the command-line tools.
 namespace exit_code {
 inline constexpr int kOk = 0;
-inline constexpr int kFailure = 1;       // runtime failure; shmonctl: no agent on the instance
-inline constexpr int kUsage = 2;         // bad command line or invalid name
+inline constexpr int kFailure = 1;         // runtime failure; shmonctl: no agent on the instance
+inline constexpr int kUsage = 2;           // bad command line or invalid name
 inline constexpr int kAlreadyRunning = 3;  // shmon-agent: another agent owns the instance
-inline constexpr int kResources = 4;     // cannot create socket, regions or memory reservation
+inline constexpr int kResources = 4;       // cannot create socket, regions or memory reservation
 }  // namespace exit_code
 
 }  // namespace shmon

@@ -28,8 +28,8 @@ enum class AttachStatus : std::uint32_t {
   kFull = 1,         // client table full: retry later, keep buffering
   kAbiMismatch = 2,  // message or region of another ABI version
   kBadName = 3,
-  kBadRegion = 4,    // data region failed verification (seals, size, header)
-  kDenied = 5,       // peer credentials refused
+  kBadRegion = 4,  // data region failed verification (seals, size, header)
+  kDenied = 5,     // peer credentials refused
   kShuttingDown = 6,
 };
 const char* to_string(AttachStatus status);
@@ -85,7 +85,7 @@ const char* to_string(RequestType type);
 
 enum class ResponseStatus : std::uint32_t {
   kOk = 0,
-  kBadRequest = 1,    // malformed body or header
+  kBadRequest = 1,  // malformed body or header
   kUnknownType = 2,
   kNotOwner = 3,      // the request's owner token does not hold the client mutex
   kStaleSession = 4,  // unknown slot/session, or the session was revoked: re-attach
@@ -132,8 +132,8 @@ struct SubmitReply {
 };
 
 struct FlushReply {
-  std::uint64_t events_written;   // sum of the client's ring heads when the agent took the flush
-  std::uint64_t events_received;  // sum of its ring tails after draining (== written on success)
+  std::uint64_t events_written;     // sum of the client's ring heads when the agent took the flush
+  std::uint64_t events_received;    // sum of its ring tails after draining (== written on success)
   std::uint64_t submitted_records;  // records accepted through kSubmit over this session
 };
 
@@ -148,8 +148,8 @@ enum class QueryKind : std::uint32_t {
 struct QueryRequest {
   std::uint32_t kind;  // QueryKind
   std::uint32_t reserved;
-  std::uint64_t offset;  // byte offset into the answer (0 renders a fresh answer)
-  std::uint64_t cursor;  // kEvents: first event sequence wanted
+  std::uint64_t offset;                // byte offset into the answer (0 renders a fresh answer)
+  std::uint64_t cursor;                // kEvents: first event sequence wanted
   char filter[kMaxMetricNameLen + 1];  // optional metric or client name filter
 };
 
