@@ -132,10 +132,13 @@ ProbeCore::AttachOutcome ProbeCore::attach_locked() {
   if (!control) return failed(control.error());
   ControlHeader ch;
   std::memcpy(static_cast<void*>(&ch), control->data(), sizeof(ch));
-  if (std::memcmp(ch.magic, kControlMagic, sizeof(kControlMagic)) != 0 ||
-      ch.abi_version != kAbiVersion) {
-    return refused(abi_message(path, ch.abi_version));
+  // A wrong magic or ABI is a different program or version, not a passing fault: refuse (and
+  // retry slowly) rather than fail, and say which of the two it is.
+  if (std::memcmp(ch.magic, kControlMagic, sizeof(kControlMagic)) != 0) {
+    return refused("agent at " + path + " sent a control region with a bad magic (not a shmon " +
+                   "agent, or a corrupt region)");
   }
+  if (ch.abi_version != kAbiVersion) return refused(abi_message(path, ch.abi_version));
   if (auto st = validate_control_header(ch, *control_size); !st) return failed(st.error());
 
   // Mailbox: mapped over our reservation so updaters can always read the doorbell words.

@@ -4,6 +4,8 @@
 //   bad-magic | bad-abi | bad-region-size   attach attempts the agent must refuse
 //   attach           a plain raw attach; prints how it ended (connect error or reply status)
 //   fork             counts in a parent and its forked child
+//   rogue-agent      a fake agent that hands out a corrupt control region (--variant)
+//   probe-attach-once  a real probe that must end refused by such an agent (--wait-ms)
 // Exit 0 when the mode observed what the tests expect, 1 otherwise, 2 on a bad command line.
 #include <cstdio>
 #include <map>
@@ -22,7 +24,9 @@ int main(int argc, char** argv) {
       {"bad-abi", run_bad_abi},
       {"bad-region-size", run_bad_region_size},
       {"attach", run_attach},
-      {"fork", run_fork}};
+      {"fork", run_fork},
+      {"rogue-agent", run_rogue_agent},
+      {"probe-attach-once", run_probe_attach_once}};
   const auto it = modes.find(args.mode);
   if (it == modes.end()) {
     std::fprintf(stderr, "shmon-testclient: unknown mode '%s'\n", args.mode.c_str());

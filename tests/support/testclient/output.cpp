@@ -1,13 +1,16 @@
 #include "output.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <string_view>
 
 namespace shmon::testclient {
 
 bool parse_args(int argc, char** argv, Args& out) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: shmon-testclient MODE --instance NAME [--name N]\n");
+    std::fprintf(
+        stderr,
+        "usage: shmon-testclient MODE --instance NAME [--name N] [--variant V] [--wait-ms MS]\n");
     return false;
   }
   out.mode = argv[1];
@@ -21,6 +24,17 @@ bool parse_args(int argc, char** argv, Args& out) {
       out.instance = argv[++i];
     } else if (arg == "--name") {
       out.name = argv[++i];
+    } else if (arg == "--variant") {
+      out.variant = argv[++i];
+    } else if (arg == "--wait-ms") {
+      const std::string value = argv[++i];
+      char* end = nullptr;
+      const unsigned long ms = std::strtoul(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || ms > 600000) {
+        std::fprintf(stderr, "shmon-testclient: bad --wait-ms %s\n", value.c_str());
+        return false;
+      }
+      out.wait_ms = std::uint32_t(ms);
     } else {
       std::fprintf(stderr, "shmon-testclient: unknown option %s\n", argv[i]);
       return false;

@@ -1,6 +1,7 @@
 // shmon-testclient: command line and line-oriented, flushed output (the tests wait on lines).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace shmon::testclient {
@@ -9,9 +10,12 @@ struct Args {
   std::string mode;
   std::string instance;
   std::string name = "testclient";
+  std::string variant;           // rogue-agent: bad-magic | bad-abi
+  std::uint32_t wait_ms = 3000;  // probe-attach-once: longest wait for the refusal
 };
 
-// Parses `MODE --instance NAME --name N`; prints usage and returns false on a bad command line.
+// Parses `MODE --instance NAME --name N [--variant V] [--wait-ms MS]`; prints usage and returns
+// false on a bad command line.
 bool parse_args(int argc, char** argv, Args& out);
 
 // Prints one line to stdout and flushes it.
@@ -24,5 +28,7 @@ int run_bad_abi(const Args& args);
 int run_bad_region_size(const Args& args);
 int run_attach(const Args& args);
 int run_fork(const Args& args);
+int run_rogue_agent(const Args& args);
+int run_probe_attach_once(const Args& args);
 
 }  // namespace shmon::testclient
