@@ -36,14 +36,7 @@ Result<Regions> create_regions(const RegionParams& p) {
   r.control = std::move(cmap.value());
 
   ControlHeader* h = r.header();
-  std::memcpy(h->magic, kControlMagic, sizeof(h->magic));
-  h->abi_version = kAbiVersion;
-  h->header_size = sizeof(ControlHeader);
-  h->region_size = control_size;
-  h->directory_offset = sizeof(ControlHeader);
-  h->directory_entry_size = sizeof(DirectoryEntry);
-  h->directory_capacity = r.capacity;
-  h->max_app_clients = p.max_clients;
+  init_control_header(*h, p.max_clients);
   h->lease_ms = p.lease_ms;
   h->agent_pid = ::getpid();
   h->agent_generation = p.generation;
@@ -70,15 +63,7 @@ Result<Regions> create_regions(const RegionParams& p) {
   auto mmap = Mapping::map(r.mailbox_fd.get(), MailboxLayout::kRegionSize, true);
   if (!mmap) return Error{"cannot map the mailbox region: " + mmap.error()};
   r.mailbox = std::move(mmap.value());
-  MailboxHeader* m = r.mailbox_header();
-  std::memcpy(m->magic, kMailboxMagic, sizeof(m->magic));
-  m->abi_version = kAbiVersion;
-  m->header_size = sizeof(MailboxHeader);
-  m->region_size = MailboxLayout::kRegionSize;
-  m->request_offset = MailboxLayout::kRequestOffset;
-  m->request_capacity = kRequestCapacity;
-  m->response_offset = MailboxLayout::kResponseOffset;
-  m->response_capacity = kResponseCapacity;
+  init_mailbox_header(*r.mailbox_header());
   return r;
 }
 

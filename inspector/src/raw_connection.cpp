@@ -70,15 +70,7 @@ Status RawConnection::make_own_region() {
   auto map = Mapping::map(fd->get(), geo->region_size, true);
   if (!map) return Error{map.error()};
   auto* h = map->as<DataHeader>();
-  std::memcpy(h->magic, kDataMagic, sizeof h->magic);
-  h->abi_version = kAbiVersion;
-  h->header_size = sizeof(DataHeader);
-  h->region_size = geo->region_size;
-  h->incarnation = incarnation_;
-  h->pid = ::getpid();
-  h->kind = static_cast<std::uint32_t>(ClientKind::kInspector);
-  write_fixed_name(h->name, sizeof h->name, name_);
-  h->params = kTinyParams;
+  init_data_header(*h, *geo, ClientKind::kInspector, ::getpid(), incarnation_, name_);
   if (auto st = seal_shared(fd->get()); !st) return st;
   own_fd_ = std::move(fd.value());
   own_map_ = std::move(map.value());

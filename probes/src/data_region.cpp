@@ -33,18 +33,8 @@ std::byte* map_zero_pages(void* at, std::size_t size) noexcept {
 
 void write_data_header(DataHeader* h, const DataGeometry& g, std::uint64_t incarnation,
                        std::uint32_t kind, const char* name) noexcept {
-  std::memcpy(h->magic, kDataMagic, sizeof(kDataMagic));
-  h->abi_version = kAbiVersion;
-  h->header_size = sizeof(DataHeader);
-  h->region_size = g.region_size;
-  h->incarnation = incarnation;
-  h->pid = std::int32_t(::getpid());
-  h->kind = kind;
-  if (name != h->name) {
-    std::memset(h->name, 0, sizeof(h->name));
-    std::strncpy(h->name, name, sizeof(h->name) - 1);
-  }
-  h->params = g.params;
+  init_data_header(*h, g, ClientKind(kind), std::int32_t(::getpid()), incarnation,
+                   std::string_view(name, ::strnlen(name, sizeof(h->name) - 1)));
 }
 
 bool ProbeCore::init_region() {

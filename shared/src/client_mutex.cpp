@@ -7,19 +7,12 @@
 #include <algorithm>
 #include <climits>
 
+#include "cpu_relax.hpp"
 #include "shmon/clock.hpp"
 #include "shmon/futex.hpp"
 
 namespace shmon {
 namespace {
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield" ::: "memory");
-#endif
-}
 
 // Releases when the owner bits equal `owner`, preserving the caller's view of the waiters bit so
 // that a sleeper is woken. Returns false when someone else (or nobody) holds the lock.

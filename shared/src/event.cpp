@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "cpu_relax.hpp"
 #include "shmon/clock.hpp"
 #include "shmon/futex.hpp"
 
@@ -17,14 +18,6 @@ constexpr std::uint32_t kOneWaiter = 2;
 // Pure spinning only this long; then each round also yields. On a 2-core machine the peer we
 // wait for is often runnable on our own core: spinning there only delays it until our spin ends.
 constexpr std::uint64_t kPureSpinNs = 2'000;
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield" ::: "memory");
-#endif
-}
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 // nothing read from a region is used as an offset.
 #include "shmon/layout.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "shmon/names.hpp"
@@ -241,6 +242,45 @@ Status validate_mailbox_header(const MailboxHeader& h, std::uint64_t actual_size
     return Error{size_mismatch("mailbox", h.region_size, MailboxLayout::kRegionSize, actual_size)};
   }
   return Ok{};
+}
+
+void init_control_header(ControlHeader& h, std::uint32_t max_app_clients) {
+  const std::uint32_t capacity = max_app_clients + kReservedToolSlots;
+  std::memcpy(h.magic, kControlMagic, sizeof(h.magic));
+  h.abi_version = kAbiVersion;
+  h.header_size = sizeof(ControlHeader);
+  h.region_size = control_region_size(capacity);
+  h.directory_offset = sizeof(ControlHeader);
+  h.directory_entry_size = sizeof(DirectoryEntry);
+  h.directory_capacity = capacity;
+  h.max_app_clients = max_app_clients;
+}
+
+void init_mailbox_header(MailboxHeader& h) {
+  std::memcpy(h.magic, kMailboxMagic, sizeof(h.magic));
+  h.abi_version = kAbiVersion;
+  h.header_size = sizeof(MailboxHeader);
+  h.region_size = MailboxLayout::kRegionSize;
+  h.request_offset = MailboxLayout::kRequestOffset;
+  h.request_capacity = kRequestCapacity;
+  h.response_offset = MailboxLayout::kResponseOffset;
+  h.response_capacity = kResponseCapacity;
+}
+
+void init_data_header(DataHeader& h, const DataGeometry& geometry, ClientKind kind,
+                      std::int32_t pid, std::uint64_t incarnation, std::string_view name) {
+  std::memcpy(h.magic, kDataMagic, sizeof(h.magic));
+  h.abi_version = kAbiVersion;
+  h.header_size = sizeof(DataHeader);
+  h.region_size = geometry.region_size;
+  h.incarnation = incarnation;
+  h.pid = pid;
+  h.kind = std::uint32_t(kind);
+  // `name` may point into h.name itself (the probe rewrites its header after fork): memmove.
+  const std::size_t n = std::min(name.size(), sizeof(h.name) - 1);
+  std::memmove(h.name, name.data(), n);
+  std::memset(h.name + n, 0, sizeof(h.name) - n);
+  h.params = geometry.params;
 }
 
 }  // namespace shmon

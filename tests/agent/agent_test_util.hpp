@@ -47,15 +47,7 @@ class TestRegion {
     if (!map) throw std::runtime_error(map.error());
     map_ = std::move(map.value());
     DataHeader* h = header();
-    std::memcpy(h->magic, kDataMagic, sizeof(h->magic));
-    h->abi_version = kAbiVersion;
-    h->header_size = sizeof(DataHeader);
-    h->region_size = geo_.region_size;
-    h->incarnation = incarnation;
-    h->pid = ::getpid();
-    h->kind = std::uint32_t(ClientKind::kApp);
-    write_fixed_name(h->name, sizeof(h->name), name);
-    h->params = params;
+    init_data_header(*h, geo_, ClientKind::kApp, ::getpid(), incarnation, name);
   }
 
   const DataGeometry& geo() const { return geo_; }

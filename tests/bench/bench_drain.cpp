@@ -40,15 +40,7 @@ struct DrainFixture {
     auto map = Mapping::map(fd->get(), geo->region_size, true);
     if (!map) return;
     auto* h = map->as<DataHeader>();
-    std::memcpy(h->magic, kDataMagic, sizeof(kDataMagic));
-    h->abi_version = kAbiVersion;
-    h->header_size = sizeof(DataHeader);
-    h->region_size = geo->region_size;
-    h->incarnation = 42;
-    h->pid = ::getpid();
-    h->kind = std::uint32_t(ClientKind::kApp);
-    std::strcpy(h->name, "bench-producer");
-    h->params = params;
+    init_data_header(*h, *geo, ClientKind::kApp, ::getpid(), 42, "bench-producer");
     auto* d = map->as<MetricDescriptor>(geo->descriptors_offset);
     std::strcpy(d->name, "bench.event");
     d->kind = std::uint32_t(MetricKind::kEvent);

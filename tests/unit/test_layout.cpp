@@ -190,15 +190,10 @@ TEST(ControlHeaderValidation, AcceptsGoodAndRefusesBad) {
   EXPECT_EQ(control_region_size(68) % 4096, 0u);
   EXPECT_GE(control_region_size(68), sizeof(ControlHeader) + 68 * sizeof(DirectoryEntry));
   auto h = std::make_unique<ControlHeader>();
-  std::memcpy(h->magic, kControlMagic, sizeof(kControlMagic));
-  h->abi_version = kAbiVersion;
-  h->header_size = sizeof(ControlHeader);
-  h->directory_offset = sizeof(ControlHeader);
-  h->directory_entry_size = sizeof(DirectoryEntry);
-  h->directory_capacity = 68;
-  h->max_app_clients = 64;
+  init_control_header(*h, 64);
   const std::uint64_t size = control_region_size(68);
-  h->region_size = size;
+  EXPECT_EQ(h->directory_capacity, 68u);
+  EXPECT_EQ(h->region_size, size);
   auto ok = validate_control_header(*h, size);
   EXPECT_TRUE(ok) << ok.error();
   EXPECT_FALSE(validate_control_header(*h, size + 4096));
@@ -217,14 +212,7 @@ TEST(ControlHeaderValidation, AcceptsGoodAndRefusesBad) {
 
 TEST(MailboxHeaderValidation, AcceptsGoodAndRefusesBad) {
   auto h = std::make_unique<MailboxHeader>();
-  std::memcpy(h->magic, kMailboxMagic, sizeof(kMailboxMagic));
-  h->abi_version = kAbiVersion;
-  h->header_size = sizeof(MailboxHeader);
-  h->region_size = MailboxLayout::kRegionSize;
-  h->request_offset = MailboxLayout::kRequestOffset;
-  h->request_capacity = kRequestCapacity;
-  h->response_offset = MailboxLayout::kResponseOffset;
-  h->response_capacity = kResponseCapacity;
+  init_mailbox_header(*h);
   auto ok = validate_mailbox_header(*h, MailboxLayout::kRegionSize);
   EXPECT_TRUE(ok) << ok.error();
   EXPECT_FALSE(validate_mailbox_header(*h, MailboxLayout::kRegionSize - 1));

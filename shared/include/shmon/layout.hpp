@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "shmon/limits.hpp"
 #include "shmon/result.hpp"
@@ -330,5 +331,13 @@ Status validate_mailbox_header(const MailboxHeader& copy, std::uint64_t actual_s
 
 // Directory geometry: header, then `capacity` entries.
 std::uint64_t control_region_size(std::uint32_t directory_capacity);
+
+// Writers paired with the validators: each fills the self-describing fields of a zeroed header so
+// that the matching validate_* accepts it. Callers fill the remaining fields (agent identity,
+// statistics). They write with memcpy/memset only, so the probe may call them after fork.
+void init_control_header(ControlHeader& h, std::uint32_t max_app_clients);
+void init_mailbox_header(MailboxHeader& h);
+void init_data_header(DataHeader& h, const DataGeometry& geometry, ClientKind kind,
+                      std::int32_t pid, std::uint64_t incarnation, std::string_view name);
 
 }  // namespace shmon

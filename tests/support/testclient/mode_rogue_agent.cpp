@@ -47,20 +47,13 @@ struct Region {
 };
 
 Result<Region> build_control(const std::string& variant) {
-  const std::uint64_t size = control_region_size(kRogueCapacity);
+  const std::uint64_t size = control_region_size(kRogueCapacity + kReservedToolSlots);
   auto fd = create_region("shmon-rogue-control", size);
   if (!fd) return Error{"create_region(control): " + fd.error()};
   auto map = Mapping::map(fd->get(), size, true);
   if (!map) return Error{"map(control): " + map.error()};
   auto* h = map->as<ControlHeader>();
-  std::memcpy(h->magic, kControlMagic, sizeof h->magic);
-  h->abi_version = kAbiVersion;
-  h->header_size = sizeof(ControlHeader);
-  h->region_size = size;
-  h->directory_offset = sizeof(ControlHeader);
-  h->directory_entry_size = sizeof(DirectoryEntry);
-  h->directory_capacity = kRogueCapacity;
-  h->max_app_clients = kRogueCapacity;
+  init_control_header(*h, kRogueCapacity);
   h->lease_ms = 1000;
   h->agent_pid = ::getpid();
   h->agent_generation = 1;
@@ -88,15 +81,7 @@ Result<Region> build_mailbox() {
   }
   auto map = Mapping::map(fd->get(), size, true);
   if (!map) return Error{"map(mailbox): " + map.error()};
-  auto* h = map->as<MailboxHeader>();
-  std::memcpy(h->magic, kMailboxMagic, sizeof h->magic);
-  h->abi_version = kAbiVersion;
-  h->header_size = sizeof(MailboxHeader);
-  h->region_size = size;
-  h->request_offset = MailboxLayout::kRequestOffset;
-  h->request_capacity = kRequestCapacity;
-  h->response_offset = MailboxLayout::kResponseOffset;
-  h->response_capacity = kResponseCapacity;
+  init_mailbox_header(*map->as<MailboxHeader>());
   return Region{std::move(*fd), std::move(*map)};
 }
 

@@ -47,16 +47,8 @@ bool build_region(const RawAttachOptions& options, RawSession& session) {
     return false;
   }
   auto* header = mapping->as<DataHeader>();
-  std::memcpy(header->magic, kDataMagic, sizeof header->magic);
+  init_data_header(*header, *geometry, ClientKind::kApp, ::getpid(), random_u64(), options.name);
   if (options.flaw == RegionFlaw::kBadMagic) std::memcpy(header->magic, "NOTSHMON", 8);
-  header->abi_version = kAbiVersion;
-  header->header_size = sizeof(DataHeader);
-  header->region_size = geometry->region_size;
-  header->incarnation = random_u64();
-  header->pid = ::getpid();
-  header->kind = std::uint32_t(ClientKind::kApp);
-  std::strncpy(header->name, options.name.c_str(), kMaxClientNameLen);
-  header->params = params;
   session.data_fd = std::move(*fd);
   session.data = std::move(*mapping);
   return true;
