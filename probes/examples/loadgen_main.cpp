@@ -26,6 +26,7 @@ struct Options {
   std::uint32_t payload = 16;
   std::string policy = "drop";
   std::uint32_t wait_ms = 30000;
+  std::uint32_t overflow_wait_ms = 1000;
   std::string event_name;
   std::string histogram;
   std::string gauge;
@@ -88,6 +89,8 @@ int main(int argc, char** argv) {
   app.add_option("--policy", o.policy, "ring overflow: drop (count) or wait (for space)")
       ->check(CLI::IsMember({"drop", "wait"}));
   app.add_option("--wait-ms", o.wait_ms, "how long to wait for the acknowledgement");
+  app.add_option("--overflow-wait-ms", o.overflow_wait_ms,
+                 "with --policy wait: how long an event waits for ring space before it is dropped");
   app.add_option("--event-name", o.event_name, "event type name (default: COUNTER.event)");
   app.add_option("--histogram", o.histogram, "histogram of each 1024-increment batch's duration");
   app.add_option("--gauge", o.gauge, "gauge of the last batch's increments per second");
@@ -111,7 +114,7 @@ int main(int argc, char** argv) {
   po.name = o.name;
   if (o.policy == "wait") {
     po.overflow = shmon::OverflowPolicy::kWait;
-    po.overflow_wait_ms = 1000;  // long enough for the drain thread to make room
+    po.overflow_wait_ms = o.overflow_wait_ms;
   }
   shmon::Probe probe(po);
 

@@ -17,7 +17,10 @@ TEST(AgentRestart, KilledAgentIsReplacedWithoutLosingCounts) {
   std::vector<std::unique_ptr<Child>> loadgens;
   for (int i = 0; i < kClients; ++i) {
     auto args = loadgen_args("restart_hits", kIncrements, /*hold_open=*/true);
-    args.insert(args.end(), {"--events", std::to_string(kEvents), "--policy", "wait"});
+    // While no agent runs nothing drains: a producer with a full ring must outwait the restart,
+    // which takes seconds on a loaded 2-core machine.
+    args.insert(args.end(), {"--events", std::to_string(kEvents), "--policy", "wait",
+                             "--overflow-wait-ms", "60000"});
     loadgens.push_back(spawn_loadgen(env, instance, "busy-" + std::to_string(i), args));
   }
   ASSERT_TRUE(wait_until([&] { return app_count(env, instance) == kClients; },
