@@ -15,6 +15,7 @@
 #include "attach.hpp"
 #include "directory.hpp"
 #include "instance_lock.hpp"
+#include "persistence.hpp"
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
 #include "shmon/paths.hpp"
@@ -92,6 +93,7 @@ int Agent::start() {
   ctx_.regions = std::move(regions.value());
   ctx_.slots.assign(ctx_.regions.capacity, nullptr);
   ctx_.slot_generation.assign(ctx_.regions.capacity, 0);
+  open_and_restore_state(ctx_);
 
   socket_path_ = socket_path(o.instance);
   auto listener = listen_unix(socket_path_);
@@ -232,7 +234,9 @@ void Agent::retire(const std::shared_ptr<Client>& c, const char* reason) {
   {
     std::lock_guard lock(ctx_.mu);
     const Folded f = fold_client(*c, bad);
-    bad += ctx_.departed.fold(c->incarnation, f);
+    std::optional<std::uint64_t> evicted;
+    bad += ctx_.departed.fold(c->incarnation, f, &evicted);
+    persist_departure_locked(ctx_, *c, evicted);  // before any query can see the new totals
     if (ctx_.slots[c->slot] == c) ctx_.slots[c->slot] = nullptr;
     ctx_.data_bytes_total -= c->geo.region_size;
     publish_directory(ctx_);
@@ -265,6 +269,15 @@ void Agent::shutdown() {
   if (drain_) {
     drain_->wake();
     drain_->join();
+  }
+  if (ctx_.store) {
+    // Clients stay alive and re-attach to the next agent: their snapshots stay, current.
+    {
+      std::lock_guard lock(ctx_.mu);
+      persist_live_locked(ctx_, ctx_.live_clients());
+    }
+    persist_stats(ctx_);
+    persist_maintenance(ctx_, monotonic_ns(), /*force=*/true);
   }
   if (listen_fd_) {
     listen_fd_.reset();

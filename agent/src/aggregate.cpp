@@ -4,15 +4,13 @@ namespace shmon::agent {
 
 Folded fold_client(Client& client, std::uint64_t& bad) {
   Folded f;
-  const auto descs = client.descriptors_copy();
+  // Gauges fold with total 0: the name stays, the value goes.
   for (auto& [index, value] : client.read_values()) {
-    const Descriptor& d = descs.size() > index ? descs[index] : Descriptor{};
-    if (!d.valid) continue;  // gauges fold with total 0: the name stays, the value goes
-    auto [it, fresh] = f.metrics.try_emplace(d.name);
+    auto [it, fresh] = f.metrics.try_emplace(value.name);
     FoldedMetric& m = it->second;
     if (fresh) {
       m.kind = value.kind;
-      m.unit = d.unit;
+      m.unit = value.unit;
     } else if (m.kind != value.kind) {
       ++bad;
       continue;
@@ -48,7 +46,8 @@ std::uint64_t Departed::add(const Folded& f, Folded* accepted) {
   return bad;
 }
 
-std::uint64_t Departed::fold(std::uint64_t incarnation, const Folded& f) {
+std::uint64_t Departed::fold(std::uint64_t incarnation, const Folded& f,
+                             std::optional<std::uint64_t>* evicted) {
   Folded accepted;
   const std::uint64_t bad = add(f, &accepted);
   if (auto it = index_.find(incarnation); it != index_.end()) {
@@ -71,10 +70,32 @@ std::uint64_t Departed::fold(std::uint64_t incarnation, const Folded& f) {
   if (lru_.size() > kMaxTombstones) {
     // The oldest stone is forgotten: its values stay folded, a very late re-attach would
     // count twice. 4096 departed incarnations is far beyond a realistic reconnect window.
+    if (evicted != nullptr) *evicted = lru_.back().first;
     index_.erase(lru_.back().first);
     lru_.pop_back();
   }
   return bad;
+}
+
+const Folded* Departed::stone(std::uint64_t incarnation) const {
+  auto it = index_.find(incarnation);
+  return it == index_.end() ? nullptr : &it->second->second;
+}
+
+void Departed::restore(const Folded& totals,
+                       std::vector<std::pair<std::uint64_t, Folded>> oldest_first) {
+  totals_ = totals;
+  lru_.clear();
+  index_.clear();
+  for (auto& [incarnation, f] : oldest_first) {
+    if (index_.count(incarnation) != 0) continue;
+    lru_.emplace_front(incarnation, std::move(f));
+    index_[incarnation] = lru_.begin();
+  }
+  while (lru_.size() > kMaxTombstones) {
+    index_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
 }
 
 bool Departed::unfold(std::uint64_t incarnation) {
@@ -107,16 +128,13 @@ std::map<std::string, MetricAggregate> collect_metrics(
     a.hist = m.hist;
   }
   for (const auto& c : live) {
-    const auto descs = c->descriptors_copy();
     std::map<std::string, bool> counted;  // live_clients counts each client once per name
     for (auto& [index, v] : c->read_values()) {
-      const Descriptor& d = descs.size() > index ? descs[index] : Descriptor{};
-      if (!d.valid) continue;
-      auto [it, fresh] = out.try_emplace(d.name);
+      auto [it, fresh] = out.try_emplace(v.name);
       MetricAggregate& a = it->second;
       if (fresh) {
         a.kind = v.kind;
-        a.unit = d.unit;
+        a.unit = v.unit;
       } else if (a.kind != v.kind) {
         ++bad;
         continue;
@@ -140,8 +158,8 @@ std::map<std::string, MetricAggregate> collect_metrics(
           value = double(v.hist.count);
           break;
       }
-      if (!counted[d.name]) {
-        counted[d.name] = true;
+      if (!counted[v.name]) {
+        counted[v.name] = true;
         ++a.live_clients;
       }
       a.clients.push_back({c->slot, c->name, c->pid, value});

@@ -7,6 +7,7 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -40,7 +41,14 @@ class Departed {
 
   // Adds `f` to the totals and remembers it under `incarnation`. Returns how many metrics could
   // not be folded (kind clash or histogram bounds that differ from what is already folded).
-  std::uint64_t fold(std::uint64_t incarnation, const Folded& f);
+  // `evicted` (optional) receives the incarnation whose tombstone the LRU forgot, if any.
+  std::uint64_t fold(std::uint64_t incarnation, const Folded& f,
+                     std::optional<std::uint64_t>* evicted = nullptr);
+  // The tombstone of `incarnation` (what it contributed), or nullptr.
+  const Folded* stone(std::uint64_t incarnation) const;
+  // Replaces everything with what the state store held: `totals` and the tombstones, oldest
+  // first.
+  void restore(const Folded& totals, std::vector<std::pair<std::uint64_t, Folded>> oldest_first);
   // If `incarnation` has a tombstone: subtracts it from the totals and forgets it.
   bool unfold(std::uint64_t incarnation);
   const Folded& totals() const { return totals_; }

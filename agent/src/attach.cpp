@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "persistence.hpp"
 #include "regions.hpp"
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
@@ -159,6 +160,8 @@ std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uin
 
   const std::uint64_t bad_tails = c->init_tails();
   if (bad_tails > 0) count_bad_records(ctx, bad_tails, "ring positions of client " + c->name);
+  adopt_drained_tails(ctx, *c);
+  c->start_time = process_start_time(c->pid);
   if (auto bad = c->refresh_descriptors())
     count_bad_records(ctx, bad, "metric descriptors of " + c->name);
   c->session = random_u64();
@@ -175,12 +178,13 @@ std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uin
              label);
       return nullptr;
     }
-    ctx.departed.unfold(c->incarnation);
+    const bool unfolded = ctx.departed.unfold(c->incarnation);
     c->slot = slot;
     c->lock_generation = ++ctx.slot_generation[slot];
     c->owner_token = make_owner_token(slot, c->lock_generation);
     ctx.slots[slot] = c;
     ctx.data_bytes_total += c->geo.region_size;
+    persist_attach_locked(ctx, *c, unfolded);
   }
   ctx.stats().clients_total.fetch_add(1, std::memory_order_relaxed);
 

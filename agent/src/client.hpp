@@ -1,10 +1,10 @@
 // One attached client as the agent sees it: its identity (fixed at attach), its data region
-// mapping and validated geometry, the agent's private ring tails, its validated descriptors and
-// what it submitted through the mailbox.
+// mapping and validated geometry, the agent's private ring tails and its validated descriptors.
+// What it submitted through the mailbox lives in its region (submissions.hpp).
 //
 // Threads: identity fields are immutable after attach. `state`, counters and last_seen are
 // atomics. The ring tails belong to whoever holds `drain_mu`. Descriptors are guarded by
-// `meta_mu`. `submitted`, `query_cache` and the rate fields are guarded by the agent's table
+// `meta_mu`. `query_cache` and the rate fields are guarded by the agent's table
 // mutex. A Client is held by shared_ptr so a thread that took it from the table can finish with
 // it after the slot was freed.
 #pragma once
@@ -51,17 +51,14 @@ struct Descriptor {
   std::vector<std::int64_t> bounds;  // histograms with ascending bounds; empty = bad bounds
 };
 
-// One metric's current value in one client (cells plus what it submitted).
+// One metric's current value in one client (its cells, submissions included), with the name and
+// unit of the descriptor it was read against: values and descriptors come from one snapshot, so a
+// value is never paired with (or dropped for) a descriptor table older than the cells.
 struct MetricValue {
+  std::string name;
+  std::string unit;
   MetricKind kind = MetricKind::kCounter;
   std::uint64_t total = 0;  // counters and event types
-  double gauge = 0;
-  HistogramValue hist;
-};
-
-struct SubmittedMetric {
-  std::uint64_t counter = 0;
-  bool gauge_set = false;
   double gauge = 0;
   HistogramValue hist;
 };
@@ -72,6 +69,7 @@ class Client {
   std::uint32_t slot = 0;
   ClientKind kind = ClientKind::kApp;
   pid_t pid = 0;
+  std::uint64_t start_time = 0;  // /proc/PID/stat start time (identity across pid reuse)
   std::uint64_t incarnation = 0;
   std::string name;
   std::uint64_t session = 0;
@@ -104,7 +102,6 @@ class Client {
   EventSourcePtr event_source;
 
   // Guarded by the agent's table mutex.
-  std::map<std::uint32_t, SubmittedMetric> submitted;
   std::string query_cache;
   std::uint64_t rate_prev_requests = 0, rate_prev_events = 0, rate_prev_ns = 0;
   double requests_per_s = 0, events_per_s = 0;
@@ -141,8 +138,9 @@ class Client {
   std::vector<Descriptor> descriptors_copy();
   std::string metric_name(std::uint32_t index);
 
-  // Current values of every valid metric, by descriptor index (cells summed over shards, plus
-  // submitted values). Call with the table mutex held (for `submitted`).
+  // Refreshes the descriptors, then reads the current value of every valid metric against that
+  // same descriptor snapshot, by descriptor index (cells summed over shards; submissions are in
+  // the cells). Thread-safe (meta_mu for the descriptors).
   std::map<std::uint32_t, MetricValue> read_values();
 
  private:

@@ -84,6 +84,8 @@ std::map<std::uint32_t, MetricValue> Client::read_values() {
     const Descriptor& d = descs[i];
     if (!d.valid) continue;
     MetricValue v;
+    v.name = d.name;
+    v.unit = d.unit;
     v.kind = d.kind;
     if (d.kind == MetricKind::kCounter || d.kind == MetricKind::kEvent) {
       for (std::uint32_t s = 0; s < p.shard_count; ++s) {
@@ -111,11 +113,6 @@ std::map<std::uint32_t, MetricValue> Client::read_values() {
           v.hist.buckets[k] += load_shared_u64(b + k * 8);
         }
       }
-    }
-    if (auto it = submitted.find(i); it != submitted.end()) {
-      v.total += it->second.counter;
-      if (it->second.gauge_set) v.gauge = it->second.gauge;
-      v.hist.merge(it->second.hist);
     }
     out.emplace(i, std::move(v));
   }

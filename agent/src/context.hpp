@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +17,7 @@
 #include "history.hpp"
 #include "options.hpp"
 #include "regions.hpp"
+#include "state_store.hpp"
 
 namespace shmon::agent {
 
@@ -35,6 +37,15 @@ struct AgentContext {
 
   EventLog events;
   std::atomic<std::uint64_t> last_bad_log_ns{0};
+
+  // The state store (null with --no-state or when it could not be opened: state_error says why).
+  std::unique_ptr<StateStore> store;
+  std::string state_dir;
+  std::string state_error;
+  // Main thread only: ring positions the dead agent's journal proves drained, by incarnation,
+  // consumed when that client re-attaches.
+  DrainedTails drained_tails;
+  std::map<std::string, std::uint64_t> stats_saved;  // housekeeping thread: last persisted
 
   AgentStats& stats() const { return regions.header()->stats; }
   // Live clients (slot order); call with mu held.

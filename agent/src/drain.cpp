@@ -77,7 +77,8 @@ DrainCount drain_client_locked(AgentContext& ctx, Client& c,
     const EventRecord* records = c.ring_records(s);
     while (tail != head) {
       const std::uint64_t n = std::min<std::uint64_t>(head - tail, kBatch);
-      bad += ctx.events.append_from_ring(records, cap - 1, tail, n, src);
+      bad += ctx.events.append_from_ring(records, cap - 1, tail, n, src,
+                                         DrainMark{c.slot, s, c.incarnation, tail + n});
       tail += n;
       c.tails[s].store(tail, std::memory_order_relaxed);
       ring->tail.store(tail, std::memory_order_release);

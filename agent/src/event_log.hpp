@@ -1,5 +1,7 @@
-// The agent's memory of recent events: the last kCapacity records drained from every client (and
+// The agent's memory of recent events: the last capacity() records drained from every client (and
 // submitted through the mailbox), each with a global, monotonically increasing sequence number.
+// Storage is private memory (--no-state) or the state directory's mapped event log file
+// (event_log_file.hpp), which survives an agent crash; the code path is the same.
 //
 // Records are kept raw (the client's 64-byte record) with the id of an EventSource that names
 // the client and its metrics; names are resolved only when a query reads the log. This keeps the
@@ -10,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -18,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "event_log_file.hpp"
 #include "shmon/layout.hpp"
 
 namespace shmon::agent {
@@ -35,6 +39,9 @@ using EventSourcePtr = std::shared_ptr<const EventSource>;
 
 // A new source id (process-wide, never 0).
 std::uint32_t next_event_source_id();
+// Makes every later id >= `floor` (ids stay unique across agent restarts: the state store
+// passes one above the largest id it holds).
+void raise_event_source_floor(std::uint32_t floor);
 
 // True when `r` (a private copy) names a valid descriptor of `src` and has sane fields.
 inline bool valid_record(const EventRecord& r, const EventSource& src) {
@@ -65,15 +72,36 @@ struct EventPage {
   std::vector<LoggedEvent> events;
 };
 
+// Where a batch came from: with a file, the log journals that this ring of this client is drained
+// through tail_after before it publishes the batch (event_log_file.hpp).
+struct DrainMark {
+  std::uint32_t slot;
+  std::uint32_t shard;
+  std::uint64_t incarnation;
+  std::uint64_t tail_after;
+};
+
 class EventLog {
  public:
-  static constexpr std::uint64_t kCapacity = 65536;  // a power of two
+  static constexpr std::uint64_t kDefaultCapacity = 65536;  // a power of two
 
-  EventLog();
+  explicit EventLog(std::uint64_t capacity = kDefaultCapacity);
+  // Makes `file` the storage: the records it holds below its published next_seq become the log,
+  // their names resolved through `sources`. REQUIRES: no append yet, no concurrent reader.
+  void use_file(EventLogFile file, const std::vector<EventSourcePtr>& sources);
+  bool durable() const { return file_.valid(); }
+  // Called (under the log's lock) with every source the log starts keeping, before any record
+  // naming it is published: the state store makes it durable there.
+  void set_source_sink(std::function<void(const EventSource&)> sink);
+  // Ids of the sources the log keeps (referenced by a record or held by a client).
+  std::vector<std::uint32_t> source_ids() const;
+  const EventLogFile& file() const { return file_; }
+  std::uint64_t capacity() const { return capacity_; }
+
   // Copies ring[(first + i) & mask] for i < n into the log (one lock for all), validating each
   // copy against `src`; invalid ones are not kept. Returns how many were invalid.
   std::uint64_t append_from_ring(const EventRecord* ring, std::uint64_t mask, std::uint64_t first,
-                                 std::uint64_t n, const EventSourcePtr& src);
+                                 std::uint64_t n, const EventSourcePtr& src, const DrainMark& mark);
   // Appends records that the caller already validated.
   void append(std::span<const EventRecord> records, const EventSourcePtr& src);
   // Events with seq >= cursor, at most `max`, optionally only those whose event name or client
@@ -84,10 +112,18 @@ class EventLog {
  private:
   void keep_source_locked(const EventSourcePtr& src);
 
+  void publish_locked(std::uint64_t next);
+
   mutable std::mutex mu_;
-  std::unique_ptr<EventRecord[]> records_;
-  std::unique_ptr<std::uint32_t[]> sources_of_;  // source id per record
+  std::uint64_t capacity_;
+  std::uint64_t mask_;
+  std::unique_ptr<EventRecord[]> own_records_;  // memory-only storage
+  std::unique_ptr<std::uint32_t[]> own_sources_;
+  EventLogFile file_;
+  EventRecord* records_;
+  std::uint32_t* sources_of_;  // source id per record
   std::unordered_map<std::uint32_t, EventSourcePtr> sources_;
+  std::function<void(const EventSource&)> sink_;
   std::uint32_t last_source_ = 0;  // source of the previous append (skips the map lookup)
   std::uint64_t next_ = 1;         // seq of the next event; seq 0 is never used
   std::uint64_t prune_at_ = 64;    // prune unused sources when the map grows past this

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "directory.hpp"
+#include "persistence.hpp"
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
 
@@ -14,12 +15,16 @@ void Housekeeper::tick() {
   const std::uint64_t now = monotonic_ns();
   ctx_.regions.header()->heartbeat_monotonic_ns.store(now, std::memory_order_release);
   check_lease(now);
-  std::lock_guard lock(ctx_.mu);
-  if (now - last_sample_ns_ >= History::kPeriodMs * 1'000'000) {
-    last_sample_ns_ = now;
-    sample_history(now);
+  {
+    std::lock_guard lock(ctx_.mu);
+    if (now - last_sample_ns_ >= History::kPeriodMs * 1'000'000) {
+      last_sample_ns_ = now;
+      sample_history(now);
+    }
+    publish_directory(ctx_);
   }
-  publish_directory(ctx_);
+  persist_stats(ctx_);
+  persist_maintenance(ctx_, now, /*force=*/false);
 }
 
 void Housekeeper::check_lease(std::uint64_t now) {
@@ -56,7 +61,11 @@ void Housekeeper::check_lease(std::uint64_t now) {
 
 void Housekeeper::sample_history(std::uint64_t now) {
   const double t = double(realtime_ns()) / 1e9;
-  History& h = ctx_.history;
+  std::vector<HistoryPoint> points;
+  auto add = [&](const std::string& name, const char* kind, double v) {
+    ctx_.history.add(name, kind, t, v);
+    if (ctx_.store) points.push_back({name, kind, t, v});
+  };
   std::uint64_t ignored = 0;
   for (const auto& [name, m] : collect_metrics(ctx_.live_clients(), ctx_.departed, ignored)) {
     double v = 0;
@@ -72,7 +81,7 @@ void Housekeeper::sample_history(std::uint64_t now) {
         v = double(m.hist.count);
         break;
     }
-    h.add(name, to_string(m.kind), t, v);
+    add(name, to_string(m.kind), v);
   }
 
   const AgentStats& s = ctx_.stats();
@@ -98,13 +107,14 @@ void Housekeeper::sample_history(std::uint64_t now) {
     c->rate_prev_requests = req;
     c->rate_prev_events = ev;
   }
-  h.add("agent.requests", "counter", t, double(s.requests.load(std::memory_order_relaxed)));
-  h.add("agent.events_received", "counter", t, double(totals.events_received));
-  h.add("agent.events_dropped", "counter", t, double(totals.events_dropped));
-  h.add("agent.lock_acquired", "counter", t, double(acquired));
-  h.add("agent.lock_timeouts", "counter", t, double(timeouts));
-  h.add("agent.lock_wait_p99_ns", "gauge", t, wait_quantile(hist, 0.99));
-  h.add("agent.clients_connected", "gauge", t, double(totals.clients_connected));
+  add("agent.requests", "counter", double(s.requests.load(std::memory_order_relaxed)));
+  add("agent.events_received", "counter", double(totals.events_received));
+  add("agent.events_dropped", "counter", double(totals.events_dropped));
+  add("agent.lock_acquired", "counter", double(acquired));
+  add("agent.lock_timeouts", "counter", double(timeouts));
+  add("agent.lock_wait_p99_ns", "gauge", wait_quantile(hist, 0.99));
+  add("agent.clients_connected", "gauge", double(totals.clients_connected));
+  persist_history_locked(ctx_, points, t);  // also refreshes every live client's snapshot
 }
 
 }  // namespace shmon::agent

@@ -18,6 +18,16 @@ int parse_options(int argc, char** argv, Options& out) {
       ->check(CLI::Range(1u, kHardMaxClients));
   app.add_option("--lease-ms", out.lease_ms, "longest time a client may hold the client mutex")
       ->check(CLI::Range(1u, 3'600'000u));
+  app.add_option("--state-dir", out.state_dir,
+                 "durable state root (default: $SHMON_STATE_DIR, $XDG_STATE_HOME/shmon or "
+                 "~/.local/state/shmon); the instance's state is in DIR/INSTANCE");
+  app.add_flag("--no-state", out.no_state, "keep no durable state (memory only)");
+  app.add_option("--event-log-records", out.event_log_records,
+                 "events the log keeps (64 bytes each; rounded up to a power of two)")
+      ->check(CLI::Range(std::uint64_t(1024), std::uint64_t(1) << 26));
+  app.add_option("--state-sync-ms", out.state_sync_ms,
+                 "how often the state is made durable against a power cut (fsync/msync)")
+      ->check(CLI::Range(100u, 3'600'000u));
   app.add_option("--log-level", out.log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   try {

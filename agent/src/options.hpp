@@ -13,6 +13,12 @@ struct Options {
   std::uint32_t max_clients = kDefaultMaxClients;
   std::uint32_t lease_ms = kDefaultLeaseMs;
   std::string log_level = "info";
+  // State store (state_store.hpp). Location: --state-dir, else $SHMON_STATE_DIR, else
+  // $XDG_STATE_HOME/shmon, else ~/.local/state/shmon; one subdirectory per instance.
+  bool no_state = false;
+  std::string state_dir;
+  std::uint64_t event_log_records = 65536;  // event log capacity (64 bytes each)
+  std::uint32_t state_sync_ms = 5000;       // how often commits are made power-cut durable
 };
 
 // Parses argv. Returns the exit code to leave with (0 after --help, 2 on a usage error, having

@@ -50,6 +50,28 @@ json holder_json(AgentContext& ctx) {
   return h;
 }
 
+json state_json(const AgentContext& ctx) {
+  if (!ctx.store) {
+    return json{{"enabled", false},
+                {"dir", ctx.state_dir.empty() ? json(nullptr) : json(ctx.state_dir)},
+                {"error", ctx.state_error.empty() ? json(nullptr) : json(ctx.state_error)}};
+  }
+  const StateInfo i = ctx.store->info();
+  return json{{"enabled", true},
+              {"dir", i.dir},
+              {"bytes", i.bytes},
+              {"last_commit_realtime_ns", i.last_commit_realtime_ns},
+              {"last_sync_realtime_ns", i.last_sync_realtime_ns},
+              {"sync_interval_ms", ctx.options.state_sync_ms},
+              {"bad_files", i.bad_files},
+              {"write_errors", i.write_errors},
+              {"last_error", i.last_error.empty() ? json(nullptr) : json(i.last_error)},
+              {"event_log_durable", ctx.events.durable()},
+              {"event_log_capacity", ctx.events.capacity()},
+              {"event_log_next_seq", ctx.events.next_seq()},
+              {"tombstones", ctx.departed.tombstones()}};
+}
+
 json status_json(AgentContext& ctx) {
   const ControlHeader* h = ctx.regions.header();
   const AgentStats& s = h->stats;
@@ -107,7 +129,8 @@ json status_json(AgentContext& ctx) {
                 {"wait_p99_ns", wait_pct(sum.lock_wait_hist, 0.99, wait_max)},
                 {"wait_max_ns", wait_max},
                 {"hist", wait_hist(sum.lock_wait_hist)},
-                {"holder", holder_json(ctx)}}}};
+                {"holder", holder_json(ctx)}}},
+              {"state", state_json(ctx)}};
 }
 
 json clients_json(AgentContext& ctx, std::string_view filter) {

@@ -7,8 +7,10 @@
 #include <cstring>
 
 #include "drain.hpp"
+#include "persistence.hpp"
 #include "query_json.hpp"
 #include "shmon/clock.hpp"
+#include "submissions.hpp"
 
 namespace shmon::agent {
 
@@ -47,47 +49,6 @@ Reply on_ping(const RequestCopy& req, std::span<std::byte> out) {
   return write_body(out, body);
 }
 
-bool apply_record(Client& c, const SubmitRecord& r, const std::vector<Descriptor>& descs,
-                  std::vector<EventRecord>& events) {
-  if (r.metric >= descs.size() || !descs[r.metric].valid) return false;
-  const Descriptor& d = descs[r.metric];
-  SubmittedMetric& m = c.submitted[r.metric];
-  switch (SubmitOp(r.op)) {
-    case SubmitOp::kCounterAdd:
-      if (d.kind != MetricKind::kCounter) return false;
-      m.counter += std::uint64_t(r.value);
-      return true;
-    case SubmitOp::kGaugeSet:
-      if (d.kind != MetricKind::kGauge) return false;
-      m.gauge_set = true;
-      m.gauge = std::bit_cast<double>(r.value);
-      return true;
-    case SubmitOp::kHistogramRecord:
-      if (d.kind != MetricKind::kHistogram || d.bounds.empty()) return false;
-      if (m.hist.bounds.empty()) m.hist.bounds = d.bounds;
-      m.hist.record(r.value);
-      return true;
-    case SubmitOp::kEvent: {
-      if (d.kind != MetricKind::kEvent || r.payload_size > sizeof(r.payload) ||
-          r.level > std::uint16_t(EventLevel::kFatal) ||
-          r.payload_kind > std::uint8_t(PayloadKind::kBytes)) {
-        return false;
-      }
-      m.counter += 1;
-      EventRecord e{};
-      e.timestamp_ns = r.timestamp_ns;
-      e.id = r.metric;
-      e.level = r.level;
-      e.payload_kind = r.payload_kind;
-      e.payload_size = r.payload_size;
-      std::memcpy(e.payload, r.payload, r.payload_size);
-      events.push_back(e);
-      return true;
-    }
-  }
-  return false;
-}
-
 Reply on_submit(AgentContext& ctx, Client& c, const RequestCopy& req, std::span<std::byte> out) {
   if (req.body_size < sizeof(SubmitHeader)) return bad();
   SubmitHeader h;
@@ -111,15 +72,17 @@ Reply on_submit(AgentContext& ctx, Client& c, const RequestCopy& req, std::span<
     // A client retired meanwhile has been folded: late records must not change it.
     if (c.retired.load(std::memory_order_acquire))
       return Reply{ResponseStatus::kStaleSession, 0, 0};
+    // Each accepted record lands in the client's region (shared shard) before we answer, so an
+    // acknowledged submission is as durable as the client's own cells (see submissions.hpp).
     for (std::uint32_t i = 0; i < h.count; ++i) {
       SubmitRecord r;
       std::memcpy(&r, req.body.data() + sizeof(SubmitHeader) + i * sizeof(SubmitRecord), sizeof(r));
-      if (apply_record(c, r, descs, events)) {
-        ++reply.accepted;
-      } else {
-        ++reply.rejected;
-      }
+      EventRecord e;
+      const bool ok = r.metric < descs.size() && apply_submit_record(c, r, descs[r.metric], &e);
+      if (ok && SubmitOp(r.op) == SubmitOp::kEvent) events.push_back(e);
+      ++(ok ? reply.accepted : reply.rejected);
     }
+    persist_client_locked(ctx, c);  // the acknowledgement never runs ahead of the store
   }
   if (!events.empty()) ctx.events.append(events, source);
   c.submitted_records.fetch_add(reply.accepted, std::memory_order_relaxed);
@@ -136,6 +99,12 @@ Reply on_flush(AgentContext& ctx, Client& c, std::span<std::byte> out) {
     std::lock_guard lock(c.drain_mu);
     drain_client_locked(ctx, c, heads);
     reply.events_received = c.tail_sum();
+  }
+  if (ctx.store) {
+    // What the answer acknowledges is in the store before the answer (drained events are in
+    // the mapped event log already).
+    std::lock_guard lock(ctx.mu);
+    persist_client_locked(ctx, c);
   }
   reply.submitted_records = c.submitted_records.load(std::memory_order_relaxed);
   return write_body(out, reply);

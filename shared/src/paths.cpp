@@ -84,4 +84,51 @@ Status ensure_runtime_dir() {
   return Ok{};
 }
 
+std::string state_dir(const std::string& flag, const std::string& instance) {
+  std::string root = flag;
+  if (root.empty()) {
+    if (const char* dir = std::getenv("SHMON_STATE_DIR"); dir != nullptr && *dir != '\0') {
+      root = dir;
+    } else if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && *xdg != '\0') {
+      root = std::string(xdg) + "/shmon";
+    } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+      root = std::string(home) + "/.local/state/shmon";
+    } else {
+      return {};
+    }
+  }
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  return root + "/" + instance;
+}
+
+Status ensure_private_dir(const std::string& dir, const std::string& what) {
+  // Parents first (each 0700 when we create it; existing ones are left as they are).
+  for (std::size_t pos = dir.find('/', 1); pos != std::string::npos; pos = dir.find('/', pos + 1)) {
+    const std::string parent = dir.substr(0, pos);
+    if (::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST) {
+      return Error{"cannot create " + what + " " + parent + ": " + errno_text(errno)};
+    }
+  }
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Error{"cannot create " + what + " " + dir + ": " + errno_text(errno)};
+  }
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) != 0) {
+    return Error{"cannot inspect " + what + " " + dir + ": " + errno_text(errno)};
+  }
+  if (S_ISLNK(st.st_mode)) {
+    return Error{what + " " + dir + " is a symbolic link; refusing to use it"};
+  }
+  if (!S_ISDIR(st.st_mode)) return Error{what + " " + dir + " exists but is not a directory"};
+  if (st.st_uid != ::geteuid()) {
+    return Error{what + " " + dir + " is owned by uid " + std::to_string(st.st_uid) +
+                 ", not by this user (uid " + std::to_string(::geteuid()) + ")"};
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return Error{what + " " + dir + " has mode " + octal_mode(st.st_mode) +
+                 ", writable by group or others; run chmod 700 " + dir};
+  }
+  return Ok{};
+}
+
 }  // namespace shmon

@@ -42,6 +42,32 @@ TEST(Aggregate, FoldClientTakesFinalValues) {
   EXPECT_EQ(f.events_received, 3u);
 }
 
+// A metric registered after attach (the agent has not refreshed this client's descriptors since)
+// is folded with its value: values and descriptors are read in one step.
+TEST(Aggregate, FoldCountsAMetricRegisteredAfterAttach) {
+  TestRegion r;
+  auto c = r.make_client();  // descriptors refreshed now: none yet
+  const std::uint32_t late = r.add_metric("late", MetricKind::kCounter);
+  r.cell(1, late) = 7;
+  std::uint64_t bad = 0;
+  const agent::Folded f = fold_client(*c, bad);
+  EXPECT_EQ(bad, 0u);
+  ASSERT_EQ(f.metrics.count("late"), 1u);
+  EXPECT_EQ(f.metrics.at("late").total, 7u);
+}
+
+TEST(Aggregate, CollectCountsAMetricRegisteredAfterAttach) {
+  TestRegion r;
+  auto c = r.make_client();
+  const std::uint32_t late = r.add_metric("late", MetricKind::kCounter);
+  r.cell(0, late) = 7;
+  std::uint64_t bad = 0;
+  const auto m = collect_metrics({c}, Departed{}, bad);
+  ASSERT_EQ(m.count("late"), 1u);
+  EXPECT_EQ(m.at("late").total, 7u);
+  EXPECT_EQ(m.at("late").live_clients, 1u);
+}
+
 TEST(Aggregate, SameNameWithAnotherKindInOneClientIsBad) {
   TestRegion r;
   r.add_metric("x", MetricKind::kCounter);

@@ -18,4 +18,13 @@ std::string lock_path(const std::string& instance);
 // owned by this user and not writable by others. Errors name the path and what is wrong.
 Status ensure_runtime_dir();
 
+// Where instance NAME keeps its durable state (the agent's state store): `flag` when not empty,
+// else $SHMON_STATE_DIR, else $XDG_STATE_HOME/shmon, else $HOME/.local/state/shmon; then
+// "/NAME". Empty when none of these can be resolved (no HOME).
+std::string state_dir(const std::string& flag, const std::string& instance);
+
+// Creates `dir` and its missing parents (mode 0700) and checks `dir` like the runtime directory:
+// a real directory owned by this user, not writable by group or others. Errors name the path.
+Status ensure_private_dir(const std::string& dir, const std::string& what);
+
 }  // namespace shmon

@@ -53,8 +53,11 @@ std::unique_ptr<Child> spawn_loadgen(const TestEnv& env, const std::string& inst
 }
 
 std::unique_ptr<Child> spawn_testclient(const TestEnv& env, const std::string& mode,
-                                        const std::string& instance, const std::string& name) {
-  return spawn(env, testclient_bin(), {mode, "--instance", instance, "--name", name});
+                                        const std::string& instance, const std::string& name,
+                                        const std::vector<std::string>& extra) {
+  std::vector<std::string> args{mode, "--instance", instance, "--name", name};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return spawn(env, testclient_bin(), args);
 }
 
 }  // namespace shmon::test

@@ -34,7 +34,7 @@ TestEnv::~TestEnv() {
 }
 
 std::vector<std::string> TestEnv::child_env() const {
-  std::vector<std::string> env{"SHMON_RUNTIME_DIR=" + dir_};
+  std::vector<std::string> env{"SHMON_RUNTIME_DIR=" + dir_, "SHMON_STATE_DIR=" + state_root()};
   for (const char* name : kPassThrough) {
     if (const char* value = std::getenv(name)) env.push_back(std::string(name) + "=" + value);
   }

@@ -6,6 +6,9 @@
 //   fork             counts in a parent and its forked child
 //   rogue-agent      a fake agent that hands out a corrupt control region (--variant)
 //   probe-attach-once  a real probe that must end refused by such an agent (--wait-ms)
+//   late-metric      registers a metric after attaching, adds 7, flushes, leaves (--variant)
+//   submit           submits through the mailbox and holds on until stdin EOF
+//   hold-lock --variant late   also registers late and submits before holding
 // Exit 0 when the mode observed what the tests expect, 1 otherwise, 2 on a bad command line.
 #include <cstdio>
 #include <map>
@@ -26,7 +29,9 @@ int main(int argc, char** argv) {
       {"attach", run_attach},
       {"fork", run_fork},
       {"rogue-agent", run_rogue_agent},
-      {"probe-attach-once", run_probe_attach_once}};
+      {"probe-attach-once", run_probe_attach_once},
+      {"late-metric", run_late_metric},
+      {"submit", run_submit}};
   const auto it = modes.find(args.mode);
   if (it == modes.end()) {
     std::fprintf(stderr, "shmon-testclient: unknown mode '%s'\n", args.mode.c_str());

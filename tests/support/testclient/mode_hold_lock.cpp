@@ -1,6 +1,8 @@
 // hold-lock: holds the client mutex (inside a ping, through the probe's testing hook) until a
 // line arrives on stdin. The tests kill it (dead owner), or stop it past its lease (revocation)
 // and then let it go on: it must see the loss, re-attach and ping successfully again.
+// --variant late: before holding, registers metrics late and submits (submissions.hpp), so the
+// tests can check that nothing acknowledged is lost across the revocation and re-attach.
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -9,6 +11,7 @@
 #include "probe_testing.hpp"
 #include "shmon/clock.hpp"
 #include "shmon/probe.hpp"
+#include "submissions.hpp"
 
 namespace shmon::testclient {
 namespace {
@@ -30,6 +33,13 @@ int run_hold_lock(const Args& args) {
     return 1;
   }
   say("CONNECTED slot=" + std::to_string(probe.slot()));
+  if (args.variant == "late") {
+    if (auto failed = register_and_submit(probe); !failed.empty()) {
+      say("SUBMIT failed " + failed);
+      return 1;
+    }
+    say("SUBMITTED");
+  }
 
   const CallStatus status = shmon::testing::ping_holding_lock(probe, [] {
     say("HOLDING");

@@ -10,7 +10,7 @@ struct Args {
   std::string mode;
   std::string instance;
   std::string name = "testclient";
-  std::string variant;           // rogue-agent: bad-magic | bad-abi
+  std::string variant;           // rogue-agent: bad-magic | bad-abi; late-metric: how it leaves
   std::uint32_t wait_ms = 3000;  // probe-attach-once: longest wait for the refusal
 };
 
@@ -30,5 +30,7 @@ int run_attach(const Args& args);
 int run_fork(const Args& args);
 int run_rogue_agent(const Args& args);
 int run_probe_attach_once(const Args& args);
+int run_late_metric(const Args& args);
+int run_submit(const Args& args);
 
 }  // namespace shmon::testclient

@@ -29,8 +29,9 @@ std::unique_ptr<Child> start_agent(const TestEnv& env, const std::string& instan
 std::unique_ptr<Child> spawn_loadgen(const TestEnv& env, const std::string& instance,
                                      const std::string& name, const std::vector<std::string>& args);
 
-// `shmon-testclient MODE --instance I --name N`.
+// `shmon-testclient MODE --instance I --name N extra...`.
 std::unique_ptr<Child> spawn_testclient(const TestEnv& env, const std::string& mode,
-                                        const std::string& instance, const std::string& name);
+                                        const std::string& instance, const std::string& name,
+                                        const std::vector<std::string>& extra = {});
 
 }  // namespace shmon::test

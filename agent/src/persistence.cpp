@@ -1,0 +1,227 @@
+#include "persistence.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "shmon/clock.hpp"
+#include "shmon/paths.hpp"
+
+namespace shmon::agent {
+
+namespace {
+
+// AgentStats counters that are cumulative (gauges are not persisted).
+struct StatField {
+  const char* key;
+  std::atomic<std::uint64_t> AgentStats::*field;
+};
+constexpr StatField kStatFields[] = {
+    {"requests", &AgentStats::requests},
+    {"request_errors", &AgentStats::request_errors},
+    {"torn_requests", &AgentStats::torn_requests},
+    {"lease_revocations", &AgentStats::lease_revocations},
+    {"dead_owner_releases", &AgentStats::dead_owner_releases},
+    {"clients_total", &AgentStats::clients_total},
+    {"clients_refused", &AgentStats::clients_refused},
+    {"bad_records", &AgentStats::bad_records},
+    {"drain_batches", &AgentStats::drain_batches},
+};
+
+constexpr std::uint64_t kPruneEveryNs = 60'000'000'000ull;
+
+}  // namespace
+
+std::uint64_t process_start_time(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto paren = text.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream rest(text.substr(paren + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+    if (i == 22) return std::strtoull(field.c_str(), nullptr, 10);
+  }
+  return 0;
+}
+
+namespace {
+
+bool folded_empty(const Folded& f) {
+  return f.metrics.empty() && f.events_received == 0 && f.drops == 0;
+}
+
+std::uint64_t last_sync_ns = 0;
+std::uint64_t last_prune_ns = 0;
+
+}  // namespace
+
+void open_and_restore_state(AgentContext& ctx) {
+  const Options& o = ctx.options;
+  if (o.no_state) {
+    spdlog::info("state store disabled (--no-state): everything lives in memory only");
+    return;
+  }
+  ctx.state_dir = state_dir(o.state_dir, o.instance);
+  if (ctx.state_dir.empty()) {
+    ctx.state_error = "no state directory: set --state-dir, SHMON_STATE_DIR or HOME";
+  } else {
+    ctx.store = StateStore::open(ctx.state_dir, o.instance, o.event_log_records, &ctx.state_error);
+  }
+  if (!ctx.store) {
+    spdlog::error("STATE: {}; the agent runs from memory only (nothing survives a restart)",
+                  ctx.state_error);
+    return;
+  }
+  StateStore& store = *ctx.store;
+  LoadedState loaded = store.take_loaded();
+
+  // The event log and the sources its records name.
+  raise_event_source_floor(loaded.max_source_id + 1);
+  if (EventLogFile file = store.take_event_log(); file.valid()) {
+    ctx.drained_tails = file.drained_tails();
+    ctx.events.use_file(std::move(file), loaded.sources);
+  } else {
+    ctx.state_error = store.log_error();
+  }
+  ctx.events.set_source_sink([&store](const EventSource& s) { store.save_source(s); });
+
+  // Departed totals and tombstones, then the clients that were live when the last agent died.
+  std::vector<std::pair<std::uint64_t, Folded>> stones;
+  for (auto& t : loaded.tombstones) stones.emplace_back(t.incarnation, std::move(t.folded));
+  ctx.departed.restore(loaded.totals, std::move(stones));
+  for (LiveSnapshot& s : loaded.live) {
+    // Drained positions the journal proves beyond the snapshot count as received.
+    if (auto it = ctx.drained_tails.find(s.incarnation); it != ctx.drained_tails.end()) {
+      std::uint64_t received = 0;
+      for (std::uint32_t shard = 0; shard < s.tails.size(); ++shard) {
+        auto t = it->second.find(shard);
+        received += t != it->second.end() ? std::max(s.tails[shard], t->second) : s.tails[shard];
+      }
+      s.values.events_received = std::max(s.values.events_received, received);
+    }
+    std::optional<std::uint64_t> evicted;
+    ctx.departed.fold(s.incarnation, s.values, &evicted);
+    const Folded* stone = ctx.departed.stone(s.incarnation);
+    store.fold(s.incarnation, s.secret, stone ? *stone : s.values, ctx.departed.totals(), evicted);
+  }
+
+  for (const HistoryPoint& p : loaded.history) ctx.history.add(p.name, p.kind, p.t, p.value);
+  for (const StatField& f : kStatFields) {
+    const std::uint64_t v = loaded.stats[f.key];
+    (ctx.stats().*(f.field)).store(v, std::memory_order_relaxed);
+    ctx.stats_saved[f.key] = v;
+  }
+  spdlog::info(
+      "state in {}: {} departed clients kept, {} live at the last stop folded, event log next "
+      "seq {}{}",
+      ctx.state_dir, ctx.departed.tombstones(), loaded.live.size(), ctx.events.next_seq(),
+      ctx.events.durable() ? "" : " (memory only)");
+}
+
+void adopt_drained_tails(AgentContext& ctx, Client& c) {
+  auto it = ctx.drained_tails.find(c.incarnation);
+  if (it == ctx.drained_tails.end()) return;
+  const std::uint32_t cap = c.geo.params.ring_capacity;
+  for (const auto& [shard, drained] : it->second) {
+    if (shard >= c.geo.params.shard_count) continue;
+    RingHeader* ring = c.ring(shard);
+    const std::uint64_t head = ring->head.load(std::memory_order_acquire);
+    const std::uint64_t tail = c.tails[shard].load(std::memory_order_relaxed);
+    // Only forward, and only to a position the ring can hold (a client may lie about its head).
+    if (drained <= tail || drained > head || head - drained > cap) continue;
+    c.tails[shard].store(drained, std::memory_order_relaxed);
+    ring->tail.store(drained, std::memory_order_release);
+    spdlog::info("client {} ring {}: {} events the previous agent had drained are not re-read",
+                 c.name, shard, drained - tail);
+  }
+  ctx.drained_tails.erase(it);
+}
+
+namespace {
+
+bool snapshot_wanted(const Client& c) {
+  return c.kind == ClientKind::kApp && !c.retired.load(std::memory_order_acquire);
+}
+
+LiveSnapshot snapshot_of(Client& c) {
+  LiveSnapshot s;
+  std::uint64_t bad = 0;
+  s.values = fold_client(c, bad);
+  s.incarnation = c.incarnation;
+  s.pid = c.pid;
+  s.start_time = c.start_time;
+  s.name = c.name;
+  for (std::uint32_t i = 0; i < c.geo.params.shard_count; ++i) {
+    s.tails.push_back(c.tails[i].load(std::memory_order_relaxed));
+  }
+  return s;
+}
+
+}  // namespace
+
+void persist_live_locked(AgentContext& ctx, const std::vector<std::shared_ptr<Client>>& clients) {
+  if (!ctx.store) return;
+  std::vector<LiveSnapshot> out;
+  for (const auto& c : clients) {
+    if (c && snapshot_wanted(*c)) out.push_back(snapshot_of(*c));
+  }
+  ctx.store->save_live(out);
+}
+
+void persist_client_locked(AgentContext& ctx, Client& c) {
+  if (ctx.store && snapshot_wanted(c)) ctx.store->save_live({snapshot_of(c)});
+}
+
+void persist_departure_locked(AgentContext& ctx, const Client& c,
+                              std::optional<std::uint64_t> evicted) {
+  if (!ctx.store) return;
+  const Folded* stone = ctx.departed.stone(c.incarnation);
+  // Tools and empty apps contribute nothing: no write (their tombstones would only subtract 0).
+  if (c.kind != ClientKind::kApp && (stone == nullptr || folded_empty(*stone)) && !evicted) return;
+  ctx.store->fold(c.incarnation, {}, stone ? *stone : Folded{}, ctx.departed.totals(), evicted);
+}
+
+void persist_attach_locked(AgentContext& ctx, Client& c, bool unfolded) {
+  if (!ctx.store) return;
+  std::optional<LiveSnapshot> live;
+  if (snapshot_wanted(c)) live = snapshot_of(c);
+  if (unfolded) {
+    ctx.store->unfold(c.incarnation, ctx.departed.totals(), live ? &*live : nullptr);
+  } else if (live) {
+    ctx.store->save_live({*live});
+  }
+}
+
+void persist_stats(AgentContext& ctx) {
+  if (!ctx.store) return;
+  std::map<std::string, std::uint64_t> now;
+  for (const StatField& f : kStatFields) {
+    now[f.key] = (ctx.stats().*(f.field)).load(std::memory_order_relaxed);
+  }
+  if (now == ctx.stats_saved) return;
+  if (ctx.store->save_stats(now)) ctx.stats_saved = std::move(now);
+}
+
+void persist_history_locked(AgentContext& ctx, const std::vector<HistoryPoint>& points,
+                            double now_s) {
+  if (!ctx.store) return;
+  ctx.store->save_history(points, now_s - double(History::kPoints));
+  persist_live_locked(ctx, ctx.live_clients());
+}
+
+void persist_maintenance(AgentContext& ctx, std::uint64_t now_ns, bool force) {
+  if (!ctx.store) return;
+  if (force || now_ns - last_prune_ns >= kPruneEveryNs) {
+    last_prune_ns = now_ns;
+    ctx.store->prune_sources(ctx.events.source_ids());
+  }
+  if (force || now_ns - last_sync_ns >= std::uint64_t(ctx.options.state_sync_ms) * 1'000'000) {
+    last_sync_ns = now_ns;
+    ctx.store->sync(ctx.events);
+  }
+}
+
+}  // namespace shmon::agent

@@ -1,0 +1,510 @@
+#include "state_store.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+
+#include "regions.hpp"
+#include "shmon/clock.hpp"
+#include "shmon/layout.hpp"
+#include "shmon/paths.hpp"
+#include "state_codec.hpp"
+
+namespace shmon::agent {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE totals(id INTEGER PRIMARY KEY CHECK (id = 1), folded TEXT NOT NULL);
+CREATE TABLE tombstones(incarnation INTEGER PRIMARY KEY, secret BLOB NOT NULL, ord INTEGER NOT NULL,
+                        folded TEXT NOT NULL);
+CREATE TABLE live(incarnation INTEGER PRIMARY KEY, secret BLOB NOT NULL, pid INTEGER NOT NULL,
+                  start_time INTEGER NOT NULL, name TEXT NOT NULL, folded TEXT NOT NULL,
+                  tails TEXT NOT NULL);
+CREATE TABLE sources(id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE history(name TEXT NOT NULL, kind TEXT NOT NULL, t REAL NOT NULL, value REAL NOT NULL);
+CREATE INDEX history_t ON history(t);
+CREATE TABLE stats(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+)sql";
+
+// SQLite integers are signed: incarnations and counters are stored as their bit pattern.
+std::int64_t to_sql(std::uint64_t v) {
+  return std::bit_cast<std::int64_t>(v);
+}
+std::uint64_t from_sql(sqlite3_int64 v) {
+  return std::bit_cast<std::uint64_t>(v);
+}
+
+std::string hex64(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string utc_stamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+// A prepared statement; steps report SQLite's error text through the connection.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) { ok_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) == 0; }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  bool ok() const { return ok_; }
+  Stmt& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  Stmt& bind(int i, double v) {
+    sqlite3_bind_double(s_, i, v);
+    return *this;
+  }
+  Stmt& bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& blob(int i, const std::string& v) {
+    sqlite3_bind_blob(s_, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  // SQLITE_ROW -> true; SQLITE_DONE -> false; errors -> false with ok() false.
+  bool row() {
+    if (!ok_) return false;
+    const int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) ok_ = false;
+    return false;
+  }
+  // Runs a statement that returns no rows; false on error. Resets for reuse.
+  bool run() {
+    if (!ok_) return false;
+    const int rc = sqlite3_step(s_);
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) ok_ = false;
+    return ok_;
+  }
+  std::int64_t i64(int c) const { return sqlite3_column_int64(s_, c); }
+  double f64(int c) const { return sqlite3_column_double(s_, c); }
+  std::string text(int c) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, c));
+    return p != nullptr ? std::string(p, std::size_t(sqlite3_column_bytes(s_, c))) : std::string();
+  }
+  std::string bytes(int c) const {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, c));
+    return p != nullptr ? std::string(p, std::size_t(sqlite3_column_bytes(s_, c))) : std::string();
+  }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+  bool ok_ = false;
+};
+
+std::uint64_t file_size(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? std::uint64_t(st.st_size) : 0;
+}
+
+}  // namespace
+
+StateStore::~StateStore() {
+  close_db();
+}
+
+void StateStore::close_db() {
+  if (db_ != nullptr) sqlite3_close(db_);
+  db_ = nullptr;
+}
+
+void StateStore::quarantine(const std::string& path, const std::string& why) {
+  const std::string aside = path + ".bad-" + utc_stamp();
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return;
+  if (::rename(path.c_str(), aside.c_str()) != 0) {
+    spdlog::error("bad state file {} ({}) cannot be moved aside: {}; removing it", path, why,
+                  std::strerror(errno));
+    ::unlink(path.c_str());
+  } else {
+    spdlog::error("bad state file {}: {}; moved aside to {} and starting fresh", path, why, aside);
+  }
+  ++info_.bad_files;
+}
+
+std::unique_ptr<StateStore> StateStore::open(const std::string& dir, const std::string& instance,
+                                             std::uint64_t event_log_records, std::string* error) {
+  if (auto st = ensure_private_dir(dir, "state directory"); !st) {
+    *error = st.error();
+    return nullptr;
+  }
+  std::unique_ptr<StateStore> s(new StateStore());
+  s->dir_ = dir;
+  s->info_.dir = dir;
+  const std::string db_path = dir + "/state.db";
+  if (std::string bad = s->open_db(db_path, instance); !bad.empty()) {
+    s->close_db();
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      const std::string p = db_path + suffix;
+      if (*suffix == '\0') {
+        s->quarantine(p, bad);
+      } else if (::access(p.c_str(), F_OK) == 0) {
+        ::rename(p.c_str(), (db_path + ".bad-" + utc_stamp() + suffix).c_str());
+      }
+    }
+    s->loaded_ = LoadedState{};
+    if (std::string again = s->open_db(db_path, instance); !again.empty()) {
+      *error = "cannot create the state database " + db_path + ": " + again;
+      return nullptr;
+    }
+  }
+
+  const std::string log_path = dir + "/events.log";
+  if (s->fresh_ && ::access(log_path.c_str(), F_OK) == 0) {
+    s->quarantine(log_path, "event log of a state database that no longer exists");
+  }
+  bool created = false;
+  auto log = EventLogFile::open(log_path, {s->state_id_, instance}, event_log_records, &created);
+  if (!log && ::access(log_path.c_str(), F_OK) == 0) {
+    s->quarantine(log_path, log.error());
+    log = EventLogFile::open(log_path, {s->state_id_, instance}, event_log_records, &created);
+  }
+  if (log) {
+    s->event_log_ = std::move(log.value());
+    s->info_.event_log_durable = true;
+    if (s->event_log_.capacity() != std::bit_ceil(event_log_records) && !created) {
+      spdlog::warn(
+          "event log {} keeps its capacity of {} records (--event-log-records asks {}); reset "
+          "the state (shmonctl state reset) to change it",
+          log_path, s->event_log_.capacity(), event_log_records);
+    }
+  } else {
+    s->log_error_ = log.error();
+    spdlog::error("STATE: the event log cannot be kept on disk: {}; events live in memory only",
+                  log.error());
+  }
+  if (s->info_.bad_files > 0) {
+    std::lock_guard lock(s->mu_);
+    Stmt st(s->db_,
+            "INSERT INTO stats(key, value) VALUES('state_bad_files', ?1) "
+            "ON CONFLICT(key) DO UPDATE SET value = value + ?1");
+    st.bind(1, std::int64_t(s->info_.bad_files)).run();
+  }
+  return s;
+}
+
+std::string StateStore::open_db(const std::string& path, const std::string& instance) {
+  fresh_ = false;
+  struct stat st;
+  const bool exists = ::lstat(path.c_str(), &st) == 0;
+  if (exists) {
+    if (!S_ISREG(st.st_mode)) return "not a regular file";
+    if (st.st_uid != ::geteuid()) {
+      return "owned by uid " + std::to_string(st.st_uid) + ", not by this user (uid " +
+             std::to_string(::geteuid()) + ")";
+    }
+    if (st.st_size == 0) return "empty (truncated)";
+  }
+  if (sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
+                      nullptr) != SQLITE_OK) {
+    return db_ != nullptr ? sqlite3_errmsg(db_) : "cannot open";
+  }
+  sqlite3_busy_timeout(db_, 1000);
+  auto pragma_text = [&](const char* sql) -> std::optional<std::string> {
+    Stmt q(db_, sql);
+    if (!q.row()) return std::nullopt;
+    return q.text(0);
+  };
+  const auto mode = pragma_text("PRAGMA journal_mode=WAL");
+  if (!mode || *mode != "wal") return std::string("cannot use WAL: ") + sqlite3_errmsg(db_);
+  if (!exec_locked("PRAGMA synchronous=NORMAL")) return sqlite3_errmsg(db_);
+  if (exists) {
+    const auto check = pragma_text("PRAGMA quick_check");
+    if (!check || *check != "ok") {
+      return "integrity check failed: " + (check ? *check : std::string(sqlite3_errmsg(db_)));
+    }
+  }
+  Stmt tables(db_, "SELECT count(*), sum(name = 'meta') FROM sqlite_master WHERE type = 'table'");
+  if (!tables.row()) return sqlite3_errmsg(db_);
+  const std::int64_t table_count = tables.i64(0);
+  if (table_count == 0) {
+    // A new store: schema and identity in one transaction.
+    fresh_ = true;
+    state_id_ = random_u64();
+    if (!exec_locked("BEGIN IMMEDIATE") || !exec_locked(kSchema)) return sqlite3_errmsg(db_);
+    Stmt meta(db_, "INSERT INTO meta(key, value) VALUES(?1, ?2)");
+    const std::pair<const char*, std::string> rows[] = {
+        {"format", std::to_string(kStateFormat)},
+        {"abi", std::to_string(kAbiVersion)},
+        {"uid", std::to_string(::geteuid())},
+        {"instance", instance},
+        {"state_id", hex64(state_id_)},
+        {"created_realtime_ns", std::to_string(realtime_ns())},
+        {"writer", "shmon-agent"}};
+    for (const auto& [k, v] : rows) {
+      if (!meta.bind(1, std::string(k)).bind(2, v).run()) return sqlite3_errmsg(db_);
+    }
+    if (!exec_locked("COMMIT")) return sqlite3_errmsg(db_);
+    return {};
+  }
+  if (tables.i64(1) != 1) return "not a shmon state database (no meta table)";
+  std::map<std::string, std::string> meta;
+  {
+    Stmt q(db_, "SELECT key, value FROM meta");
+    while (q.row()) meta[q.text(0)] = q.text(1);
+    if (!q.ok()) return sqlite3_errmsg(db_);
+  }
+  if (meta["format"] != std::to_string(kStateFormat)) {
+    return "state format " + meta["format"] + ", this agent reads " + std::to_string(kStateFormat);
+  }
+  if (meta["abi"] != std::to_string(kAbiVersion)) {
+    return "state of ABI " + meta["abi"] + ", this agent speaks " + std::to_string(kAbiVersion);
+  }
+  if (meta["uid"] != std::to_string(::geteuid())) return "state of uid " + meta["uid"];
+  if (meta["instance"] != instance) return "state of instance '" + meta["instance"] + "'";
+  if (meta["state_id"].size() != 16) return "state without a valid state id";
+  state_id_ = std::stoull(meta["state_id"], nullptr, 16);
+  return load_all();
+}
+
+std::string StateStore::load_all() {
+  try {
+    LoadedState l;
+    {
+      Stmt q(db_, "SELECT folded FROM totals WHERE id = 1");
+      if (q.row()) l.totals = decode_folded(json::parse(q.text(0)));
+      if (!q.ok()) return sqlite3_errmsg(db_);
+    }
+    {
+      Stmt q(db_, "SELECT incarnation, secret, ord, folded FROM tombstones ORDER BY ord");
+      while (q.row()) {
+        l.tombstones.push_back(
+            {from_sql(q.i64(0)), q.bytes(1), decode_folded(json::parse(q.text(3)))});
+        next_ord_ = std::max<std::uint64_t>(next_ord_, from_sql(q.i64(2)) + 1);
+      }
+      if (!q.ok()) return sqlite3_errmsg(db_);
+    }
+    {
+      Stmt q(db_, "SELECT incarnation, secret, pid, start_time, name, folded, tails FROM live");
+      while (q.row()) {
+        LiveSnapshot s;
+        s.incarnation = from_sql(q.i64(0));
+        s.secret = q.bytes(1);
+        s.pid = pid_t(q.i64(2));
+        s.start_time = from_sql(q.i64(3));
+        s.name = q.text(4);
+        s.values = decode_folded(json::parse(q.text(5)));
+        s.tails = json::parse(q.text(6)).get<std::vector<std::uint64_t>>();
+        if (s.tails.size() > DataLimits::kMaxShards) throw std::runtime_error("too many tails");
+        l.live.push_back(std::move(s));
+      }
+      if (!q.ok()) return sqlite3_errmsg(db_);
+    }
+    {
+      Stmt q(db_, "SELECT id, doc FROM sources ORDER BY id");
+      while (q.row()) {
+        auto src = std::make_shared<EventSource>(decode_source(json::parse(q.text(1))));
+        src->id = std::uint32_t(q.i64(0));
+        l.max_source_id = std::max(l.max_source_id, src->id);
+        l.sources.push_back(std::move(src));
+      }
+      if (!q.ok()) return sqlite3_errmsg(db_);
+    }
+    {
+      Stmt q(db_, "SELECT name, kind, t, value FROM history ORDER BY t");
+      while (q.row()) l.history.push_back({q.text(0), q.text(1), q.f64(2), q.f64(3)});
+      if (!q.ok()) return sqlite3_errmsg(db_);
+    }
+    {
+      Stmt q(db_, "SELECT key, value FROM stats");
+      while (q.row()) l.stats[q.text(0)] = from_sql(q.i64(1));
+      if (!q.ok()) return sqlite3_errmsg(db_);
+    }
+    info_.bad_files = l.stats["state_bad_files"];
+    loaded_ = std::move(l);
+  } catch (const std::exception& e) {
+    return std::string("unreadable content: ") + e.what();
+  }
+  return {};
+}
+
+bool StateStore::exec_locked(const char* sql) {
+  return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+bool StateStore::write_failed_locked(const std::string& what) {
+  const std::string why = sqlite3_errmsg(db_);
+  exec_locked("ROLLBACK");
+  ++info_.write_errors;
+  info_.last_error = what + ": " + why;
+  const std::uint64_t now = monotonic_ns();
+  if (last_error_log_ns_ == 0 || now - last_error_log_ns_ > 5'000'000'000ull) {
+    last_error_log_ns_ = now;
+    spdlog::error(
+        "STATE: cannot write {} to {}: {} ({} failed writes so far); the agent keeps "
+        "serving from memory, and what it acknowledges now is not durable",
+        what, dir_, why, info_.write_errors);
+  }
+  return false;
+}
+
+bool StateStore::commit_locked(const char* what) {
+  if (!exec_locked("COMMIT")) return write_failed_locked(what);
+  info_.last_commit_realtime_ns = realtime_ns();
+  return true;
+}
+
+bool StateStore::save_source(const EventSource& s) {
+  std::lock_guard lock(mu_);
+  saved_since_prune_.push_back(s.id);
+  Stmt q(db_, "INSERT OR REPLACE INTO sources(id, doc) VALUES(?1, ?2)");
+  if (!q.bind(1, std::int64_t(s.id)).bind(2, encode_source(s).dump()).run()) {
+    return write_failed_locked("an event source");
+  }
+  info_.last_commit_realtime_ns = realtime_ns();
+  return true;
+}
+
+bool StateStore::fold(std::uint64_t incarnation, const std::string& secret, const Folded& stone,
+                      const Folded& totals, std::optional<std::uint64_t> evicted) {
+  std::lock_guard lock(mu_);
+  if (!exec_locked("BEGIN IMMEDIATE")) return write_failed_locked("a departure");
+  Stmt t(db_, "INSERT OR REPLACE INTO totals(id, folded) VALUES(1, ?1)");
+  Stmt s(db_,
+         "INSERT OR REPLACE INTO tombstones(incarnation, secret, ord, folded) VALUES(?1, ?2, ?3, "
+         "?4)");
+  Stmt l(db_, "DELETE FROM live WHERE incarnation = ?1");
+  Stmt e(db_, "DELETE FROM tombstones WHERE incarnation = ?1");
+  bool ok = t.bind(1, encode_folded(totals).dump()).run() &&
+            s.bind(1, to_sql(incarnation))
+                .blob(2, secret)
+                .bind(3, std::int64_t(next_ord_++))
+                .bind(4, encode_folded(stone).dump())
+                .run() &&
+            l.bind(1, to_sql(incarnation)).run();
+  if (ok && evicted) ok = e.bind(1, to_sql(*evicted)).run();
+  if (!ok) return write_failed_locked("a departure");
+  return commit_locked("a departure");
+}
+
+bool StateStore::unfold(std::uint64_t incarnation, const Folded& totals, const LiveSnapshot* live) {
+  std::lock_guard lock(mu_);
+  if (!exec_locked("BEGIN IMMEDIATE")) return write_failed_locked("a re-attach");
+  Stmt t(db_, "INSERT OR REPLACE INTO totals(id, folded) VALUES(1, ?1)");
+  Stmt d(db_, "DELETE FROM tombstones WHERE incarnation = ?1");
+  if (!t.bind(1, encode_folded(totals).dump()).run() || !d.bind(1, to_sql(incarnation)).run() ||
+      (live != nullptr && !insert_live_locked(*live))) {
+    return write_failed_locked("a re-attach");
+  }
+  return commit_locked("a re-attach");
+}
+
+bool StateStore::insert_live_locked(const LiveSnapshot& s) {
+  Stmt q(db_,
+         "INSERT OR REPLACE INTO live(incarnation, secret, pid, start_time, name, folded, tails) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  return q.bind(1, to_sql(s.incarnation))
+      .blob(2, s.secret)
+      .bind(3, std::int64_t(s.pid))
+      .bind(4, to_sql(s.start_time))
+      .bind(5, s.name)
+      .bind(6, encode_folded(s.values).dump())
+      .bind(7, json(s.tails).dump())
+      .run();
+}
+
+bool StateStore::save_live(const std::vector<LiveSnapshot>& snapshots) {
+  if (snapshots.empty()) return true;
+  std::lock_guard lock(mu_);
+  if (!exec_locked("BEGIN IMMEDIATE")) return write_failed_locked("client snapshots");
+  for (const LiveSnapshot& s : snapshots) {
+    if (!insert_live_locked(s)) return write_failed_locked("client snapshots");
+  }
+  return commit_locked("client snapshots");
+}
+
+bool StateStore::save_history(const std::vector<HistoryPoint>& points, double drop_before_t) {
+  std::lock_guard lock(mu_);
+  if (!exec_locked("BEGIN IMMEDIATE")) return write_failed_locked("history");
+  Stmt ins(db_, "INSERT INTO history(name, kind, t, value) VALUES(?1, ?2, ?3, ?4)");
+  for (const HistoryPoint& p : points) {
+    if (!ins.bind(1, p.name).bind(2, p.kind).bind(3, p.t).bind(4, p.value).run()) {
+      return write_failed_locked("history");
+    }
+  }
+  Stmt del(db_, "DELETE FROM history WHERE t < ?1");
+  if (!del.bind(1, drop_before_t).run()) return write_failed_locked("history");
+  return commit_locked("history");
+}
+
+bool StateStore::save_stats(const std::map<std::string, std::uint64_t>& stats) {
+  std::lock_guard lock(mu_);
+  if (!exec_locked("BEGIN IMMEDIATE")) return write_failed_locked("statistics");
+  Stmt q(db_, "INSERT OR REPLACE INTO stats(key, value) VALUES(?1, ?2)");
+  for (const auto& [k, v] : stats) {
+    if (!q.bind(1, k).bind(2, to_sql(v)).run()) return write_failed_locked("statistics");
+  }
+  return commit_locked("statistics");
+}
+
+bool StateStore::prune_sources(const std::vector<std::uint32_t>& keep) {
+  std::lock_guard lock(mu_);
+  if (!exec_locked("BEGIN IMMEDIATE") ||
+      !exec_locked("CREATE TEMP TABLE IF NOT EXISTS keep_sources(id INTEGER PRIMARY KEY)") ||
+      !exec_locked("DELETE FROM keep_sources")) {
+    return write_failed_locked("event sources");
+  }
+  Stmt ins(db_, "INSERT OR IGNORE INTO keep_sources(id) VALUES(?1)");
+  std::vector<std::uint32_t> all = keep;
+  all.insert(all.end(), saved_since_prune_.begin(), saved_since_prune_.end());
+  for (std::uint32_t id : all) {
+    if (!ins.bind(1, std::int64_t(id)).run()) return write_failed_locked("event sources");
+  }
+  saved_since_prune_.clear();
+  if (!exec_locked("DELETE FROM sources WHERE id NOT IN (SELECT id FROM keep_sources)")) {
+    return write_failed_locked("event sources");
+  }
+  return commit_locked("event sources");
+}
+
+void StateStore::sync(const EventLog& log) {
+  std::lock_guard lock(mu_);
+  int logged = 0, checkpointed = 0;
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &logged, &checkpointed);
+  bool ok = rc == SQLITE_OK;
+  if (!ok) write_failed_locked("a checkpoint");
+  if (log.durable() && !log.file().sync()) {
+    ok = false;
+    ++info_.write_errors;
+    info_.last_error = std::string("msync of the event log: ") + std::strerror(errno);
+  }
+  if (ok) info_.last_sync_realtime_ns = realtime_ns();
+}
+
+StateInfo StateStore::info() const {
+  std::lock_guard lock(mu_);
+  StateInfo i = info_;
+  for (const char* name : {"/state.db", "/state.db-wal", "/state.db-shm", "/events.log"}) {
+    i.bytes += file_size(dir_ + name);
+  }
+  return i;
+}
+
+}  // namespace shmon::agent
