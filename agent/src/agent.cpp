@@ -235,7 +235,7 @@ void Agent::retire(const std::shared_ptr<Client>& c, const char* reason) {
     std::lock_guard lock(ctx_.mu);
     const Folded f = fold_client(*c, bad);
     std::optional<std::uint64_t> evicted;
-    bad += ctx_.departed.fold(c->incarnation, f, &evicted);
+    bad += ctx_.departed.fold(c->reattach, f, &evicted);
     persist_departure_locked(ctx_, *c, evicted);  // before any query can see the new totals
     if (ctx_.slots[c->slot] == c) ctx_.slots[c->slot] = nullptr;
     ctx_.data_bytes_total -= c->geo.region_size;

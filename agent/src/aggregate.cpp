@@ -46,10 +46,13 @@ std::uint64_t Departed::add(const Folded& f, Folded* accepted) {
   return bad;
 }
 
-std::uint64_t Departed::fold(std::uint64_t incarnation, const Folded& f,
+std::uint64_t Departed::fold(const ReattachKey& key, const Folded& f,
                              std::optional<std::uint64_t>* evicted) {
   Folded accepted;
   const std::uint64_t bad = add(f, &accepted);
+  if (!key.bound()) return bad;
+  const std::uint64_t incarnation = key.incarnation;
+  keys_[incarnation] = key;
   if (auto it = index_.find(incarnation); it != index_.end()) {
     // Should not happen (a re-attach unfolds first); keep both contributions under one stone.
     Folded& old = it->second->second;
@@ -71,6 +74,7 @@ std::uint64_t Departed::fold(std::uint64_t incarnation, const Folded& f,
     // The oldest stone is forgotten: its values stay folded, a very late re-attach would
     // count twice. 4096 departed incarnations is far beyond a realistic reconnect window.
     if (evicted != nullptr) *evicted = lru_.back().first;
+    keys_.erase(lru_.back().first);
     index_.erase(lru_.back().first);
     lru_.pop_back();
   }
@@ -83,24 +87,28 @@ const Folded* Departed::stone(std::uint64_t incarnation) const {
 }
 
 void Departed::restore(const Folded& totals,
-                       std::vector<std::pair<std::uint64_t, Folded>> oldest_first) {
+                       std::vector<std::pair<ReattachKey, Folded>> oldest_first) {
   totals_ = totals;
   lru_.clear();
   index_.clear();
-  for (auto& [incarnation, f] : oldest_first) {
-    if (index_.count(incarnation) != 0) continue;
-    lru_.emplace_front(incarnation, std::move(f));
-    index_[incarnation] = lru_.begin();
+  keys_.clear();
+  for (auto& [key, f] : oldest_first) {
+    if (!key.bound() || index_.count(key.incarnation) != 0) continue;
+    lru_.emplace_front(key.incarnation, std::move(f));
+    index_[key.incarnation] = lru_.begin();
+    keys_[key.incarnation] = key;
   }
   while (lru_.size() > kMaxTombstones) {
+    keys_.erase(lru_.back().first);
     index_.erase(lru_.back().first);
     lru_.pop_back();
   }
 }
 
-bool Departed::unfold(std::uint64_t incarnation) {
-  auto it = index_.find(incarnation);
-  if (it == index_.end()) return false;
+Departed::Unfold Departed::unfold(const ReattachKey& key) {
+  auto it = index_.find(key.incarnation);
+  if (it == index_.end()) return Unfold::kNone;
+  if (!key.proves(keys_[key.incarnation])) return Unfold::kMismatch;
   const Folded& f = it->second->second;
   for (const auto& [name, m] : f.metrics) {
     auto t = totals_.metrics.find(name);
@@ -112,7 +120,8 @@ bool Departed::unfold(std::uint64_t incarnation) {
   totals_.drops -= f.drops;
   lru_.erase(it->second);
   index_.erase(it);
-  return true;
+  keys_.erase(key.incarnation);
+  return Unfold::kUnfolded;
 }
 
 std::map<std::string, MetricAggregate> collect_metrics(

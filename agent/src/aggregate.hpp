@@ -39,18 +39,25 @@ class Departed {
  public:
   static constexpr std::size_t kMaxTombstones = 4096;
 
-  // Adds `f` to the totals and remembers it under `incarnation`. Returns how many metrics could
-  // not be folded (kind clash or histogram bounds that differ from what is already folded).
+  // Adds `f` to the totals and remembers it under `key.incarnation` (a key that is not bound()
+  // leaves no tombstone: nobody can prove to be that client). Returns how many metrics could not
+  // be folded (kind clash or histogram bounds that differ from what is already folded).
   // `evicted` (optional) receives the incarnation whose tombstone the LRU forgot, if any.
-  std::uint64_t fold(std::uint64_t incarnation, const Folded& f,
+  // REQUIRES: at most one bound key per incarnation (attach unbinds a client that claimed an
+  // incarnation it could not prove).
+  std::uint64_t fold(const ReattachKey& key, const Folded& f,
                      std::optional<std::uint64_t>* evicted = nullptr);
   // The tombstone of `incarnation` (what it contributed), or nullptr.
   const Folded* stone(std::uint64_t incarnation) const;
   // Replaces everything with what the state store held: `totals` and the tombstones, oldest
   // first.
-  void restore(const Folded& totals, std::vector<std::pair<std::uint64_t, Folded>> oldest_first);
-  // If `incarnation` has a tombstone: subtracts it from the totals and forgets it.
-  bool unfold(std::uint64_t incarnation);
+  void restore(const Folded& totals, std::vector<std::pair<ReattachKey, Folded>> oldest_first);
+  enum class Unfold {
+    kNone,      // no tombstone carries this incarnation
+    kUnfolded,  // the tombstone of `key` was subtracted from the totals and forgotten
+    kMismatch,  // a tombstone carries the incarnation but `key` does not prove it: left alone
+  };
+  Unfold unfold(const ReattachKey& key);
   const Folded& totals() const { return totals_; }
   std::size_t tombstones() const { return index_.size(); }
 
@@ -59,6 +66,7 @@ class Departed {
   Folded totals_;
   std::list<std::pair<std::uint64_t, Folded>> lru_;  // front = newest
   std::unordered_map<std::uint64_t, std::list<std::pair<std::uint64_t, Folded>>::iterator> index_;
+  std::unordered_map<std::uint64_t, ReattachKey> keys_;  // who may unfold each stone
 };
 
 struct ClientMetricValue {

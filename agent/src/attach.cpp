@@ -56,6 +56,16 @@ std::uint32_t find_slot(const AgentContext& ctx, ClientKind kind) {
   return ctx.regions.capacity;
 }
 
+// A newcomer named the incarnation of another client without proving it is that client: it is
+// attached as a new, unrelated client; counted and logged so the operator sees the attempt.
+void note_reattach_mismatch(AgentContext& ctx, const std::string& who, const std::string& whose) {
+  ctx.stats().reattach_mismatches.fetch_add(1, std::memory_order_relaxed);
+  spdlog::warn(
+      "{} claims the incarnation of {} without its re-attach secret (or as another uid): "
+      "attached as a new client",
+      who, whose);
+}
+
 }  // namespace
 
 std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uint64_t deadline_ns,
@@ -140,22 +150,37 @@ std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uin
   c->kind = ClientKind(req.kind);
   c->pid = cred->pid;
   c->incarnation = req.incarnation;
+  c->reattach.incarnation = req.incarnation;
+  std::memcpy(c->reattach.secret.data(), req.reattach_secret, c->reattach.secret.size());
+  c->reattach.uid = cred->uid;
   c->name = *name;
   c->attached_realtime_ns = realtime_ns();
   c->attached_monotonic_ns = monotonic_ns();
   c->last_seen_ns.store(c->attached_monotonic_ns, std::memory_order_relaxed);
 
-  // A client re-attaching before we saw its old socket close: retire the old slot first.
+  // A client re-attaching before we saw its old socket close: retire the old slot first, but
+  // only for the probe that proves it is that client (the incarnation alone is public).
   std::shared_ptr<Client> previous;
+  std::shared_ptr<Client> claimed;
   {
     std::lock_guard lock(ctx.mu);
     for (const auto& other : ctx.slots) {
-      if (other && other->incarnation == c->incarnation) previous = other;
+      if (!other || other->incarnation != c->incarnation) continue;
+      if (c->reattach.proves(other->reattach))
+        previous = other;
+      else if (other->reattach.bound())
+        claimed = other;  // (an unbound one is an earlier claimant: nobody's to protect)
     }
   }
   if (previous) {
     spdlog::info("client {} re-attached; retiring its old slot {}", c->name, previous->slot);
     retire(previous);
+  } else if (claimed) {
+    c->reattach.secret = {};  // one bound key per incarnation: the claimant gets none
+    note_reattach_mismatch(ctx, label,
+                           "live client '" + claimed->name + "' (pid " +
+                               std::to_string(claimed->pid) + ", slot " +
+                               std::to_string(claimed->slot) + ")");
   }
 
   const std::uint64_t bad_tails = c->init_tails();
@@ -178,7 +203,12 @@ std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uin
              label);
       return nullptr;
     }
-    const bool unfolded = ctx.departed.unfold(c->incarnation);
+    const auto unfold = ctx.departed.unfold(c->reattach);
+    const bool unfolded = unfold == Departed::Unfold::kUnfolded;
+    if (unfold == Departed::Unfold::kMismatch) {
+      note_reattach_mismatch(ctx, label, "a departed client");
+      c->reattach.secret = {};  // one bound key per incarnation: the claimant gets none
+    }
     c->slot = slot;
     c->lock_generation = ++ctx.slot_generation[slot];
     c->owner_token = make_owner_token(slot, c->lock_generation);

@@ -6,6 +6,29 @@
 
 namespace shmon::agent {
 
+bool ReattachKey::bound() const {
+  for (const std::uint8_t b : secret) {
+    if (b != 0) return true;
+  }
+  return false;
+}
+
+std::string ReattachKey::encode() const {
+  std::string out(secret.size() + sizeof(uid), '\0');
+  std::memcpy(out.data(), secret.data(), secret.size());
+  std::memcpy(out.data() + secret.size(), &uid, sizeof(uid));
+  return out;
+}
+
+ReattachKey ReattachKey::decode(std::uint64_t incarnation, const std::string& blob) {
+  ReattachKey k;
+  k.incarnation = incarnation;
+  if (blob.size() != k.secret.size() + sizeof(k.uid)) return k;
+  std::memcpy(k.secret.data(), blob.data(), k.secret.size());
+  std::memcpy(&k.uid, blob.data() + k.secret.size(), sizeof(k.uid));
+  return k;
+}
+
 std::uint64_t Client::head_sum() const {
   std::uint64_t sum = 0;
   for (std::uint32_t s = 0; s < geo.params.shard_count; ++s) {

@@ -11,7 +11,9 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <atomic>
+#include <compare>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -23,8 +25,27 @@
 #include "shmon/fd.hpp"
 #include "shmon/layout.hpp"
 #include "shmon/memfd.hpp"
+#include "shmon/protocol.hpp"
 
 namespace shmon::agent {
+
+// What entitles a newcomer to a client's place (its live slot or its tombstone): the public
+// incarnation, the secret only that probe instance knows, and the uid it runs as. A key without a
+// secret (all zero) is never entitled to anything.
+struct ReattachKey {
+  std::uint64_t incarnation = 0;
+  std::array<std::uint8_t, kReattachSecretSize> secret{};
+  std::uint32_t uid = 0;
+
+  bool bound() const;
+  // The secret and uid as bytes for the state store, and back (a blob of another size gives an
+  // unbound key: it proves nothing).
+  std::string encode() const;
+  static ReattachKey decode(std::uint64_t incarnation, const std::string& blob);
+  // Same incarnation, secret and uid, and bound.
+  bool proves(const ReattachKey& other) const { return bound() && *this == other; }
+  auto operator<=>(const ReattachKey&) const = default;
+};
 
 struct HistogramValue {
   std::uint64_t count = 0;
@@ -71,6 +92,7 @@ class Client {
   pid_t pid = 0;
   std::uint64_t start_time = 0;  // /proc/PID/stat start time (identity across pid reuse)
   std::uint64_t incarnation = 0;
+  ReattachKey reattach;  // incarnation, secret, uid from the attach
   std::string name;
   std::uint64_t session = 0;
   std::uint32_t lock_generation = 0;
@@ -93,6 +115,9 @@ class Client {
   // Monotonic time the service thread last answered this client: proof that a holder of the
   // client mutex is making progress (a session is lock, one request, unlock).
   std::atomic<std::uint64_t> last_answered_ns{0};
+  // Service thread only: the seq of the last request answered for this session. A request is
+  // executed at most once, however often Exec is set while it sits in the mailbox.
+  std::uint64_t last_answered_seq = 0;
 
   // Guarded by drain_mu: the consumer positions, committed to the region with release.
   std::mutex drain_mu;

@@ -89,8 +89,9 @@ void open_and_restore_state(AgentContext& ctx) {
   ctx.events.set_source_sink([&store](const EventSource& s) { store.save_source(s); });
 
   // Departed totals and tombstones, then the clients that were live when the last agent died.
-  std::vector<std::pair<std::uint64_t, Folded>> stones;
-  for (auto& t : loaded.tombstones) stones.emplace_back(t.incarnation, std::move(t.folded));
+  std::vector<std::pair<ReattachKey, Folded>> stones;
+  for (auto& t : loaded.tombstones)
+    stones.emplace_back(ReattachKey::decode(t.incarnation, t.secret), std::move(t.folded));
   ctx.departed.restore(loaded.totals, std::move(stones));
   for (LiveSnapshot& s : loaded.live) {
     // Drained positions the journal proves beyond the snapshot count as received.
@@ -103,7 +104,7 @@ void open_and_restore_state(AgentContext& ctx) {
       s.values.events_received = std::max(s.values.events_received, received);
     }
     std::optional<std::uint64_t> evicted;
-    ctx.departed.fold(s.incarnation, s.values, &evicted);
+    ctx.departed.fold(ReattachKey::decode(s.incarnation, s.secret), s.values, &evicted);
     const Folded* stone = ctx.departed.stone(s.incarnation);
     store.fold(s.incarnation, s.secret, stone ? *stone : s.values, ctx.departed.totals(), evicted);
   }
@@ -142,8 +143,11 @@ void adopt_drained_tails(AgentContext& ctx, Client& c) {
 
 namespace {
 
+// A client that cannot prove its identity (no re-attach secret, or it claimed an incarnation it
+// could not prove) is not kept: its snapshot would take the place of the incarnation's owner.
 bool snapshot_wanted(const Client& c) {
-  return c.kind == ClientKind::kApp && !c.retired.load(std::memory_order_acquire);
+  return c.kind == ClientKind::kApp && c.reattach.bound() &&
+         !c.retired.load(std::memory_order_acquire);
 }
 
 LiveSnapshot snapshot_of(Client& c) {
@@ -151,6 +155,7 @@ LiveSnapshot snapshot_of(Client& c) {
   std::uint64_t bad = 0;
   s.values = fold_client(c, bad);
   s.incarnation = c.incarnation;
+  s.secret = c.reattach.encode();
   s.pid = c.pid;
   s.start_time = c.start_time;
   s.name = c.name;
@@ -178,10 +183,16 @@ void persist_client_locked(AgentContext& ctx, Client& c) {
 void persist_departure_locked(AgentContext& ctx, const Client& c,
                               std::optional<std::uint64_t> evicted) {
   if (!ctx.store) return;
+  if (!c.reattach.bound()) {
+    // No tombstone (the incarnation may be another client's): only the totals changed.
+    ctx.store->save_totals(ctx.departed.totals());
+    return;
+  }
   const Folded* stone = ctx.departed.stone(c.incarnation);
   // Tools and empty apps contribute nothing: no write (their tombstones would only subtract 0).
   if (c.kind != ClientKind::kApp && (stone == nullptr || folded_empty(*stone)) && !evicted) return;
-  ctx.store->fold(c.incarnation, {}, stone ? *stone : Folded{}, ctx.departed.totals(), evicted);
+  ctx.store->fold(c.incarnation, c.reattach.encode(), stone ? *stone : Folded{},
+                  ctx.departed.totals(), evicted);
 }
 
 void persist_attach_locked(AgentContext& ctx, Client& c, bool unfolded) {

@@ -112,6 +112,8 @@ json status_json(AgentContext& ctx) {
               {"requests_per_s", ctx.history.rate("agent.requests")},
               {"lease_revocations", rel(s.lease_revocations)},
               {"dead_owner_releases", rel(s.dead_owner_releases)},
+              {"reattach_mismatches", rel(s.reattach_mismatches)},
+              {"duplicate_requests", rel(s.duplicate_requests)},
               {"events_received", t.events_received},
               {"events_dropped", t.events_dropped},
               {"events_per_s", ctx.history.rate("agent.events_received")},

@@ -99,6 +99,16 @@ void ServiceThread::handle_one() {
   Reply reply{};
   std::shared_ptr<Client> client;
   if (h.slot < r.capacity) client = ctx_.client_at(h.slot);
+  const bool own_session = client && client->session == h.session;
+  if ((own_session && s1 == client->last_answered_seq) ||
+      (s1 == last_seq_ && h.session == last_session_ && h.slot == last_slot_)) {
+    // Already answered: a repeated Exec (or a client that never changed its request) must not
+    // execute it again, nor overwrite the answer its sender may still be reading.
+    stats.duplicate_requests.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  last_seq_ = s1, last_session_ = h.session, last_slot_ = h.slot;
+  if (own_session) client->last_answered_seq = s1;
   if (h.body_size > kRequestBodyCapacity) {
     reply.status = ResponseStatus::kTooLarge;
   } else if (!client || client->session != h.session || !client->serving()) {

@@ -381,6 +381,14 @@ bool StateStore::save_source(const EventSource& s) {
   return true;
 }
 
+bool StateStore::save_totals(const Folded& totals) {
+  std::lock_guard lock(mu_);
+  if (!exec_locked("BEGIN IMMEDIATE")) return write_failed_locked("the totals");
+  Stmt t(db_, "INSERT OR REPLACE INTO totals(id, folded) VALUES(1, ?1)");
+  if (!t.bind(1, encode_folded(totals).dump()).run()) return write_failed_locked("the totals");
+  return commit_locked("the totals");
+}
+
 bool StateStore::fold(std::uint64_t incarnation, const std::string& secret, const Folded& stone,
                       const Folded& totals, std::optional<std::uint64_t> evicted) {
   std::lock_guard lock(mu_);

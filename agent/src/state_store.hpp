@@ -40,7 +40,7 @@ inline constexpr std::uint32_t kStateFormat = 1;
 // One live client as last written: enough to fold it if it never comes back after a crash.
 struct LiveSnapshot {
   std::uint64_t incarnation = 0;
-  std::string secret;  // digest of the client's re-attach secret (issue 12a); empty until then
+  std::string secret;  // ReattachKey::encode(): the re-attach secret and uid
   pid_t pid = 0;
   std::uint64_t start_time = 0;  // process start time (clock ticks after boot, /proc/PID/stat)
   std::string name;
@@ -107,6 +107,8 @@ class StateStore {
   // transaction); `evicted` is a tombstone the in-memory LRU forgot.
   bool fold(std::uint64_t incarnation, const std::string& secret, const Folded& stone,
             const Folded& totals, std::optional<std::uint64_t> evicted);
+  // A client without a tombstone departed: the new totals only.
+  bool save_totals(const Folded& totals);
   // A client re-attached: its tombstone out, the new totals and its snapshot (if any) in.
   bool unfold(std::uint64_t incarnation, const Folded& totals, const LiveSnapshot* live);
   bool save_live(const std::vector<LiveSnapshot>& snapshots);

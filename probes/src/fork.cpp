@@ -80,6 +80,7 @@ void child_after_fork(ProbeCore& c) noexcept {
   c.session_gen.fetch_add(1, std::memory_order_relaxed);
   c.next_attempt_ns = 0;
   c.backoff_ms = 10;
+  new_reattach_secret(c.reattach_secret);  // the parent's proof is not the child's
 
   // Locks may have been held by threads that do not exist here.
   new (&c.reg_mutex) std::mutex();

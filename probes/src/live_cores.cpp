@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <ctime>
 #include <mutex>
 
@@ -61,6 +62,12 @@ std::uint64_t random_u64() noexcept {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   z ^= z >> 31;
   return z == 0 ? 1 : z;
+}
+
+void new_reattach_secret(std::uint8_t (&secret)[kReattachSecretSize]) noexcept {
+  const std::uint64_t a = random_u64(), b = random_u64();
+  std::memcpy(secret, &a, sizeof(a));
+  std::memcpy(secret + sizeof(a), &b, sizeof(b));
 }
 
 }  // namespace shmon::detail

@@ -16,6 +16,7 @@ ProbeCore::ProbeCore(const ProbeOptions& options) : opts(resolve_options(options
   overflow_wait_ms = opts.overflow_wait_ms;
   epoch.store(new_epoch());
   next_seq.store(random_u64());
+  new_reattach_secret(reattach_secret);
   response.resize(kResponseBodyCapacity);
   init_region();
   mailbox = reinterpret_cast<MailboxHeader*>(map_zero_pages(nullptr, mailbox_reservation_size()));

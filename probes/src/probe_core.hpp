@@ -115,6 +115,9 @@ struct ProbeCore {
   std::atomic<std::uint32_t> public_slot{kMailboxSlot};  // session.slot for lock-free readers
   std::atomic<std::uint64_t> session_gen{0};             // bumped at every attach and drop
   std::atomic<std::uint64_t> next_seq{1};
+  // Sent in every AttachRequest, never written to shared memory: proves a re-attach is ours
+  // (the incarnation alone is public). New per probe instance and in a fork child.
+  std::uint8_t reattach_secret[kReattachSecretSize] = {};
   std::uint64_t next_attempt_ns = 0;  // without the thread: backoff (under call_mutex)
   std::uint64_t backoff_ms = 10;
   std::vector<std::byte> response;  // response body buffer (under call_mutex)
@@ -198,5 +201,7 @@ void install_fork_handler() noexcept;
 std::uint64_t new_epoch() noexcept;
 // 64 random bits (getrandom; falls back to clocks). Async-signal-safe.
 std::uint64_t random_u64() noexcept;
+// Fills a re-attach secret with 128 random bits (never all zero). Async-signal-safe.
+void new_reattach_secret(std::uint8_t (&secret)[kReattachSecretSize]) noexcept;
 
 }  // namespace shmon::detail

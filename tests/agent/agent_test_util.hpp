@@ -22,6 +22,17 @@ namespace shmon::agent_test {
 
 using agent::Client;
 
+// A bound re-attach key for `incarnation`: its secret derives from the incarnation, as if that
+// probe instance had generated it; the uid is ours.
+inline agent::ReattachKey test_key(std::uint64_t incarnation) {
+  agent::ReattachKey k;
+  k.incarnation = incarnation;
+  for (std::size_t i = 0; i < k.secret.size(); ++i)
+    k.secret[i] = std::uint8_t((incarnation >> (8 * (i % 8))) ^ (0xA5 + i));
+  k.uid = ::geteuid();
+  return k;
+}
+
 inline DataParams small_params() {
   DataParams p;
   p.metric_capacity = 16;
@@ -120,6 +131,7 @@ class TestRegion {
     c->slot = slot;
     c->pid = header()->pid;
     c->incarnation = header()->incarnation;
+    c->reattach = test_key(c->incarnation);
     c->name = *read_fixed_name(header()->name, sizeof(header()->name));
     auto map = Mapping::map(fd_.get(), geo_.region_size, true);
     if (!map) throw std::runtime_error(map.error());

@@ -10,6 +10,7 @@ namespace {
 using agent::collect_metrics;
 using agent::Departed;
 using agent::fold_client;
+using Unfold = agent::Departed::Unfold;
 
 struct Sample {
   TestRegion region;
@@ -85,18 +86,55 @@ TEST(Departed, FoldThenUnfoldRestoresTheTotals) {
   f.metrics["requests"] = {MetricKind::kCounter, "", 40, {}};
   f.events_received = 9;
   f.drops = 2;
-  EXPECT_EQ(d.fold(1, f), 0u);
-  EXPECT_EQ(d.fold(2, f), 0u);
+  EXPECT_EQ(d.fold(test_key(1), f), 0u);
+  EXPECT_EQ(d.fold(test_key(2), f), 0u);
   EXPECT_EQ(d.totals().metrics.at("requests").total, 80u);
   EXPECT_EQ(d.totals().events_received, 18u);
   EXPECT_EQ(d.tombstones(), 2u);
-  EXPECT_TRUE(d.unfold(1));
-  EXPECT_FALSE(d.unfold(1));  // the stone is gone: a second unfold changes nothing
-  EXPECT_FALSE(d.unfold(99));
+  EXPECT_EQ(d.unfold(test_key(1)), Unfold::kUnfolded);
+  EXPECT_EQ(d.unfold(test_key(1)),
+            Unfold::kNone);  // the stone is gone: a second unfold changes nothing
+  EXPECT_EQ(d.unfold(test_key(99)), Unfold::kNone);
   EXPECT_EQ(d.totals().metrics.at("requests").total, 40u);
   EXPECT_EQ(d.totals().events_received, 9u);
   EXPECT_EQ(d.totals().drops, 2u);
   EXPECT_EQ(d.tombstones(), 1u);
+}
+
+// The incarnation is public: a key with another secret or uid, or without a secret, proves
+// nothing. The stone stays and the totals are untouched.
+TEST(Departed, OnlyTheKeyThatFoldedCanUnfold) {
+  Departed d;
+  agent::Folded f;
+  f.metrics["requests"] = {MetricKind::kCounter, "", 40, {}};
+  ASSERT_EQ(d.fold(test_key(5), f), 0u);
+  agent::ReattachKey other_secret = test_key(5);
+  other_secret.secret[3] ^= 1;
+  agent::ReattachKey other_uid = test_key(5);
+  other_uid.uid += 1;
+  agent::ReattachKey no_secret;
+  no_secret.incarnation = 5;
+  no_secret.uid = other_secret.uid;
+  EXPECT_EQ(d.unfold(other_secret), Unfold::kMismatch);
+  EXPECT_EQ(d.unfold(other_uid), Unfold::kMismatch);
+  EXPECT_EQ(d.unfold(no_secret), Unfold::kMismatch);
+  EXPECT_EQ(d.totals().metrics.at("requests").total, 40u);
+  EXPECT_EQ(d.tombstones(), 1u);
+  EXPECT_EQ(d.unfold(test_key(5)), Unfold::kUnfolded);
+  EXPECT_EQ(d.totals().metrics.at("requests").total, 0u);
+}
+
+// A client without a secret cannot be re-attached: its values are folded, no stone is kept.
+TEST(Departed, UnboundKeyLeavesNoTombstone) {
+  Departed d;
+  agent::Folded f;
+  f.metrics["requests"] = {MetricKind::kCounter, "", 3, {}};
+  agent::ReattachKey no_secret;
+  no_secret.incarnation = 8;
+  d.fold(no_secret, f);
+  EXPECT_EQ(d.totals().metrics.at("requests").total, 3u);
+  EXPECT_EQ(d.tombstones(), 0u);
+  EXPECT_EQ(d.unfold(no_secret), Unfold::kNone);
 }
 
 TEST(Departed, KindClashIsRefusedAndNotRemembered) {
@@ -104,10 +142,11 @@ TEST(Departed, KindClashIsRefusedAndNotRemembered) {
   agent::Folded a, b;
   a.metrics["m"] = {MetricKind::kCounter, "", 5, {}};
   b.metrics["m"] = {MetricKind::kEvent, "", 100, {}};
-  EXPECT_EQ(d.fold(1, a), 0u);
-  EXPECT_EQ(d.fold(2, b), 1u);
+  EXPECT_EQ(d.fold(test_key(1), a), 0u);
+  EXPECT_EQ(d.fold(test_key(2), b), 1u);
   EXPECT_EQ(d.totals().metrics.at("m").total, 5u);
-  EXPECT_TRUE(d.unfold(2));  // only the accepted part was remembered: nothing to take back
+  EXPECT_EQ(d.unfold(test_key(2)),
+            Unfold::kUnfolded);  // only the accepted part was remembered: nothing to take back
   EXPECT_EQ(d.totals().metrics.at("m").total, 5u);
 }
 
@@ -117,10 +156,10 @@ TEST(Departed, HistogramsSubtractOnUnfold) {
   f.metrics["h"].kind = MetricKind::kHistogram;
   f.metrics["h"].hist.bounds = {1, 2, INT64_MAX};
   f.metrics["h"].hist.record(2);
-  d.fold(1, f);
-  d.fold(2, f);
+  d.fold(test_key(1), f);
+  d.fold(test_key(2), f);
   EXPECT_EQ(d.totals().metrics.at("h").hist.count, 2u);
-  d.unfold(2);
+  d.unfold(test_key(2));
   EXPECT_EQ(d.totals().metrics.at("h").hist.count, 1u);
   EXPECT_EQ(d.totals().metrics.at("h").hist.buckets, (std::vector<std::uint64_t>{0, 1, 0}));
 }
@@ -135,7 +174,7 @@ TEST(Departed, ReattachOfTheSameIncarnationIsNotCountedTwice) {
   {
     auto gone = s.region.make_client();
     std::uint64_t bad = 0;
-    departed.fold(gone->incarnation, fold_client(*gone, bad));
+    departed.fold(gone->reattach, fold_client(*gone, bad));
   }
   std::uint64_t bad = 0;
   auto totals = collect_metrics({}, departed, bad);
@@ -146,7 +185,8 @@ TEST(Departed, ReattachOfTheSameIncarnationIsNotCountedTwice) {
   s.region.cell(1, s.counter) = 20;  // it went on counting while detached
   s.region.record(1, 0, 2, 25);
   auto back = s.region.make_client();
-  ASSERT_TRUE(departed.unfold(back->incarnation));  // what attach does under the table mutex
+  ASSERT_EQ(departed.unfold(back->reattach),
+            Unfold::kUnfolded);  // what attach does under the table mutex
   totals = collect_metrics({back}, departed, bad);
   EXPECT_EQ(bad, 0u);
   EXPECT_EQ(totals.at("requests").total, 120u);
@@ -166,7 +206,7 @@ TEST(CollectMetrics, SumsLiveClientsAndDepartedByName) {
   b.region.record(2, 0, 7, 500);
   Departed departed;
   std::uint64_t bad = 0;
-  departed.fold(3, fold_client(*gone.region.make_client(), bad));
+  departed.fold(test_key(3), fold_client(*gone.region.make_client(), bad));
   const auto m = collect_metrics({a.region.make_client(0), b.region.make_client(1)}, departed, bad);
   EXPECT_EQ(bad, 0u);
   EXPECT_EQ(m.at("requests").total, 7u);

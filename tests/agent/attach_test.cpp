@@ -35,6 +35,8 @@ class Attach : public ::testing::Test {
     req.kind = std::uint32_t(ClientKind::kApp);
     req.pid = ::getpid();
     req.incarnation = r.header()->incarnation;
+    const agent::ReattachKey key = test_key(req.incarnation);
+    std::memcpy(req.reattach_secret, key.secret.data(), key.secret.size());
     write_fixed_name(req.name, sizeof(req.name), "attach-client");
     req.data_region_size = r.geo().region_size;
     return req;
@@ -98,7 +100,7 @@ TEST_F(Attach, SameIncarnationRetiresTheOldSlotAndUnfolds) {
   r.cell(0, m) = 10;
   agent::Folded f;
   f.metrics["requests"] = {MetricKind::kCounter, "", 10, {}};
-  ctx_.departed.fold(r.header()->incarnation, f);
+  ctx_.departed.fold(test_key(r.header()->incarnation), f);
   ASSERT_EQ(AttachStatus(run(valid_request(r), r.fd()).status), AttachStatus::kOk);
   EXPECT_EQ(retired_, 0);
   EXPECT_EQ(ctx_.departed.tombstones(), 0u);  // no double count of the 10
@@ -107,6 +109,30 @@ TEST_F(Attach, SameIncarnationRetiresTheOldSlotAndUnfolds) {
   ASSERT_EQ(AttachStatus(run(valid_request(r), r.fd()).status), AttachStatus::kOk);
   EXPECT_EQ(retired_, 1);  // the live slot with the same incarnation was handed to retire
   EXPECT_NE(accepted_->slot, first->slot);
+}
+
+// Another client's incarnation without its secret: a new, unrelated client. The live client is
+// not retired, its tombstone-to-be is not touched, the attempt is counted.
+TEST_F(Attach, SameIncarnationWithoutTheSecretIsANewClient) {
+  TestRegion r;
+  const std::uint32_t m = r.add_metric("requests", MetricKind::kCounter);
+  r.cell(0, m) = 10;
+  agent::Folded f;
+  f.metrics["requests"] = {MetricKind::kCounter, "", 10, {}};
+  ctx_.departed.fold(test_key(r.header()->incarnation), f);
+  AttachRequest forged = valid_request(r);
+  forged.reattach_secret[0] ^= 0xFF;
+  ASSERT_EQ(AttachStatus(run(forged, r.fd()).status), AttachStatus::kOk);
+  EXPECT_EQ(ctx_.departed.tombstones(), 1u);
+  EXPECT_EQ(ctx_.departed.totals().metrics.at("requests").total, 10u);
+  EXPECT_EQ(ctx_.stats().reattach_mismatches.load(), 1u);
+  const auto impostor = accepted_;
+  ASSERT_EQ(AttachStatus(run(valid_request(r), r.fd()).status), AttachStatus::kOk);
+  EXPECT_EQ(retired_, 0);  // the impostor's live slot is not the real client's to take over
+  EXPECT_EQ(ctx_.departed.tombstones(), 0u);  // the real client unfolds its own stone
+  // The real client's attach met the impostor's live slot: counted too, the slot left alone.
+  EXPECT_EQ(ctx_.stats().reattach_mismatches.load(), 2u);
+  EXPECT_NE(impostor->slot, accepted_->slot);
 }
 
 TEST_F(Attach, BadMagicOrAbiIsRefused) {

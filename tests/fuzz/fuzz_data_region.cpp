@@ -112,9 +112,12 @@ int data_region(const std::uint8_t* data, std::size_t size) {
   // Departure and re-attach of the same incarnation, then the per-name view.
   std::uint64_t bad = 0;
   agent::Departed departed;
-  departed.fold(1, agent::fold_client(*c, bad));
+  agent::ReattachKey key;
+  key.incarnation = 1;
+  key.secret[0] = 1;
+  departed.fold(key, agent::fold_client(*c, bad));
   (void)agent::collect_metrics({c}, departed, bad);
-  SHMON_FUZZ_CHECK(departed.unfold(1));
+  SHMON_FUZZ_CHECK(departed.unfold(key) == agent::Departed::Unfold::kUnfolded);
   for (const auto& [name, m] : departed.totals().metrics) SHMON_FUZZ_CHECK(m.total == 0);
 
   region() = std::move(c->data);

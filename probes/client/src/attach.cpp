@@ -87,6 +87,7 @@ ProbeCore::AttachOutcome ProbeCore::attach_locked() {
   req.kind = std::uint32_t(opts.kind);
   req.pid = std::int32_t(::getpid());
   req.incarnation = header->incarnation;
+  std::memcpy(req.reattach_secret, reattach_secret, sizeof(req.reattach_secret));
   write_fixed_name(req.name, sizeof(req.name), opts.name);
   req.data_region_size = region_size;
   const int fds[1] = {data_fd.get()};

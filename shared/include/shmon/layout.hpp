@@ -57,7 +57,10 @@ struct AgentStats {
   std::atomic<std::uint64_t> bad_records;          // records or descriptors that failed validation
   std::atomic<std::uint64_t> drain_batches;
   std::atomic<std::uint64_t> lock_holder_since_ns;  // gauge: monotonic time the holder took it
-  std::atomic<std::uint64_t> reserved[19];
+  std::atomic<std::uint64_t> reattach_mismatches;   // attaches naming a known incarnation without
+                                                    // its secret (treated as new clients)
+  std::atomic<std::uint64_t> duplicate_requests;    // Exec for a request already answered
+  std::atomic<std::uint64_t> reserved[17];
 };
 static_assert(sizeof(AgentStats) == 32 * 8);
 

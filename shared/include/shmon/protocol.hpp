@@ -13,6 +13,7 @@
 // again within the same deadline), release the mutex.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "shmon/layout.hpp"
@@ -22,6 +23,7 @@ namespace shmon {
 inline constexpr char kAttachMagic[8] = {'S', 'H', 'M', 'O', 'N', 'A', 'T', 'T'};
 inline constexpr char kReplyMagic[8] = {'S', 'H', 'M', 'O', 'N', 'R', 'E', 'P'};
 inline constexpr char kRegionRequestMagic[8] = {'S', 'H', 'M', 'O', 'N', 'R', 'G', 'Q'};
+inline constexpr std::size_t kReattachSecretSize = 16;
 
 enum class AttachStatus : std::uint32_t {
   kOk = 0,
@@ -40,10 +42,15 @@ struct AttachRequest {
   std::uint32_t kind;  // ClientKind
   std::int32_t pid;
   std::uint32_t flags;
-  std::uint64_t incarnation;  // same value on every re-attach of the same probe
+  std::uint64_t incarnation;  // same value on every re-attach of the same probe (public)
   char name[kMaxClientNameLen + 1];
   std::uint64_t data_region_size;
-  std::uint8_t reserved[56];
+  // Proof that a re-attach comes from the same probe instance: random bytes the probe generates
+  // once (again in a fork child) and never writes to shared memory. The incarnation is public (the
+  // directory shows it); only a newcomer with the same incarnation, secret and uid takes over an
+  // old slot or a tombstone. All zero: no proof, the client is always treated as new.
+  std::uint8_t reattach_secret[kReattachSecretSize];
+  std::uint8_t reserved[56 - kReattachSecretSize];
 };
 static_assert(sizeof(AttachRequest) == 160);
 

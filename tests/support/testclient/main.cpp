@@ -9,6 +9,11 @@
 //   late-metric      registers a metric after attaching, adds 7, flushes, leaves (--variant)
 //   submit           submits through the mailbox and holds on until stdin EOF
 //   hold-lock --variant late   also registers late and submits before holding
+//   claim-incarnation  attaches with another client's incarnation (--incarnation HEX) but not
+//                      its secret, stays until a line (or EOF) on stdin
+//   submit-count     honest: acknowledged submits for --wait-ms; prints how many were accepted
+//   vandal           attaches, then attacks the mailbox for --wait-ms (--variant: exec-storm,
+//                    futex-words, headers, forge-lock, drain-sleeping, hold-lock)
 // Exit 0 when the mode observed what the tests expect, 1 otherwise, 2 on a bad command line.
 #include <cstdio>
 #include <map>
@@ -31,7 +36,10 @@ int main(int argc, char** argv) {
       {"rogue-agent", run_rogue_agent},
       {"probe-attach-once", run_probe_attach_once},
       {"late-metric", run_late_metric},
-      {"submit", run_submit}};
+      {"submit", run_submit},
+      {"claim-incarnation", run_claim_incarnation},
+      {"submit-count", run_submit_count},
+      {"vandal", run_vandal}};
   const auto it = modes.find(args.mode);
   if (it == modes.end()) {
     std::fprintf(stderr, "shmon-testclient: unknown mode '%s'\n", args.mode.c_str());

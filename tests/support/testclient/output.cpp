@@ -10,7 +10,8 @@ bool parse_args(int argc, char** argv, Args& out) {
   if (argc < 2) {
     std::fprintf(
         stderr,
-        "usage: shmon-testclient MODE --instance NAME [--name N] [--variant V] [--wait-ms MS]\n");
+        "usage: shmon-testclient MODE --instance NAME [--name N] [--variant V] [--wait-ms MS] "
+        "[--incarnation HEX]\n");
     return false;
   }
   out.mode = argv[1];
@@ -35,6 +36,14 @@ bool parse_args(int argc, char** argv, Args& out) {
         return false;
       }
       out.wait_ms = std::uint32_t(ms);
+    } else if (arg == "--incarnation") {
+      const std::string value = argv[++i];
+      char* end = nullptr;
+      out.incarnation = std::strtoull(value.c_str(), &end, 16);
+      if (value.empty() || *end != '\0') {
+        std::fprintf(stderr, "shmon-testclient: bad --incarnation %s\n", value.c_str());
+        return false;
+      }
     } else {
       std::fprintf(stderr, "shmon-testclient: unknown option %s\n", argv[i]);
       return false;

@@ -12,10 +12,11 @@ struct Args {
   std::string name = "testclient";
   std::string variant;           // rogue-agent: bad-magic | bad-abi; late-metric: how it leaves
   std::uint32_t wait_ms = 3000;  // probe-attach-once: longest wait for the refusal
+  std::uint64_t incarnation = 0;  // claim-incarnation: the victim's (hex, from `clients --json`)
 };
 
-// Parses `MODE --instance NAME --name N [--variant V] [--wait-ms MS]`; prints usage and returns
-// false on a bad command line.
+// Parses `MODE --instance NAME --name N [--variant V] [--wait-ms MS] [--incarnation HEX]`; prints
+// usage and returns false on a bad command line.
 bool parse_args(int argc, char** argv, Args& out);
 
 // Prints one line to stdout and flushes it.
@@ -32,5 +33,8 @@ int run_rogue_agent(const Args& args);
 int run_probe_attach_once(const Args& args);
 int run_late_metric(const Args& args);
 int run_submit(const Args& args);
+int run_claim_incarnation(const Args& args);
+int run_submit_count(const Args& args);
+int run_vandal(const Args& args);
 
 }  // namespace shmon::testclient

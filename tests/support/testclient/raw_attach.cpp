@@ -47,7 +47,8 @@ bool build_region(const RawAttachOptions& options, RawSession& session) {
     return false;
   }
   auto* header = mapping->as<DataHeader>();
-  init_data_header(*header, *geometry, ClientKind::kApp, ::getpid(), random_u64(), options.name);
+  const std::uint64_t incarnation = options.incarnation != 0 ? options.incarnation : random_u64();
+  init_data_header(*header, *geometry, ClientKind::kApp, ::getpid(), incarnation, options.name);
   if (options.flaw == RegionFlaw::kBadMagic) std::memcpy(header->magic, "NOTSHMON", 8);
   session.data_fd = std::move(*fd);
   session.data = std::move(*mapping);
@@ -74,6 +75,12 @@ RawSession raw_attach(const RawAttachOptions& options) {
   request.kind = std::uint32_t(ClientKind::kApp);
   request.pid = ::getpid();
   request.incarnation = session.data.as<DataHeader>()->incarnation;
+  if (options.random_secret) {
+    for (std::size_t i = 0; i < sizeof request.reattach_secret; i += 8) {
+      const std::uint64_t r = random_u64();
+      std::memcpy(request.reattach_secret + i, &r, 8);
+    }
+  }
   std::strncpy(request.name, options.name.c_str(), kMaxClientNameLen);
   request.data_region_size = session.data.size();
   const int fds[] = {session.data_fd.get()};

@@ -24,6 +24,8 @@ struct RawAttachOptions {
   std::string name;
   std::uint32_t abi_version = kAbiVersion;  // in the AttachRequest
   RegionFlaw flaw = RegionFlaw::kNone;
+  std::uint64_t incarnation = 0;  // 0: a random one
+  bool random_secret = false;     // false: no re-attach secret (all zero)
 };
 
 struct RawSession {

@@ -1,0 +1,84 @@
+// vandal: a raw-attached client that attacks the shared mailbox for --wait-ms milliseconds, in
+// one of these ways (--variant):
+//   exec-storm      sets Exec in a tight loop (the agent must not answer a request twice)
+//   futex-words     random values into the lock, Exec, Done, doorbell and drain_sleeping words
+//   headers         random bytes over the request and response headers
+//   forge-lock      writes every plausible owner token (other clients' included) to the lock
+//   drain-sleeping  keeps drain_sleeping set (every producer would ring the doorbell)
+//   hold-lock       takes the client mutex with its own token and never gives it back
+// Honest clients run beside it; the tests check their totals and that the agent recovers.
+// Prints "VANDAL slot=N" once attached and "VANDAL done iterations=N" at the end; exit 0.
+#include <random>
+#include <string>
+
+#include "output.hpp"
+#include "raw_attach.hpp"
+#include "shmon/client_mutex.hpp"
+#include "shmon/clock.hpp"
+#include "shmon/event.hpp"
+#include "shmon/layout.hpp"
+
+namespace shmon::testclient {
+
+int run_vandal(const Args& args) {
+  const std::string& v = args.variant;
+  if (v != "exec-storm" && v != "futex-words" && v != "headers" && v != "forge-lock" &&
+      v != "drain-sleeping" && v != "hold-lock") {
+    say("VANDAL unknown variant '" + v + "'");
+    return 2;
+  }
+  RawSession session = raw_attach({args.instance, args.name, kAbiVersion, RegionFlaw::kNone});
+  if (!session.replied || session.reply.status != std::uint32_t(AttachStatus::kOk)) {
+    say("ATTACH failed " + (session.replied ? reply_message(session.reply) : session.error));
+    return 1;
+  }
+  auto size = verify_region(session.mailbox_fd.get(), MailboxLayout::kRegionSize,
+                            MailboxLayout::kRegionSize);
+  if (!size) {
+    say("MAILBOX bad " + size.error());
+    return 1;
+  }
+  auto mapping = Mapping::map(session.mailbox_fd.get(), *size, true);
+  if (!mapping) {
+    say("MAILBOX map failed " + mapping.error());
+    return 1;
+  }
+  auto* m = mapping->as<MailboxHeader>();
+  auto* request = mapping->data() + MailboxLayout::kRequestOffset;
+  auto* response = mapping->data() + MailboxLayout::kResponseOffset;
+  const std::uint32_t own_token =
+      make_owner_token(session.reply.slot, session.reply.lock_generation);
+  say("VANDAL slot=" + std::to_string(session.reply.slot));
+
+  std::mt19937_64 random(std::random_device{}());
+  const std::uint64_t end = deadline_after_ms(args.wait_ms);
+  std::uint64_t iterations = 0;
+  std::uint32_t slot = 0, generation = 1;
+  for (;; ++iterations) {
+    if ((iterations & 1023) == 0 && monotonic_ns() >= end) break;
+    if (v == "exec-storm") {
+      AutoResetEvent(&m->exec).set();
+    } else if (v == "futex-words") {
+      std::atomic<std::uint32_t>* words[] = {&m->lock, &m->exec, &m->done, &m->doorbell,
+                                             &m->drain_sleeping};
+      const std::uint64_t r = random();
+      words[r % 5]->store(std::uint32_t(r >> 32), std::memory_order_relaxed);
+    } else if (v == "headers") {
+      auto* target = (iterations & 1) ? request : response;
+      const std::uint64_t r = random();
+      reinterpret_cast<std::atomic<std::uint64_t>*>(target)[r % 8].store(random(),
+                                                                         std::memory_order_relaxed);
+    } else if (v == "forge-lock") {
+      m->lock.store(make_owner_token(slot, generation), std::memory_order_relaxed);
+      if (++slot == 8) slot = 0, generation = generation % 4 + 1;
+    } else if (v == "drain-sleeping") {
+      m->drain_sleeping.store(1, std::memory_order_relaxed);
+    } else {  // hold-lock: take it whenever it is free, never release
+      ClientMutex(&m->lock).acquire(own_token, deadline_after_ms(10));
+    }
+  }
+  say("VANDAL done iterations=" + std::to_string(iterations));
+  return 0;
+}
+
+}  // namespace shmon::testclient
