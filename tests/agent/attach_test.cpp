@@ -130,8 +130,10 @@ TEST_F(Attach, SameIncarnationWithoutTheSecretIsANewClient) {
   ASSERT_EQ(AttachStatus(run(valid_request(r), r.fd()).status), AttachStatus::kOk);
   EXPECT_EQ(retired_, 0);  // the impostor's live slot is not the real client's to take over
   EXPECT_EQ(ctx_.departed.tombstones(), 0u);  // the real client unfolds its own stone
-  // The real client's attach met the impostor's live slot: counted too, the slot left alone.
-  EXPECT_EQ(ctx_.stats().reattach_mismatches.load(), 2u);
+  // The impostor lost its own re-attach rights (one bound key per incarnation): the real
+  // client meeting its live slot is no new claim, and that slot is left alone.
+  EXPECT_FALSE(impostor->reattach.bound());
+  EXPECT_EQ(ctx_.stats().reattach_mismatches.load(), 1u);
   EXPECT_NE(impostor->slot, accepted_->slot);
 }
 
