@@ -10,8 +10,8 @@ struct Args {
   std::string mode;
   std::string instance;
   std::string name = "testclient";
-  std::string variant;           // rogue-agent: bad-magic | bad-abi; late-metric: how it leaves
-  std::uint32_t wait_ms = 3000;  // probe-attach-once: longest wait for the refusal
+  std::string variant;            // rogue-agent: bad-magic | bad-abi; late-metric: how it leaves
+  std::uint32_t wait_ms = 3000;   // probe-attach-once: longest wait for the refusal
   std::uint64_t incarnation = 0;  // claim-incarnation: the victim's (hex, from `clients --json`)
 };
 
