@@ -18,6 +18,7 @@
 #include "persistence.hpp"
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
+#include "shmon/memfd.hpp"
 #include "shmon/paths.hpp"
 #include "shmon/unix_socket.hpp"
 
@@ -158,6 +159,7 @@ void Agent::loop() {
         std::uint64_t expirations;
         [[maybe_unused]] auto r = ::read(fd, &expirations, sizeof(expirations));
         drop_stale_pending();
+        drop_punched_regions();
         housekeeper_->tick();
       } else if (fd == listen_fd_.get()) {
         on_accept();
@@ -226,16 +228,20 @@ void Agent::retire(const std::shared_ptr<Client>& c, const char* reason) {
     spdlog::warn("released client mutex held by dead client {} (pid {})", c->name, c->pid);
   }
   c->state.store(std::uint32_t(ClientState::kLeaving), std::memory_order_release);
-  {
+  const bool readable = !c->region_lost.load(std::memory_order_acquire);
+  if (readable) {
     std::lock_guard lock(c->drain_mu);
     drain_client_locked(ctx_, *c);
   }
   std::uint64_t bad = 0;
   {
     std::lock_guard lock(ctx_.mu);
-    const Folded f = fold_client(*c, bad);
     std::optional<std::uint64_t> evicted;
-    bad += ctx_.departed.fold(c->reattach, f, &evicted);
+    if (readable) {
+      observe_drops(ctx_, *c, monotonic_ns());
+      const Folded f = fold_client(*c, bad, admitter(ctx_));
+      bad += ctx_.departed.fold(c->reattach, f, &evicted);
+    }
     persist_departure_locked(ctx_, *c, evicted);  // before any query can see the new totals
     if (ctx_.slots[c->slot] == c) ctx_.slots[c->slot] = nullptr;
     ctx_.data_bytes_total -= c->geo.region_size;
@@ -257,6 +263,25 @@ void Agent::drop_stale_pending() {
     } else {
       ++it;
     }
+  }
+}
+
+void Agent::drop_punched_regions() {
+  // A hole punched into a region after attach is refaulted as a fresh page charged to the agent
+  // (tmpfs never SIGBUSes here: hugetlbfs is refused at attach). Honest probes never punch, so
+  // the client is dropped within a tick rather than allowed to move its memory onto us.
+  std::vector<std::shared_ptr<Client>> punched;
+  for (const auto& [fd, c] : by_fd_) {
+    if (fd != c->socket.get()) continue;  // the pidfd entry of the same client
+    if (auto st = verify_region_pages(c->data_fd.get(), c->geo.region_size); !st) {
+      spdlog::warn("dropping client {} (pid {}): {}", c->name, c->pid, st.error());
+      punched.push_back(c);
+    }
+  }
+  for (const auto& c : punched) {
+    ctx_.hostile.regions_dropped.fetch_add(1, std::memory_order_relaxed);
+    c->region_lost.store(true, std::memory_order_release);
+    retire(c, "its data region lost pages");
   }
 }
 

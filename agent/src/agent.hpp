@@ -34,6 +34,8 @@ class Agent {
   void on_pending(int fd);
   void on_client_event(int fd, std::uint32_t events);
   void drop_stale_pending();
+  // Drops clients whose data region lost pages since attach (punched holes).
+  void drop_punched_regions();
   void watch(int fd);
   void unwatch(int fd);
 

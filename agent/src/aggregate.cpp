@@ -2,10 +2,15 @@
 
 namespace shmon::agent {
 
-Folded fold_client(Client& client, std::uint64_t& bad) {
+Folded fold_client(Client& client, std::uint64_t& bad, const AdmitFn& admit) {
   Folded f;
+  auto values = client.read_values();
+  if (admit) admit(client);  // after the read: every descriptor read with the values is decided
   // Gauges fold with total 0: the name stays, the value goes.
-  for (auto& [index, value] : client.read_values()) {
+  for (auto& [index, value] : values) {
+    // A metric refused for its identity (metric_identity.hpp) never folds: the incumbent's
+    // departed totals stay.
+    if (admit && !client.metric_admitted(index)) continue;
     auto [it, fresh] = f.metrics.try_emplace(value.name);
     FoldedMetric& m = it->second;
     if (fresh) {
@@ -18,8 +23,8 @@ Folded fold_client(Client& client, std::uint64_t& bad) {
     m.total += value.total;
     if (value.kind == MetricKind::kHistogram && !m.hist.merge(value.hist)) ++bad;
   }
-  f.events_received = client.tail_sum();
-  f.drops = client.drops();
+  f.events_received = client.received_credit.load(std::memory_order_relaxed);
+  f.drops = client.credited_drops();
   return f;
 }
 
@@ -125,8 +130,8 @@ Departed::Unfold Departed::unfold(const ReattachKey& key) {
 }
 
 std::map<std::string, MetricAggregate> collect_metrics(
-    const std::vector<std::shared_ptr<Client>>& live, const Departed& departed,
-    std::uint64_t& bad) {
+    const std::vector<std::shared_ptr<Client>>& live, const Departed& departed, std::uint64_t& bad,
+    const AdmitFn& admit) {
   std::map<std::string, MetricAggregate> out;
   for (const auto& [name, m] : departed.totals().metrics) {
     MetricAggregate& a = out[name];
@@ -138,7 +143,10 @@ std::map<std::string, MetricAggregate> collect_metrics(
   }
   for (const auto& c : live) {
     std::map<std::string, bool> counted;  // live_clients counts each client once per name
-    for (auto& [index, v] : c->read_values()) {
+    auto values = c->read_values();
+    if (admit) admit(*c);
+    for (auto& [index, v] : values) {
+      if (admit && !c->metric_admitted(index)) continue;  // refused: another metric's name
       auto [it, fresh] = out.try_emplace(v.name);
       MetricAggregate& a = it->second;
       if (fresh) {

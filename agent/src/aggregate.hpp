@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -31,9 +32,15 @@ struct Folded {
   std::uint64_t drops = 0;
 };
 
-// Reads a client's final values (call with the table mutex held). `bad` counts metrics whose
-// kind or histogram bounds clash with another metric of the same name in this client.
-Folded fold_client(Client& client, std::uint64_t& bad);
+// Decides the identity of every descriptor a client has published so far (metric_identity.hpp);
+// the agent passes admit_metrics bound to its context.
+using AdmitFn = std::function<void(Client&)>;
+
+// Reads a client's final values (call with the table mutex held). With `admit`, the descriptors
+// read with the values are admitted first and only admitted metrics count (without: all count,
+// for callers that check no identities). `bad` counts metrics whose kind or histogram bounds
+// clash with another metric of the same name in this client.
+Folded fold_client(Client& client, std::uint64_t& bad, const AdmitFn& admit = {});
 
 class Departed {
  public:
@@ -88,8 +95,10 @@ struct MetricAggregate {
 };
 
 // Every metric name across the given live clients and the departed totals. Call with the table
-// mutex held. `bad` counts clashes (kind or bounds) that were left out.
+// mutex held. With `admit` (as in fold_client), metrics refused for their identity are left out.
+// `bad` counts clashes (kind or bounds) that were left out.
 std::map<std::string, MetricAggregate> collect_metrics(
-    const std::vector<std::shared_ptr<Client>>& live, const Departed& departed, std::uint64_t& bad);
+    const std::vector<std::shared_ptr<Client>>& live, const Departed& departed, std::uint64_t& bad,
+    const AdmitFn& admit = {});
 
 }  // namespace shmon::agent

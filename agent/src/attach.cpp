@@ -183,9 +183,12 @@ std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uin
                                std::to_string(claimed->slot) + ")");
   }
 
+  c->drops_observed_ns = c->attached_monotonic_ns;
   const std::uint64_t bad_tails = c->init_tails();
   if (bad_tails > 0) count_bad_records(ctx, bad_tails, "ring positions of client " + c->name);
   adopt_drained_tails(ctx, *c);
+  note_implausible(ctx, *c, c->start_credit(process_age_ns(c->pid)),
+                   "claims more events or drops at attach than a process of its age can count");
   c->start_time = process_start_time(c->pid);
   if (auto bad = c->refresh_descriptors())
     count_bad_records(ctx, bad, "metric descriptors of " + c->name);

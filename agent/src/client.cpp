@@ -52,6 +52,13 @@ std::uint64_t Client::drops() const {
          st.drops_not_connected.load(std::memory_order_relaxed);
 }
 
+void Client::read_drops(std::uint64_t out[3]) const {
+  const ClientStats& st = header().stats;
+  out[0] = st.drops_ring_full.load(std::memory_order_relaxed);
+  out[1] = st.drops_payload_too_large.load(std::memory_order_relaxed);
+  out[2] = st.drops_not_connected.load(std::memory_order_relaxed);
+}
+
 std::uint64_t Client::init_tails() {
   const std::uint32_t shards = geo.params.shard_count;
   tails = std::make_unique<std::atomic<std::uint64_t>[]>(shards);
@@ -68,6 +75,25 @@ std::uint64_t Client::init_tails() {
     tails[s].store(tail, std::memory_order_relaxed);
   }
   return bad;
+}
+
+std::uint64_t Client::start_credit(std::uint64_t age_ns) {
+  const std::uint64_t ceiling = max_count_in(age_ns);
+  std::uint64_t implausible_claims = 0;
+  std::uint64_t claimed = 0;  // saturating: wrapped tails must not sum to something small
+  for (std::uint32_t s = 0; s < geo.params.shard_count; ++s) {
+    const std::uint64_t t = tails[s].load(std::memory_order_relaxed);
+    claimed = t > UINT64_MAX - claimed ? UINT64_MAX : claimed + t;
+  }
+  CreditedCount received;
+  if (!received.start(claimed, ceiling)) ++implausible_claims;
+  received_credit.store(received.credited(), std::memory_order_relaxed);
+  std::uint64_t drops[3];
+  read_drops(drops);
+  for (int i = 0; i < 3; ++i) {
+    if (!drop_credit[i].start(drops[i], ceiling)) ++implausible_claims;
+  }
+  return implausible_claims;
 }
 
 namespace {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "event_log.hpp"
+#include "plausibility.hpp"
 #include "shmon/fd.hpp"
 #include "shmon/layout.hpp"
 #include "shmon/memfd.hpp"
@@ -112,6 +113,9 @@ class Client {
   std::atomic<std::uint64_t> last_seen_ns{0};
   std::atomic<std::uint64_t> submitted_records{0};
   std::atomic<bool> retired{false};
+  // Set when the region lost pages after attach: retire neither drains nor folds it (reading it
+  // would fault its holes in again, charged to the agent; what it held is gone anyway).
+  std::atomic<bool> region_lost{false};
   // Monotonic time the service thread last answered this client: proof that a holder of the
   // client mutex is making progress (a session is lock, one request, unlock).
   std::atomic<std::uint64_t> last_answered_ns{0};
@@ -126,10 +130,30 @@ class Client {
   std::uint32_t drain_metric_count = UINT32_MAX;
   EventSourcePtr event_source;
 
+  // What the agent credits of the client's own cumulative claims (plausibility.hpp).
+  // received_credit: events drained (plus a plausible count claimed at attach); written under
+  // drain_mu, read anywhere. implausible: values no honest client produces (counted, logged).
+  std::atomic<std::uint64_t> received_credit{0};
+  std::atomic<std::uint64_t> implausible{0};
+  std::atomic<std::uint64_t> implausible_logged_ns{0};
+
   // Guarded by the agent's table mutex.
+  CreditedCount drop_credit[3];  // ring full, payload too large, not connected
+  std::uint64_t drops_observed_ns = 0;
+  // Per descriptor index: 1 when its identity matches the agent's (metric_identity.hpp), 0 when
+  // refused; indices past the end are not decided yet and count as refused.
+  std::vector<std::uint8_t> admitted;
+  static constexpr std::size_t kMaxListedRefusals = 16;
+  std::vector<std::string> refused_metrics;  // the first kMaxListedRefusals names refused
+  std::atomic<std::uint64_t> metric_clashes{0};
   std::string query_cache;
   std::uint64_t rate_prev_requests = 0, rate_prev_events = 0, rate_prev_ns = 0;
   double requests_per_s = 0, events_per_s = 0;
+
+  // Whether descriptor `index` may count in totals (table mutex held).
+  bool metric_admitted(std::uint32_t index) const {
+    return index < admitted.size() && admitted[index] != 0;
+  }
 
   ClientState current_state() const { return ClientState(state.load(std::memory_order_acquire)); }
   bool serving() const {
@@ -150,10 +174,20 @@ class Client {
   std::uint64_t tail_sum() const;
   // Drops reported by the client: ring full + payload too large + not connected.
   std::uint64_t drops() const;
+  // The three raw drop counters, in drop_credit's order.
+  void read_drops(std::uint64_t out[3]) const;
+  // Drops the agent credits (table mutex held).
+  std::uint64_t credited_drops() const {
+    return drop_credit[0].credited() + drop_credit[1].credited() + drop_credit[2].credited();
+  }
 
   // Reads the ring tails once at attach, validating each against its head. Returns how many
   // rings had to be resynchronised (bad records).
   std::uint64_t init_tails();
+  // Starts the credited counts (plausibility.hpp) from what the region claims once the tails are
+  // final: the tail sum and the drop counters, each credited when a process `age_ns` old could
+  // have counted it. Returns how many claims were not (implausible).
+  std::uint64_t start_credit(std::uint64_t age_ns);
 
   // Copies descriptors published since the last call and validates them; returns how many were
   // invalid. Thread-safe (meta_mu).

@@ -15,11 +15,20 @@
 #include "client.hpp"
 #include "event_log.hpp"
 #include "history.hpp"
+#include "metric_identity.hpp"
 #include "options.hpp"
 #include "regions.hpp"
 #include "state_store.hpp"
 
 namespace shmon::agent {
+
+// What hostile or broken clients tried, agent-wide (each also counted on the client and logged
+// with its name). Kept out of the control region's AgentStats: only queries show them.
+struct HostileStats {
+  std::atomic<std::uint64_t> regions_dropped{0};  // clients dropped: their region lost pages
+  std::atomic<std::uint64_t> metric_clashes{0};   // metrics refused: the name means another metric
+  std::atomic<std::uint64_t> implausible_values{0};  // ring/drop values no honest client produces
+};
 
 struct AgentContext {
   Options options;
@@ -32,11 +41,13 @@ struct AgentContext {
   std::vector<std::shared_ptr<Client>> slots;  // size = regions.capacity; null = free
   std::vector<std::uint32_t> slot_generation;  // lock generation, +1 on every attach
   Departed departed;
+  MetricIdentities identities;
   History history;
   std::uint64_t data_bytes_total = 0;
 
   EventLog events;
   std::atomic<std::uint64_t> last_bad_log_ns{0};
+  HostileStats hostile;
 
   // The state store (null with --no-state or when it could not be opened: state_error says why).
   std::unique_ptr<StateStore> store;
@@ -64,5 +75,13 @@ struct AgentContext {
 
 // Counts `n` bad records and logs a warning at most once per second.
 void count_bad_records(AgentContext& ctx, std::uint64_t n, const std::string& what);
+
+// Counts `n` implausible values of `client` (on the client and agent-wide) and logs a warning
+// naming it, at most once per second per client. Any thread.
+void note_implausible(AgentContext& ctx, Client& client, std::uint64_t n, const std::string& what);
+
+// Reads the client's drop counters and credits what is plausible (table mutex held; the
+// housekeeping tick and retire call it).
+void observe_drops(AgentContext& ctx, Client& client, std::uint64_t now_ns);
 
 }  // namespace shmon::agent

@@ -29,8 +29,8 @@ LiveTotals compute_totals(const AgentContext& ctx) {
   for (const auto& c : ctx.slots) {
     if (!c) continue;
     ++t.clients_connected;
-    t.events_received += c->tail_sum();
-    t.events_dropped += std::min(c->drops(), kBogus);
+    t.events_received += c->received_credit.load(std::memory_order_relaxed);
+    t.events_dropped += c->credited_drops();
   }
   t.events_received += ctx.departed.totals().events_received;
   t.events_dropped += ctx.departed.totals().drops;

@@ -69,6 +69,7 @@ DrainCount drain_client_locked(AgentContext& ctx, Client& c,
     if (head == tail) continue;
     if (head - tail > cap) {
       ++bad;  // a producer cannot be more than one ring ahead: its head is corrupt
+      note_implausible(ctx, c, 1, "a ring head moved further than the ring holds");
       c.tails[s].store(head, std::memory_order_relaxed);
       ring->tail.store(head, std::memory_order_release);
       continue;
@@ -88,6 +89,7 @@ DrainCount drain_client_locked(AgentContext& ctx, Client& c,
         ring->tail_wake.fetch_add(1, std::memory_order_seq_cst);
         futex_wake(&ring->tail_wake, INT_MAX);
       }
+      c.received_credit.fetch_add(n, std::memory_order_relaxed);
       count.records += n;
       ++count.batches;
     }

@@ -17,6 +17,10 @@ void Housekeeper::tick() {
   check_lease(now);
   {
     std::lock_guard lock(ctx_.mu);
+    for (const auto& c : ctx_.slots) {
+      if (c) observe_drops(ctx_, *c, now);
+    }
+    admit_metrics(ctx_);  // names are claimed in the order the agent first sees them
     if (now - last_sample_ns_ >= History::kPeriodMs * 1'000'000) {
       last_sample_ns_ = now;
       sample_history(now);
@@ -67,7 +71,8 @@ void Housekeeper::sample_history(std::uint64_t now) {
     if (ctx_.store) points.push_back({name, kind, t, v});
   };
   std::uint64_t ignored = 0;
-  for (const auto& [name, m] : collect_metrics(ctx_.live_clients(), ctx_.departed, ignored)) {
+  for (const auto& [name, m] :
+       collect_metrics(ctx_.live_clients(), ctx_.departed, ignored, admitter(ctx_))) {
     double v = 0;
     switch (m.kind) {
       case MetricKind::kCounter:

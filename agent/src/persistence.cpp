@@ -150,10 +150,10 @@ bool snapshot_wanted(const Client& c) {
          !c.retired.load(std::memory_order_acquire);
 }
 
-LiveSnapshot snapshot_of(Client& c) {
+LiveSnapshot snapshot_of(AgentContext& ctx, Client& c) {
   LiveSnapshot s;
   std::uint64_t bad = 0;
-  s.values = fold_client(c, bad);
+  s.values = fold_client(c, bad, admitter(ctx));
   s.incarnation = c.incarnation;
   s.secret = c.reattach.encode();
   s.pid = c.pid;
@@ -171,13 +171,13 @@ void persist_live_locked(AgentContext& ctx, const std::vector<std::shared_ptr<Cl
   if (!ctx.store) return;
   std::vector<LiveSnapshot> out;
   for (const auto& c : clients) {
-    if (c && snapshot_wanted(*c)) out.push_back(snapshot_of(*c));
+    if (c && snapshot_wanted(*c)) out.push_back(snapshot_of(ctx, *c));
   }
   ctx.store->save_live(out);
 }
 
 void persist_client_locked(AgentContext& ctx, Client& c) {
-  if (ctx.store && snapshot_wanted(c)) ctx.store->save_live({snapshot_of(c)});
+  if (ctx.store && snapshot_wanted(c)) ctx.store->save_live({snapshot_of(ctx, c)});
 }
 
 void persist_departure_locked(AgentContext& ctx, const Client& c,
@@ -198,7 +198,7 @@ void persist_departure_locked(AgentContext& ctx, const Client& c,
 void persist_attach_locked(AgentContext& ctx, Client& c, bool unfolded) {
   if (!ctx.store) return;
   std::optional<LiveSnapshot> live;
-  if (snapshot_wanted(c)) live = snapshot_of(c);
+  if (snapshot_wanted(c)) live = snapshot_of(ctx, c);
   if (unfolded) {
     ctx.store->unfold(c.incarnation, ctx.departed.totals(), live ? &*live : nullptr);
   } else if (live) {

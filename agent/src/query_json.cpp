@@ -119,6 +119,10 @@ json status_json(AgentContext& ctx) {
               {"events_per_s", ctx.history.rate("agent.events_received")},
               {"drain_batches", rel(s.drain_batches)},
               {"bad_records", rel(s.bad_records)},
+              {"hostile",
+               {{"regions_dropped", rel(ctx.hostile.regions_dropped)},
+                {"metric_clashes", rel(ctx.hostile.metric_clashes)},
+                {"implausible_values", rel(ctx.hostile.implausible_values)}}},
               {"regions",
                {{"control_bytes", ctx.regions.control.size()},
                 {"mailbox_bytes", ctx.regions.mailbox.size()},
@@ -136,6 +140,7 @@ json status_json(AgentContext& ctx) {
 }
 
 json clients_json(AgentContext& ctx, std::string_view filter) {
+  admit_metrics(ctx);  // refused_metrics up to date
   json out = json::array();
   const std::uint64_t now = monotonic_ns();
   for (const auto& c : ctx.slots) {
@@ -154,7 +159,10 @@ json clients_json(AgentContext& ctx, std::string_view filter) {
                        {"request_errors", c->request_errors.load(std::memory_order_relaxed)},
                        {"requests_per_s", c->requests_per_s},
                        {"events_written", c->head_sum()},
-                       {"events_received", c->tail_sum()},
+                       {"events_received", c->received_credit.load(std::memory_order_relaxed)},
+                       {"implausible_values", c->implausible.load(std::memory_order_relaxed)},
+                       {"metric_clashes", c->metric_clashes.load(std::memory_order_relaxed)},
+                       {"refused_metrics", c->refused_metrics},
                        {"events_per_s", c->events_per_s},
                        {"metric_count", c->descriptor_count()},
                        {"data_region_bytes", c->geo.region_size},
@@ -180,7 +188,7 @@ json clients_json(AgentContext& ctx, std::string_view filter) {
 
 json metrics_json(AgentContext& ctx, std::string_view filter) {
   std::uint64_t ignored = 0;
-  const auto metrics = collect_metrics(ctx.live_clients(), ctx.departed, ignored);
+  const auto metrics = collect_metrics(ctx.live_clients(), ctx.departed, ignored, admitter(ctx));
   json out = json::array();
   for (const auto& [name, m] : metrics) {
     if (!filter.empty() && filter != name) continue;

@@ -4,12 +4,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
 #include "fast_path.hpp"
 #include "probe_core.hpp"
 #include "region.hpp"
+#include "shmon/memory_cgroup.hpp"
 #include "shmon/names.hpp"
 
 namespace shmon::detail {
@@ -37,6 +39,51 @@ void write_data_header(DataHeader* h, const DataGeometry& g, std::uint64_t incar
                    std::string_view(name, ::strnlen(name, sizeof(h->name) - 1)));
 }
 
+namespace {
+
+constexpr std::uint32_t kMinRing = 64;
+constexpr std::uint32_t kMinShards = 2;
+
+// A memory cgroup charges the region's reservation to this process, and past the cgroup's limit
+// the kernel does not fail fallocate: it OOM-kills a process of the group, usually the host. So
+// the region must fit in half of what the cgroup has left: smaller rings first, then fewer
+// shards. Returns the sentence for last_error() when the geometry had to change (`shared` false:
+// even the smallest does not fit, the region stays private).
+std::string fit_memory_cgroup(DataGeometry& g, bool& shared) {
+  shared = true;
+  const auto headroom = memory_cgroup_headroom();
+  if (!headroom) return {};
+  const std::uint64_t budget = headroom->bytes / 2;
+  if (g.region_size <= budget) return {};
+  const std::uint64_t wanted = g.region_size;
+  DataParams p = g.params;
+  DataGeometry fitted = g;
+  while (fitted.region_size > budget &&
+         (p.ring_capacity > kMinRing || p.shard_count > kMinShards)) {
+    if (p.ring_capacity > kMinRing) {
+      p.ring_capacity /= 2;
+    } else {
+      p.shard_count = std::max(kMinShards, p.shard_count / 2);
+    }
+    auto next = compute_data_geometry(p);
+    if (!next) break;
+    fitted = *next;
+  }
+  const std::string limit = "the memory cgroup (" + headroom->where + ") has " +
+                            std::to_string(headroom->bytes) + " bytes left; ";
+  if (fitted.region_size > budget) {
+    shared = false;
+    return limit + "a data region of " + std::to_string(fitted.region_size) +
+           " bytes does not fit, so updates stay local and the probe will not connect";
+  }
+  g = fitted;
+  return limit + "the data region was reduced from " + std::to_string(wanted) + " to " +
+         std::to_string(g.region_size) + " bytes (rings of " + std::to_string(p.ring_capacity) +
+         " events, " + std::to_string(p.shard_count) + " shards)";
+}
+
+}  // namespace
+
 bool ProbeCore::init_region() {
   auto g = compute_data_geometry(opts.params);
   if (!g) {
@@ -49,10 +96,16 @@ bool ProbeCore::init_region() {
     }
   }
   geometry = *g;
+  bool fits = true;
+  if (std::string why = fit_memory_cgroup(geometry, fits); !why.empty()) set_error(why);
+  opts.params = geometry.params;
   region_size = geometry.region_size;
 
-  auto fd = create_region("shmon-data:" + opts.name, region_size);
-  if (fd) {
+  // When it does not fit, last_error() already says why and the region stays private.
+  auto fd = fits ? create_region("shmon-data:" + opts.name, region_size)
+                 : Result<UniqueFd>(Error{"it does not fit in the memory cgroup"});
+  if (!fits) {
+  } else if (fd) {
     auto mapping = Mapping::map(fd->get(), region_size, true);
     if (mapping) {
       auto sealed = seal_shared(fd->get());

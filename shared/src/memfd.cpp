@@ -3,8 +3,10 @@
 #include "shmon/memfd.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -70,7 +72,60 @@ Status seal_read_only(int fd) {
   return add_seals(fd, F_SEAL_SEAL, "(read-only, final)");
 }
 
+namespace {
+
+// What the descriptor's /proc link names, with anything unprintable replaced (the memfd name is
+// the peer's choice); empty when /proc is not available.
+std::string fd_link(int fd) {
+  char buf[256];
+  const std::string path = "/proc/self/fd/" + std::to_string(fd);
+  const ssize_t n = ::readlink(path.c_str(), buf, sizeof(buf) - 1);
+  if (n <= 0) return {};
+  std::string link(buf, std::size_t(n));
+  for (char& c : link) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  return link;
+}
+
+std::uint64_t page_rounded(std::uint64_t size) {
+  const auto page = std::uint64_t(::sysconf(_SC_PAGESIZE));
+  return (size + page - 1) / page * page;
+}
+
+}  // namespace
+
+Status verify_region_pages(int fd, std::size_t size) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Error{"cannot stat the region: " + errno_text(errno)};
+  // tmpfs counts every page it holds (in memory or in swap) in st_blocks; fewer blocks than the
+  // size means holes: never reserved, or punched out since.
+  const std::uint64_t held = std::uint64_t(st.st_blocks) * 512;
+  if (held < page_rounded(size)) {
+    return Error{"the region holds " + std::to_string(held) + " of its " + std::to_string(size) +
+                 " bytes (not reserved with fallocate, or punched out)"};
+  }
+  return Ok{};
+}
+
 Result<std::size_t> verify_region(int fd, std::size_t min_size, std::size_t max_size) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Error{"cannot stat the region: " + errno_text(errno)};
+  if (!S_ISREG(st.st_mode)) return Error{"the descriptor is not a memfd region (not a file)"};
+  struct statfs fs;
+  if (::fstatfs(fd, &fs) != 0)
+    return Error{"cannot stat the region's filesystem: " + errno_text(errno)};
+  if (fs.f_type == HUGETLBFS_MAGIC) {
+    // A hugetlbfs page punched out after mapping is refaulted from the huge page pool, and an
+    // empty pool is a SIGBUS in the reader.
+    return Error{"the region is on hugetlbfs (MFD_HUGETLB); only plain memfds are accepted"};
+  }
+  if (fs.f_type != TMPFS_MAGIC) {
+    return Error{"the region is not a memfd (its filesystem is not tmpfs)"};
+  }
+  if (const std::string link = fd_link(fd); !link.empty() && link.rfind("/memfd:", 0) != 0) {
+    return Error{"the region is not a memfd but " + link.substr(0, 64)};
+  }
   const int seals = ::fcntl(fd, F_GET_SEALS);
   if (seals < 0) {
     if (errno == EINVAL) return Error{"the descriptor is not a sealable memfd region"};
@@ -79,8 +134,6 @@ Result<std::size_t> verify_region(int fd, std::size_t min_size, std::size_t max_
   if ((seals & F_SEAL_SHRINK) == 0 || (seals & F_SEAL_GROW) == 0) {
     return Error{"the region is not sealed against shrinking and growing"};
   }
-  struct stat st;
-  if (::fstat(fd, &st) != 0) return Error{"cannot stat the region: " + errno_text(errno)};
   const auto size = std::size_t(st.st_size);
   if (size < min_size) {
     return Error{"the region is " + std::to_string(size) + " bytes; at least " +
@@ -90,6 +143,7 @@ Result<std::size_t> verify_region(int fd, std::size_t min_size, std::size_t max_
     return Error{"the region is " + std::to_string(size) + " bytes; the limit is " +
                  std::to_string(max_size)};
   }
+  if (auto pages = verify_region_pages(fd, size); !pages) return Error{pages.error()};
   return size;
 }
 

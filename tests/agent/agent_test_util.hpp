@@ -138,6 +138,7 @@ class TestRegion {
     c->data = std::move(map.value());
     c->geo = geo_;
     c->init_tails();
+    c->start_credit(UINT64_MAX);  // an ageless client: every claim is plausible
     if (refresh) c->refresh_descriptors();
     return c;
   }

@@ -32,6 +32,7 @@ TEST(Aggregate, FoldClientTakesFinalValues) {
   s.region.ring(0)->head.store(3);
   auto c = s.region.make_client();
   c->tails[0].store(3);
+  c->received_credit.store(3);  // what the drain credits for the three records it drained
   std::uint64_t bad = 0;
   const agent::Folded f = fold_client(*c, bad);
   EXPECT_EQ(bad, 0u);

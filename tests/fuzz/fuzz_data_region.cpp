@@ -4,12 +4,16 @@
 // them without touching memory outside the region and without UB, and what it derives must stay
 // within the bounds it promises.
 #include <cstring>
+#include <map>
 #include <memory>
+#include <string>
 
 #include "aggregate.hpp"
 #include "client.hpp"
 #include "directory.hpp"
 #include "fuzz_targets.hpp"
+#include "metric_identity.hpp"
+#include "plausibility.hpp"
 #include "shmon/memfd.hpp"
 #include "shmon/wait_histogram.hpp"
 
@@ -103,6 +107,28 @@ int data_region(const std::uint8_t* data, std::size_t size) {
   (void)c->drops();
   check_values(*c);
 
+  // Claims at attach are credited only up to what a process of that age can count.
+  (void)c->start_credit(1'000'000);
+  SHMON_FUZZ_CHECK(c->received_credit.load() <= agent::max_count_in(1'000'000));
+  SHMON_FUZZ_CHECK(c->credited_drops() <= 3 * agent::max_count_in(1'000'000));
+
+  // Identity: every descriptor is decided, and the admitted ones of a name agree on what it is.
+  agent::MetricIdentities identities;
+  (void)identities.admit(*c);
+  const auto descs = c->descriptors_copy();
+  SHMON_FUZZ_CHECK(c->admitted.size() == descs.size());
+  std::map<std::string, const agent::Descriptor*> first;
+  for (std::uint32_t i = 0; i < descs.size(); ++i) {
+    if (!c->metric_admitted(i)) continue;
+    SHMON_FUZZ_CHECK(descs[i].valid);
+    auto [it, fresh] = first.emplace(descs[i].name, &descs[i]);
+    if (!fresh) {
+      SHMON_FUZZ_CHECK(it->second->kind == descs[i].kind && it->second->unit == descs[i].unit);
+      SHMON_FUZZ_CHECK(descs[i].kind != MetricKind::kHistogram ||
+                       it->second->bounds == descs[i].bounds);
+    }
+  }
+
   // Statistics as the directory and the queries publish them.
   const ClientStatsSnapshot st = agent::clamped_stats(*c);
   const double p50 = wait_percentile_ns(st.lock_wait_hist, 0.5, st.lock_wait_max_ns);
@@ -115,7 +141,7 @@ int data_region(const std::uint8_t* data, std::size_t size) {
   agent::ReattachKey key;
   key.incarnation = 1;
   key.secret[0] = 1;
-  departed.fold(key, agent::fold_client(*c, bad));
+  departed.fold(key, agent::fold_client(*c, bad, [&](agent::Client& cl) { identities.admit(cl); }));
   (void)agent::collect_metrics({c}, departed, bad);
   SHMON_FUZZ_CHECK(departed.unfold(key) == agent::Departed::Unfold::kUnfolded);
   for (const auto& [name, m] : departed.totals().metrics) SHMON_FUZZ_CHECK(m.total == 0);

@@ -34,5 +34,11 @@ Bytes names_seed();
 // (d) the agent reading a hostile data region's contents under a validated geometry.
 int data_region(const std::uint8_t* data, std::size_t size);
 Bytes data_region_seed();
+// (e) the memory cgroup readers the probe runs before reserving its region.
+int cgroup_files(const std::uint8_t* data, std::size_t size);
+Bytes cgroup_files_seed();
+// (f) the agent crediting a client's cumulative claims (ring positions, drop counters).
+int credited_counts(const std::uint8_t* data, std::size_t size);
+Bytes credited_counts_seed();
 
 }  // namespace shmon::fuzz

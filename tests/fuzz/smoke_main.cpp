@@ -91,6 +91,8 @@ int main(int argc, char** argv) {
       {"control_headers", shmon::fuzz::control_headers, shmon::fuzz::control_headers_seed},
       {"names", shmon::fuzz::names, shmon::fuzz::names_seed},
       {"data_region", shmon::fuzz::data_region, shmon::fuzz::data_region_seed},
+      {"cgroup_files", shmon::fuzz::cgroup_files, shmon::fuzz::cgroup_files_seed},
+      {"credited_counts", shmon::fuzz::credited_counts, shmon::fuzz::credited_counts_seed},
   };
   if (argc == 3 && std::string(argv[1]) == "--write-seeds") {
     return write_seeds(argv[2], targets, std::size(targets));

@@ -4,15 +4,47 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
+
 #include "common.hpp"
 
 namespace shmon::test {
 namespace {
 
-std::unique_ptr<Child> spawn_as(const TestEnv& env, uid_t uid, gid_t gid,
+// What another user runs must be reachable by that user wherever the repository was cloned (a
+// checkout under /root is mode 0700): a copy in a fresh 0755 directory under /tmp, which every
+// user can traverse. The test client links the project's libraries statically; the system
+// libraries it needs are where the loader finds them for everyone.
+class StagedBinary {
+ public:
+  explicit StagedBinary(const std::string& binary) {
+    std::string dir = "/tmp/shmon-stage-XXXXXX";
+    if (::mkdtemp(dir.data()) == nullptr) return;
+    dir_ = dir;
+    std::error_code ec;
+    const auto target = std::filesystem::path(dir_) / std::filesystem::path(binary).filename();
+    std::filesystem::copy_file(binary, target, ec);
+    if (ec || ::chmod(target.c_str(), 0755) != 0 || ::chmod(dir_.c_str(), 0755) != 0) return;
+    path_ = target.string();
+  }
+  ~StagedBinary() {
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  }
+  StagedBinary(const StagedBinary&) = delete;
+  StagedBinary& operator=(const StagedBinary&) = delete;
+  const std::string& path() const { return path_; }  // empty when staging failed
+
+ private:
+  std::string dir_;
+  std::string path_;
+};
+
+std::unique_ptr<Child> spawn_as(const TestEnv& env, const std::string& binary, uid_t uid, gid_t gid,
                                 const std::vector<std::string>& args) {
   SpawnOptions options;
-  options.argv.push_back(testclient_bin());
+  options.argv.push_back(binary);
   options.argv.insert(options.argv.end(), args.begin(), args.end());
   options.env = env.child_env();
   options.uid = uid;
@@ -27,6 +59,9 @@ TEST(Permissions, OtherUserCannotAttach) {
   const uid_t uid = nobody->pw_uid;
   const gid_t gid = nobody->pw_gid;
 
+  const StagedBinary client(testclient_bin());
+  ASSERT_FALSE(client.path().empty()) << "cannot stage " << testclient_bin() << " under /tmp";
+
   TestEnv env;
   const auto instance = env.instance("perm");
   auto agent = start_agent(env, instance);
@@ -34,7 +69,7 @@ TEST(Permissions, OtherUserCannotAttach) {
   const std::vector<std::string> attach{"attach", "--instance", instance, "--name", "intruder"};
 
   // 1. The 0700 directory keeps the other user out before the agent is even asked.
-  auto blocked = spawn_as(env, uid, gid, attach);
+  auto blocked = spawn_as(env, client.path(), uid, gid, attach);
   EXPECT_TRUE(exited_with(blocked->wait_exit(deadline_in(kExitWait)), 1)) << blocked->describe();
   EXPECT_NE(blocked->stdout_text().find("CONNECT permission"), std::string::npos)
       << blocked->describe();
@@ -45,7 +80,7 @@ TEST(Permissions, OtherUserCannotAttach) {
   ASSERT_EQ(::chmod(env.runtime_dir().c_str(), 0755), 0);
   const std::string socket = env.runtime_dir() + "/" + instance + ".sock";
   ASSERT_EQ(::chmod(socket.c_str(), 0777), 0) << socket;
-  auto denied = spawn_as(env, uid, gid, attach);
+  auto denied = spawn_as(env, client.path(), uid, gid, attach);
   EXPECT_TRUE(exited_with(denied->wait_exit(deadline_in(kExitWait)), 1)) << denied->describe();
   EXPECT_NE(denied->stdout_text().find("ATTACH denied"), std::string::npos) << denied->describe();
   ::chmod(env.runtime_dir().c_str(), 0700);

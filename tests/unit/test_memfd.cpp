@@ -151,3 +151,32 @@ TEST(Memfd, HugeRegionFailsWithClearMessage) {
   EXPECT_NE(msg.find("1073741824 bytes"), std::string::npos) << msg;
   EXPECT_NE(msg.find("test-huge"), std::string::npos) << msg;
 }
+
+// A memfd whose pages were never reserved, or were punched out, would make a reader's later
+// fault allocate (or, on hugetlbfs, SIGBUS): verify_region refuses both.
+TEST(Memfd, VerifyRefusesHolesAndNonMemfds) {
+  UniqueFd sparse(::memfd_create("test-sparse", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  ASSERT_TRUE(sparse);
+  ASSERT_EQ(::ftruncate(sparse.get(), kSize), 0);
+  ASSERT_TRUE(seal_shared(sparse.get()));
+  auto holes = verify_region(sparse.get(), 0, kSize);
+  ASSERT_FALSE(holes);
+  EXPECT_NE(holes.error().find("punched out"), std::string::npos) << holes.error();
+
+  auto fd = create_region("test-punch", kSize);
+  ASSERT_TRUE(fd);
+  ASSERT_TRUE(seal_shared(fd->get()));
+  EXPECT_TRUE(verify_region(fd->get(), 0, kSize));
+  EXPECT_TRUE(verify_region_pages(fd->get(), kSize));
+  ASSERT_EQ(::fallocate(fd->get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 4096, 4096), 0);
+  EXPECT_FALSE(verify_region_pages(fd->get(), kSize));
+  EXPECT_FALSE(verify_region(fd->get(), 0, kSize));
+
+  UniqueFd file(::open("/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (file) {
+    ASSERT_EQ(::ftruncate(file.get(), kSize), 0);
+    auto disk = verify_region(file.get(), 0, kSize);
+    ASSERT_FALSE(disk);
+    EXPECT_NE(disk.error().find("not a memfd"), std::string::npos) << disk.error();
+  }
+}

@@ -25,9 +25,17 @@ Result<UniqueFd> create_region(const std::string& debug_name, std::size_t size);
 Status seal_shared(int fd);
 Status seal_read_only(int fd);  // adds F_SEAL_FUTURE_WRITE, then F_SEAL_SEAL
 
-// Checks that `fd` is a memfd sealed against SHRINK and GROW, that it is not larger than
-// `max_size` nor smaller than `min_size`, and returns its size.
+// Checks everything that lets a reader map `fd` without ever faulting on a page the kernel cannot
+// supply (a SIGBUS, or memory charged to the reader): `fd` is a regular file on tmpfs (not
+// hugetlbfs, not a disk file), its /proc link names a memfd, it is sealed against SHRINK and
+// GROW, its size is within [min_size, max_size], and every page of it is allocated (fallocate'd,
+// none punched out). Returns the size; errors say which check failed.
 Result<std::size_t> verify_region(int fd, std::size_t min_size, std::size_t max_size);
+
+// Only the last check: every page of the first `size` bytes is still allocated. A writer can
+// punch holes after a reader mapped the region (tmpfs refaults them as fresh pages charged to the
+// reader); readers that keep a peer's region call this periodically.
+Status verify_region_pages(int fd, std::size_t size);
 
 // Opens a read-only descriptor of the same region (for the inspector and tools).
 Result<UniqueFd> reopen_read_only(int fd);

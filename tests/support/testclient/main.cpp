@@ -3,6 +3,16 @@
 //   garbage-mailbox  attaches, then writes garbage and a bogus session into the mailbox
 //   bad-magic | bad-abi | bad-region-size   attach attempts the agent must refuse
 //   attach           a plain raw attach; prints how it ended (connect error or reply status)
+//   bad-region       attaches with a region the agent must refuse: --variant sparse (never
+//                    fallocated), hugetlb (MFD_HUGETLB; exit 4 when no huge page is free),
+//                    disk-file (not a memfd)
+//   punch-region     attaches, punches holes in its own region, waits (--wait-ms) to be dropped
+//   poison-totals    lies about its ring positions and drop counters (--variant at-attach |
+//                    after-attach), then waits for stdin
+//   clash-metric     a probe that publishes "shared_hits" as another metric (--variant gauge |
+//                    unit | bounds) or as the same one (same), then waits for stdin
+//   cgroup-probe     joins the memory cgroup directory given as --variant, then asks its probe
+//                    for a region bigger than the cgroup allows; must not be OOM-killed
 //   fork             counts in a parent and its forked child
 //   rogue-agent      a fake agent that hands out a corrupt control region (--variant)
 //   probe-attach-once  a real probe that must end refused by such an agent (--wait-ms)
@@ -32,6 +42,11 @@ int main(int argc, char** argv) {
       {"bad-abi", run_bad_abi},
       {"bad-region-size", run_bad_region_size},
       {"attach", run_attach},
+      {"bad-region", run_bad_region},
+      {"punch-region", run_punch_region},
+      {"poison-totals", run_poison_totals},
+      {"clash-metric", run_clash_metric},
+      {"cgroup-probe", run_cgroup_probe},
       {"fork", run_fork},
       {"rogue-agent", run_rogue_agent},
       {"probe-attach-once", run_probe_attach_once},

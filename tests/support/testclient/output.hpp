@@ -10,7 +10,8 @@ struct Args {
   std::string mode;
   std::string instance;
   std::string name = "testclient";
-  std::string variant;            // rogue-agent: bad-magic | bad-abi; late-metric: how it leaves
+  std::string
+      variant;  // rogue-agent: bad-magic | bad-abi; late-metric: how it leaves; see main.cpp
   std::uint32_t wait_ms = 3000;   // probe-attach-once: longest wait for the refusal
   std::uint64_t incarnation = 0;  // claim-incarnation: the victim's (hex, from `clients --json`)
 };
@@ -28,6 +29,11 @@ int run_bad_magic(const Args& args);
 int run_bad_abi(const Args& args);
 int run_bad_region_size(const Args& args);
 int run_attach(const Args& args);
+int run_bad_region(const Args& args);     // --variant sparse | hugetlb | disk-file
+int run_punch_region(const Args& args);   // attaches, punches its region, waits to be dropped
+int run_poison_totals(const Args& args);  // lies about ring positions and drop counters
+int run_clash_metric(const Args& args);   // publishes another client's metric name differently
+int run_cgroup_probe(const Args& args);   // a big probe region inside a small memory cgroup
 int run_fork(const Args& args);
 int run_rogue_agent(const Args& args);
 int run_probe_attach_once(const Args& args);

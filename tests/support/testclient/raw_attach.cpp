@@ -1,7 +1,10 @@
 #include "raw_attach.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <random>
 
@@ -17,28 +20,74 @@ std::uint64_t random_u64() {
   return (std::uint64_t(rd()) << 32) ^ rd() ^ 1;
 }
 
-// Creates and fills a small data region; returns false with session.error set on failure.
-bool build_region(const RawAttachOptions& options, RawSession& session) {
+constexpr std::uint64_t kHugePage = 2u << 20;
+
+// Small parameters; for kHugetlb, the first ones whose region is a whole number of 2 MiB pages
+// (hugetlbfs sizes must be, and the agent insists on the exact geometry size).
+Result<DataGeometry> pick_geometry(RegionFlaw flaw) {
   DataParams params;
   params.metric_capacity = 16;
   params.shard_count = 2;
   params.histogram_capacity = 1;
   params.histogram_buckets = 16;
-  params.ring_capacity = 64;
-  auto geometry = compute_data_geometry(params);
+  params.ring_capacity = 1024;  // 64 KiB per ring: most pages are records, read only on events
+  if (flaw != RegionFlaw::kHugetlb) return compute_data_geometry(params);
+  // One shard's 16384-event ring is 1 MiB; histograms fill the rest in steps of 64 bytes.
+  params.shard_count = 1;
+  params.ring_capacity = 16384;
+  for (std::uint32_t histograms = 1; histograms <= DataLimits::kMaxHistograms; ++histograms) {
+    for (std::uint32_t buckets = 2; buckets <= DataLimits::kMaxBuckets; ++buckets) {
+      params.histogram_capacity = histograms;
+      params.histogram_buckets = buckets;
+      auto g = compute_data_geometry(params);
+      if (g && g->region_size % kHugePage == 0) return g;
+    }
+  }
+  return Error{"no small geometry is a whole number of huge pages"};
+}
+
+// A descriptor of `size` bytes with the requested flaw (kNone: a proper region).
+Result<UniqueFd> flawed_fd(RegionFlaw flaw, std::size_t size) {
+  if (flaw == RegionFlaw::kSparse || flaw == RegionFlaw::kHugetlb) {
+    const unsigned flags =
+        MFD_CLOEXEC | MFD_ALLOW_SEALING | (flaw == RegionFlaw::kHugetlb ? MFD_HUGETLB : 0u);
+    UniqueFd fd(::memfd_create("shmon-testclient", flags));
+    if (!fd) return Error{std::string("memfd_create: ") + std::strerror(errno)};
+    if (::ftruncate(fd.get(), off_t(size)) != 0)
+      return Error{std::string("ftruncate: ") + std::strerror(errno)};
+    if (flaw == RegionFlaw::kHugetlb && ::fallocate(fd.get(), 0, 0, off_t(size)) != 0) {
+      return Error{std::string("fallocate (huge pages): ") + std::strerror(errno)};
+    }
+    if (auto sealed = seal_shared(fd.get()); !sealed)
+      return Error{"seal_shared: " + sealed.error()};
+    return fd;
+  }
+  if (flaw == RegionFlaw::kDiskFile) {
+    UniqueFd fd(::open("/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+    if (!fd) return Error{std::string("open(/var/tmp, O_TMPFILE): ") + std::strerror(errno)};
+    if (::ftruncate(fd.get(), off_t(size)) != 0)
+      return Error{std::string("ftruncate: ") + std::strerror(errno)};
+    return fd;
+  }
+  auto fd = create_region("shmon-testclient", size);
+  if (!fd) return Error{"create_region: " + fd.error()};
+  if (auto sealed = seal_shared(fd->get()); !sealed) return Error{"seal_shared: " + sealed.error()};
+  return fd;
+}
+
+// Creates and fills a small data region; returns false with session.error set on failure.
+bool build_region(const RawAttachOptions& options, const PrepareRegion& prepare,
+                  RawSession& session) {
+  auto geometry = pick_geometry(options.flaw);
   if (!geometry) {
     session.error = "compute_data_geometry: " + geometry.error();
     return false;
   }
   std::size_t size = geometry->region_size;
   if (options.flaw == RegionFlaw::kBadRegionSize) size += 64 * 1024;
-  auto fd = create_region("shmon-testclient", size);
+  auto fd = flawed_fd(options.flaw, size);
   if (!fd) {
-    session.error = "create_region: " + fd.error();
-    return false;
-  }
-  if (auto sealed = seal_shared(fd->get()); !sealed) {
-    session.error = "seal_shared: " + sealed.error();
+    session.error = fd.error();
     return false;
   }
   auto mapping = Mapping::map(fd->get(), size, true);
@@ -50,6 +99,7 @@ bool build_region(const RawAttachOptions& options, RawSession& session) {
   const std::uint64_t incarnation = options.incarnation != 0 ? options.incarnation : random_u64();
   init_data_header(*header, *geometry, ClientKind::kApp, ::getpid(), incarnation, options.name);
   if (options.flaw == RegionFlaw::kBadMagic) std::memcpy(header->magic, "NOTSHMON", 8);
+  if (prepare) prepare(mapping->data(), *geometry);
   session.data_fd = std::move(*fd);
   session.data = std::move(*mapping);
   return true;
@@ -57,9 +107,9 @@ bool build_region(const RawAttachOptions& options, RawSession& session) {
 
 }  // namespace
 
-RawSession raw_attach(const RawAttachOptions& options) {
+RawSession raw_attach(const RawAttachOptions& options, const PrepareRegion& prepare) {
   RawSession session;
-  if (!build_region(options, session)) return session;
+  if (!build_region(options, prepare, session)) return session;
 
   auto connected = connect_unix(socket_path(options.instance));
   session.connect_error = connected.error;

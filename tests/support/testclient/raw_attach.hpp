@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "shmon/fd.hpp"
@@ -17,6 +18,9 @@ enum class RegionFlaw {
   kNone,
   kBadMagic,       // the data header's magic is wrong
   kBadRegionSize,  // the fd is larger than the size the header's params give
+  kSparse,         // a sealed memfd whose pages were never reserved (no fallocate)
+  kHugetlb,        // a sealed MFD_HUGETLB memfd (needs free huge pages)
+  kDiskFile,       // an unlinked file on /var/tmp instead of a memfd
 };
 
 struct RawAttachOptions {
@@ -27,6 +31,9 @@ struct RawAttachOptions {
   std::uint64_t incarnation = 0;  // 0: a random one
   bool random_secret = false;     // false: no re-attach secret (all zero)
 };
+
+// Runs on the initialised region before the attach request is sent (lies told at attach).
+using PrepareRegion = std::function<void(std::byte* region, const DataGeometry& geometry)>;
 
 struct RawSession {
   ConnectError connect_error = ConnectError::kNone;
@@ -40,7 +47,7 @@ struct RawSession {
   UniqueFd mailbox_fd;  // on kOk
 };
 
-RawSession raw_attach(const RawAttachOptions& options);
+RawSession raw_attach(const RawAttachOptions& options, const PrepareRegion& prepare = {});
 
 // "kOk"-style names for printing.
 std::string attach_status_name(std::uint32_t status);
