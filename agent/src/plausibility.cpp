@@ -46,9 +46,8 @@ std::uint64_t process_age_ns(pid_t pid) {
 
 bool CreditedCount::start(std::uint64_t value, std::uint64_t ceiling) {
   high_ = last_ = value;
-  if (value > ceiling) return false;
-  credited_ = value;
-  return true;
+  credited_ = value <= ceiling ? value : 0;
+  return value <= ceiling;
 }
 
 bool CreditedCount::observe(std::uint64_t value, std::uint64_t max_increase) {
