@@ -44,7 +44,15 @@ done
 
 if ((build)); then
   "$root/scripts/setup.sh"
-  (cd "$root" && cmake --preset release >/dev/null && cmake --build --preset release)
+  # Only what the demo runs (not the tests and benchmarks): the agent, shmonctl, the demo app,
+  # loadgen and, when it is configured, the inspector.
+  targets=(shmon-agent shmonctl shmon-demo shmon-loadgen)
+  (cd "$root" && cmake --preset release >/dev/null)
+  known_targets=$(cd "$root" && cmake --build --preset release --target help)
+  if [[ $known_targets == *"shmon-inspector:"* ]]; then
+    targets+=(shmon-inspector)
+  fi
+  (cd "$root" && cmake --build --preset release --target "${targets[@]}")
 fi
 for tool in shmon-agent shmonctl shmon-demo shmon-loadgen; do
   if [[ ! -x "$bin/$tool" ]]; then

@@ -9,7 +9,10 @@ packages=(
   nlohmann-json3-dev libcli11-dev libsqlite3-dev
   libimgui-dev libglfw3-dev libgl-dev
   xvfb xauth
+  fonts-dejavu-core python3 lintian
 )
+# fonts-dejavu-core: the inspector draws with DejaVu Sans and DejaVu Sans Mono (µ, —, ≤ need them);
+# python3: the inspector tests and the install test; lintian: the .deb test (ctest deb_package).
 
 missing=()
 for p in "${packages[@]}"; do

@@ -99,9 +99,8 @@ std::uint64_t Client::start_credit(std::uint64_t age_ns) {
 namespace {
 
 bool read_bounds(const Client& c, std::uint32_t histogram, std::vector<std::int64_t>& out) {
-  const std::uint32_t n = c.geo.params.histogram_buckets;
-  const auto* src = c.data.as<const std::int64_t>(
-      c.geo.bounds_offset + std::uint64_t(histogram) * n * sizeof(std::int64_t));
+  const std::uint32_t n = c.geo.bucket_count();
+  const std::int64_t* src = c.region().bounds(histogram);
   out.resize(n);
   for (std::uint32_t i = 0; i < n; ++i) out[i] = std::int64_t(load_shared_u64(src + i));
   for (std::uint32_t i = 1; i < n; ++i) {
@@ -121,10 +120,10 @@ std::uint64_t Client::refresh_descriptors() {
   std::uint32_t count = h.metric_count.load(std::memory_order_acquire);
   count = std::min(count, geo.params.metric_capacity);
   std::uint64_t bad = 0;
-  const auto* table = data.as<const MetricDescriptor>(geo.descriptors_offset);
+  const DataRegion r = region();
   for (; descriptors_seen_ < count; ++descriptors_seen_) {
     MetricDescriptor copy;
-    std::memcpy(&copy, &table[descriptors_seen_], sizeof(copy));
+    std::memcpy(&copy, r.descriptor(descriptors_seen_), sizeof(copy));
     Descriptor d;
     auto name = read_fixed_name(copy.name, sizeof(copy.name));
     auto unit = read_fixed_name(copy.unit, sizeof(copy.unit));

@@ -161,15 +161,11 @@ class Client {
     return s == ClientState::kAttached || s == ClientState::kLive;
   }
 
-  // Region accessors, all offsets from the validated geometry.
-  const DataHeader& header() const { return *data.as<DataHeader>(); }
-  RingHeader* ring(std::uint32_t shard) const {
-    return data.as<RingHeader>(geo.rings_offset + std::uint64_t(shard) * geo.ring_stride);
-  }
-  const EventRecord* ring_records(std::uint32_t shard) const {
-    return data.as<EventRecord>(geo.rings_offset + std::uint64_t(shard) * geo.ring_stride +
-                                sizeof(RingHeader));
-  }
+  // The mapped region through layout.hpp's accessors (offsets from the validated geometry).
+  DataRegion region() const { return DataRegion(data.data(), geo); }
+  const DataHeader& header() const { return *region().header(); }
+  RingHeader* ring(std::uint32_t shard) const { return region().ring(shard); }
+  const EventRecord* ring_records(std::uint32_t shard) const { return region().records(shard); }
   std::uint64_t head_sum() const;
   std::uint64_t tail_sum() const;
   // Drops reported by the client: ring full + payload too large + not connected.

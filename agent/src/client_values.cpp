@@ -78,6 +78,7 @@ double HistogramValue::quantile(double q) const {
 std::map<std::uint32_t, MetricValue> Client::read_values() {
   refresh_descriptors();
   const auto descs = descriptors_copy();
+  const ConstDataRegion r(data.data(), geo);
   const DataParams& p = geo.params;
   std::map<std::uint32_t, MetricValue> out;
   for (std::uint32_t i = 0; i < descs.size(); ++i) {
@@ -88,29 +89,24 @@ std::map<std::uint32_t, MetricValue> Client::read_values() {
     v.unit = d.unit;
     v.kind = d.kind;
     if (d.kind == MetricKind::kCounter || d.kind == MetricKind::kEvent) {
-      for (std::uint32_t s = 0; s < p.shard_count; ++s) {
-        v.total += load_shared_u64(data.data() + geo.cells_offset + s * geo.cells_shard_stride +
-                                   std::uint64_t(i) * 8);
-      }
+      for (std::uint32_t s = 0; s < p.shard_count; ++s) v.total += load_shared_u64(r.cell(s, i));
     } else if (d.kind == MetricKind::kGauge) {
-      v.gauge = std::bit_cast<double>(load_shared_u64(data.data() + geo.cells_offset + i * 8ull));
+      v.gauge = std::bit_cast<double>(load_shared_u64(r.cell(0, i)));
     } else {
       v.hist.bounds = d.bounds;
       v.hist.buckets.assign(d.bounds.size(), 0);
       for (std::uint32_t s = 0; s < p.shard_count; ++s) {
-        const std::byte* base = data.data() + geo.histograms_offset +
-                                s * geo.histograms_shard_stride +
-                                std::uint64_t(d.histogram_index) * geo.histogram_stride;
-        const std::uint64_t count = load_shared_u64(base);
+        const HistogramCellsHeader* h = r.histogram(s, d.histogram_index);
+        const std::uint64_t count = load_shared_u64(&h->count);
         v.hist.count += count;
-        v.hist.sum = wrapping_add(v.hist.sum, std::int64_t(load_shared_u64(base + 8)));
+        v.hist.sum = wrapping_add(v.hist.sum, std::int64_t(load_shared_u64(&h->sum)));
         if (count > 0) {
-          v.hist.min = std::min(v.hist.min, std::int64_t(load_shared_u64(base + 16)));
-          v.hist.max = std::max(v.hist.max, std::int64_t(load_shared_u64(base + 24)));
+          v.hist.min = std::min(v.hist.min, std::int64_t(load_shared_u64(&h->min)));
+          v.hist.max = std::max(v.hist.max, std::int64_t(load_shared_u64(&h->max)));
         }
-        const std::byte* b = base + sizeof(HistogramCellsHeader);
+        const std::uint64_t* b = r.buckets(s, d.histogram_index);
         for (std::size_t k = 0; k < v.hist.buckets.size(); ++k) {
-          v.hist.buckets[k] += load_shared_u64(b + k * 8);
+          v.hist.buckets[k] += load_shared_u64(b + k);
         }
       }
     }

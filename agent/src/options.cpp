@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "shmon/names.hpp"
+#include "shmon/version.hpp"
 
 namespace shmon::agent {
 
@@ -30,10 +31,14 @@ int parse_options(int argc, char** argv, Options& out) {
       ->check(CLI::Range(100u, 3'600'000u));
   app.add_option("--log-level", out.log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.set_version_flag("--version", std::string("shmon-agent ") + version_string());
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     std::fputs(app.help().c_str(), stdout);
+    return exit_code::kOk;
+  } catch (const CLI::CallForVersion&) {
+    std::printf("shmon-agent %s\n", version_string());
     return exit_code::kOk;
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "shmon-agent: %s (see --help)\n", e.what());

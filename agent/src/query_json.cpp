@@ -1,11 +1,13 @@
 #include "query_json.hpp"
 
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "directory.hpp"
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
+#include "shmon/layout_fields.hpp"
 #include "shmon/wait_histogram.hpp"
 
 namespace shmon::agent {
@@ -31,6 +33,41 @@ json wait_hist(const std::uint64_t* hist) {
   json a = json::array();
   for (std::size_t i = 0; i < kWaitHistBuckets; ++i) a.push_back(hist[i]);
   return a;
+}
+
+// Every field of a struct of 64-bit counters, named by its field list (layout_fields.hpp): the
+// "stats" and "agent_stats" objects list a struct's fields without writing them down again.
+// Reserved space is left out. `word(offset)` loads the 64-bit word at a byte offset.
+template <class Load>
+json counters_json(const FieldList& list, Load&& word) {
+  json out = json::object();
+  for (const FieldDesc& f : list.fields) {
+    if (f.reserved()) continue;
+    if (f.count == 1) {
+      out[f.name] = word(f.offset);
+      continue;
+    }
+    json a = json::array();
+    for (std::uint32_t k = 0; k < f.count; ++k) a.push_back(word(f.offset + 8 * k));
+    out[f.name] = std::move(a);
+  }
+  return out;
+}
+
+json client_stats_json(const ClientStatsSnapshot& s) {
+  return counters_json(kClientStatsFields, [&](std::uint32_t offset) {
+    std::uint64_t v;
+    std::memcpy(&v, reinterpret_cast<const std::byte*>(&s) + offset, 8);
+    return v;
+  });
+}
+
+json agent_stats_json(const AgentStats& s) {
+  return counters_json(kAgentStatsFields, [&](std::uint32_t offset) {
+    return reinterpret_cast<const std::atomic<std::uint64_t>*>(
+               reinterpret_cast<const std::byte*>(&s) + offset)
+        ->load(std::memory_order_relaxed);
+  });
 }
 
 json holder_json(AgentContext& ctx) {
@@ -136,7 +173,8 @@ json status_json(AgentContext& ctx) {
                 {"wait_max_ns", wait_max},
                 {"hist", wait_hist(sum.lock_wait_hist)},
                 {"holder", holder_json(ctx)}}},
-              {"state", state_json(ctx)}};
+              {"state", state_json(ctx)},
+              {"agent_stats", agent_stats_json(s)}};
 }
 
 json clients_json(AgentContext& ctx, std::string_view filter) {
@@ -181,7 +219,8 @@ json clients_json(AgentContext& ctx, std::string_view filter) {
                          {"wait_p99_ns", wait_pct(s.lock_wait_hist, 0.99, s.lock_wait_max_ns)},
                          {"wait_max_ns", s.lock_wait_max_ns},
                          {"revocations_seen", s.revocations_seen},
-                         {"hist", wait_hist(s.lock_wait_hist)}}}});
+                         {"hist", wait_hist(s.lock_wait_hist)}}},
+                       {"stats", client_stats_json(s)}});
   }
   return out;
 }

@@ -21,7 +21,9 @@ struct Regions {
   std::uint32_t capacity = 0;  // directory entries
 
   ControlHeader* header() const { return control.as<ControlHeader>(); }
-  DirectoryEntry* directory() const { return control.as<DirectoryEntry>(sizeof(ControlHeader)); }
+  DirectoryEntry* directory() const {
+    return control.as<DirectoryEntry>(offset_of_directory_entry(0));
+  }
   MailboxHeader* mailbox_header() const { return mailbox.as<MailboxHeader>(); }
   RequestHeader* request() const {
     return mailbox.as<RequestHeader>(MailboxLayout::kRequestOffset);

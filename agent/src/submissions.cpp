@@ -10,30 +10,26 @@ namespace shmon::agent {
 
 namespace {
 
-std::atomic_ref<std::uint64_t> shared_u64(Client& c, std::uint64_t offset) {
-  return std::atomic_ref<std::uint64_t>(*c.data.as<std::uint64_t>(offset));
-}
-
 std::uint32_t shared_shard(const Client& c) {
   return c.geo.params.shard_count - 1;
 }
 
 void add_cell(Client& c, std::uint32_t metric, std::uint64_t delta) {
-  const std::uint64_t off =
-      c.geo.cells_offset + shared_shard(c) * c.geo.cells_shard_stride + std::uint64_t(metric) * 8;
-  shared_u64(c, off).fetch_add(delta, std::memory_order_relaxed);
+  std::atomic_ref<std::uint64_t>(*c.region().cell(shared_shard(c), metric))
+      .fetch_add(delta, std::memory_order_relaxed);
 }
 
 void record_histogram(Client& c, const Descriptor& d, std::int64_t value) {
-  const std::uint64_t base = c.geo.histograms_offset +
-                             shared_shard(c) * c.geo.histograms_shard_stride +
-                             std::uint64_t(d.histogram_index) * c.geo.histogram_stride;
+  const DataRegion region = c.region();
+  HistogramCellsHeader* h = region.histogram(shared_shard(c), d.histogram_index);
+  std::uint64_t* buckets = region.buckets(shared_shard(c), d.histogram_index);
   constexpr auto r = std::memory_order_relaxed;
   const std::uint32_t bucket = bounded_bucket(value, d.bounds);
-  shared_u64(c, base + sizeof(HistogramCellsHeader) + std::uint64_t(bucket) * 8).fetch_add(1, r);
-  shared_u64(c, base + 8).fetch_add(std::uint64_t(value), r);
-  std::atomic_ref<std::int64_t> mn(*c.data.as<std::int64_t>(base + 16));
-  std::atomic_ref<std::int64_t> mx(*c.data.as<std::int64_t>(base + 24));
+  std::atomic_ref<std::uint64_t>(buckets[bucket]).fetch_add(1, r);
+  std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(&h->sum))
+      .fetch_add(std::uint64_t(value), r);
+  std::atomic_ref<std::int64_t> mn(h->min);
+  std::atomic_ref<std::int64_t> mx(h->max);
   std::int64_t cur = mn.load(r);
   while (value < cur && !mn.compare_exchange_weak(cur, value, r, r)) {
   }
@@ -41,7 +37,7 @@ void record_histogram(Client& c, const Descriptor& d, std::int64_t value) {
   while (value > cur && !mx.compare_exchange_weak(cur, value, r, r)) {
   }
   // Count last: a reader that sees the count sees a sample that is (at worst) being completed.
-  shared_u64(c, base).fetch_add(1, r);
+  std::atomic_ref<std::uint64_t>(h->count).fetch_add(1, r);
 }
 
 }  // namespace
@@ -56,7 +52,7 @@ bool apply_submit_record(Client& c, const SubmitRecord& r, const Descriptor& d,
       return true;
     case SubmitOp::kGaugeSet:
       if (d.kind != MetricKind::kGauge) return false;
-      shared_u64(c, c.geo.cells_offset + std::uint64_t(r.metric) * 8)
+      std::atomic_ref<std::uint64_t>(*c.region().cell(0, r.metric))
           .store(std::uint64_t(r.value), std::memory_order_relaxed);
       return true;
     case SubmitOp::kHistogramRecord:

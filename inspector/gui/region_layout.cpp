@@ -4,229 +4,61 @@
 #include <cstring>
 #include <string_view>
 
-#include "shmon/protocol.hpp"
+#include "shmon/layout_fields.hpp"
 
 namespace shmon::inspector {
 namespace {
 
-#define SHMON_FIELD(T, m, vt)                                                     \
-  FieldDef {                                                                      \
-#m, static_cast < std::uint32_t>(offsetof(T, m)),                             \
-        static_cast < std::uint32_t>(sizeof(static_cast <T*>(nullptr)->m)), vt, 1 \
-  }
-#define SHMON_ARRAY(T, m, vt)                                                                \
-  FieldDef {                                                                                 \
-#m, static_cast < std::uint32_t>(offsetof(T, m)),                                        \
-        static_cast < std::uint32_t>(sizeof(static_cast <T*>(nullptr)->m)), vt,              \
-        static_cast < std::uint32_t>                                                         \
-            (sizeof(static_cast <T*>(nullptr)->m) / sizeof(static_cast <T*>(nullptr)->m[0])) \
-  }
-
 using V = ValueType;
 
-void nest(std::vector<FieldDef>& out, const std::vector<FieldDef>& inner, const std::string& prefix,
-          std::uint32_t base) {
-  for (FieldDef f : inner) {
-    f.name = prefix + "." + f.name;
-    f.offset += base;
-    out.push_back(std::move(f));
+V value_type(FieldType t) {
+  switch (t) {
+    case FieldType::kChars:
+      return V::kChars;
+    case FieldType::kU8:
+      return V::kU8;
+    case FieldType::kU16:
+      return V::kU16;
+    case FieldType::kU32:
+      return V::kU32;
+    case FieldType::kI32:
+      return V::kI32;
+    case FieldType::kU64:
+      return V::kU64;
+    case FieldType::kI64:
+      return V::kI64;
+    case FieldType::kBytes:
+    case FieldType::kStruct:
+      break;
   }
+  return V::kBytes;
 }
 
-const std::vector<FieldDef>& client_stats_fields() {
-  using S = ClientStatsSnapshot;
-  static const std::vector<FieldDef> f = {
-      SHMON_FIELD(S, calls, V::kU64),
-      SHMON_FIELD(S, call_errors, V::kU64),
-      SHMON_FIELD(S, lock_acquired, V::kU64),
-      SHMON_FIELD(S, lock_timeouts, V::kU64),
-      SHMON_FIELD(S, done_timeouts, V::kU64),
-      SHMON_FIELD(S, lock_wait_total_ns, V::kU64),
-      SHMON_FIELD(S, lock_wait_max_ns, V::kU64),
-      SHMON_ARRAY(S, lock_wait_hist, V::kU64),
-      SHMON_FIELD(S, revocations_seen, V::kU64),
-      SHMON_FIELD(S, reconnects, V::kU64),
-      SHMON_FIELD(S, attach_failures, V::kU64),
-      SHMON_FIELD(S, drops_ring_full, V::kU64),
-      SHMON_FIELD(S, drops_payload_too_large, V::kU64),
-      SHMON_FIELD(S, drops_not_connected, V::kU64),
-      SHMON_FIELD(S, drops_metric_table_full, V::kU64),
-      SHMON_FIELD(S, wait_policy_timeouts, V::kU64),
-      SHMON_ARRAY(S, reserved, V::kU64),
-  };
-  return f;
+// The overlay's fields of one struct: its shared field list (layout_fields.hpp), flattened.
+std::vector<FieldDef> fields_of(const FieldList& list) {
+  std::vector<FieldDef> out;
+  for_each_leaf(list, [&](const std::string& name, const FieldDesc& f, std::uint32_t offset) {
+    out.push_back(FieldDef{name, offset, f.size, value_type(f.type), f.count});
+  });
+  return out;
 }
 
-const std::vector<FieldDef>& control_header_fields() {
-  static const std::vector<FieldDef> f = [] {
-    using H = ControlHeader;
-    using A = AgentStats;
-    std::vector<FieldDef> v = {
-        SHMON_FIELD(H, magic, V::kChars),
-        SHMON_FIELD(H, abi_version, V::kU32),
-        SHMON_FIELD(H, header_size, V::kU32),
-        SHMON_FIELD(H, region_size, V::kU64),
-        SHMON_FIELD(H, directory_offset, V::kU32),
-        SHMON_FIELD(H, directory_entry_size, V::kU32),
-        SHMON_FIELD(H, directory_capacity, V::kU32),
-        SHMON_FIELD(H, max_app_clients, V::kU32),
-        SHMON_FIELD(H, lease_ms, V::kU32),
-        SHMON_FIELD(H, agent_pid, V::kI32),
-        SHMON_FIELD(H, agent_generation, V::kU64),
-        SHMON_FIELD(H, agent_start_realtime_ns, V::kU64),
-        SHMON_FIELD(H, agent_start_monotonic_ns, V::kU64),
-        SHMON_FIELD(H, instance, V::kChars),
-        SHMON_FIELD(H, reserved0, V::kBytes),
-        SHMON_FIELD(H, heartbeat_monotonic_ns, V::kU64),
-        SHMON_FIELD(H, directory_seq, V::kU64),
-        SHMON_ARRAY(H, reserved1, V::kU64),
-    };
-    const std::vector<FieldDef> stats = {
-        SHMON_FIELD(A, requests, V::kU64),
-        SHMON_FIELD(A, request_errors, V::kU64),
-        SHMON_FIELD(A, torn_requests, V::kU64),
-        SHMON_FIELD(A, lease_revocations, V::kU64),
-        SHMON_FIELD(A, dead_owner_releases, V::kU64),
-        SHMON_FIELD(A, clients_connected, V::kU64),
-        SHMON_FIELD(A, clients_total, V::kU64),
-        SHMON_FIELD(A, clients_refused, V::kU64),
-        SHMON_FIELD(A, events_received, V::kU64),
-        SHMON_FIELD(A, events_dropped, V::kU64),
-        SHMON_FIELD(A, bad_records, V::kU64),
-        SHMON_FIELD(A, drain_batches, V::kU64),
-        SHMON_FIELD(A, lock_holder_since_ns, V::kU64),
-        SHMON_ARRAY(A, reserved, V::kU64),
-    };
-    nest(v, stats, "stats", offsetof(H, stats));
-    return v;
-  }();
-  return f;
-}
-
-const std::vector<FieldDef>& directory_entry_fields() {
-  static const std::vector<FieldDef> f = [] {
-    using E = DirectoryEntry;
-    std::vector<FieldDef> v = {
-        SHMON_FIELD(E, state, V::kU32),
-        SHMON_FIELD(E, kind, V::kU32),
-        SHMON_FIELD(E, pid, V::kI32),
-        SHMON_FIELD(E, slot, V::kU32),
-        SHMON_FIELD(E, incarnation, V::kU64),
-        SHMON_FIELD(E, attached_realtime_ns, V::kU64),
-        SHMON_FIELD(E, last_seen_monotonic_ns, V::kU64),
-        SHMON_FIELD(E, name, V::kChars),
-        SHMON_FIELD(E, requests, V::kU64),
-        SHMON_FIELD(E, request_errors, V::kU64),
-        SHMON_FIELD(E, events_written, V::kU64),
-        SHMON_FIELD(E, events_received, V::kU64),
-        SHMON_FIELD(E, metric_count, V::kU64),
-        SHMON_FIELD(E, data_region_size, V::kU64),
-        SHMON_FIELD(E, lock_held_ns, V::kU64),
-        SHMON_ARRAY(E, reserved, V::kU64),
-    };
-    nest(v, client_stats_fields(), "stats", offsetof(E, stats));
-    return v;
-  }();
-  return f;
-}
-
-const std::vector<FieldDef>& mailbox_header_fields() {
-  using H = MailboxHeader;
-  static const std::vector<FieldDef> f = {
-      SHMON_FIELD(H, magic, V::kChars),
-      SHMON_FIELD(H, abi_version, V::kU32),
-      SHMON_FIELD(H, header_size, V::kU32),
-      SHMON_FIELD(H, region_size, V::kU64),
-      SHMON_FIELD(H, request_offset, V::kU32),
-      SHMON_FIELD(H, request_capacity, V::kU32),
-      SHMON_FIELD(H, response_offset, V::kU32),
-      SHMON_FIELD(H, response_capacity, V::kU32),
-      SHMON_FIELD(H, lock, V::kU32),
-      SHMON_FIELD(H, exec, V::kU32),
-      SHMON_FIELD(H, done, V::kU32),
-      SHMON_FIELD(H, doorbell, V::kU32),
-      SHMON_FIELD(H, drain_sleeping, V::kU32),
-  };
-  return f;
-}
-
-const std::vector<FieldDef>& request_header_fields() {
-  using H = RequestHeader;
-  static const std::vector<FieldDef> f = {
-      SHMON_FIELD(H, seq, V::kU64),         SHMON_FIELD(H, session, V::kU64),
-      SHMON_FIELD(H, type, V::kU32),        SHMON_FIELD(H, slot, V::kU32),
-      SHMON_FIELD(H, owner_token, V::kU32), SHMON_FIELD(H, body_size, V::kU32),
-  };
-  return f;
-}
-
-const std::vector<FieldDef>& response_header_fields() {
-  using H = ResponseHeader;
-  static const std::vector<FieldDef> f = {
-      SHMON_FIELD(H, seq, V::kU64),
-      SHMON_FIELD(H, status, V::kU32),
-      SHMON_FIELD(H, body_size, V::kU32),
-      SHMON_FIELD(H, total_size, V::kU64),
-  };
-  return f;
-}
-
-const std::vector<FieldDef>& data_header_fields() {
-  static const std::vector<FieldDef> f = [] {
-    using H = DataHeader;
-    std::vector<FieldDef> v = {
-        SHMON_FIELD(H, magic, V::kChars),     SHMON_FIELD(H, abi_version, V::kU32),
-        SHMON_FIELD(H, header_size, V::kU32), SHMON_FIELD(H, region_size, V::kU64),
-        SHMON_FIELD(H, incarnation, V::kU64), SHMON_FIELD(H, pid, V::kI32),
-        SHMON_FIELD(H, kind, V::kU32),        SHMON_FIELD(H, name, V::kChars),
-    };
-    using P = DataParams;
-    const std::vector<FieldDef> params = {
-        SHMON_FIELD(P, metric_capacity, V::kU32),    SHMON_FIELD(P, shard_count, V::kU32),
-        SHMON_FIELD(P, histogram_capacity, V::kU32), SHMON_FIELD(P, histogram_buckets, V::kU32),
-        SHMON_FIELD(P, ring_capacity, V::kU32),
-    };
-    nest(v, params, "params", offsetof(H, params));
-    v.push_back(SHMON_FIELD(H, metric_count, V::kU32));
-    v.push_back(SHMON_FIELD(H, histogram_count, V::kU32));
-    v.push_back(SHMON_FIELD(H, command_area, V::kBytes));
-    nest(v, client_stats_fields(), "stats", offsetof(H, stats));
-    return v;
-  }();
-  return f;
-}
-
-const std::vector<FieldDef>& descriptor_fields() {
-  using D = MetricDescriptor;
-  static const std::vector<FieldDef> f = {
-      SHMON_FIELD(D, name, V::kChars),
-      SHMON_FIELD(D, kind, V::kU32),
-      SHMON_FIELD(D, histogram_index, V::kU32),
-      SHMON_FIELD(D, unit, V::kChars),
-  };
-  return f;
-}
-
-const std::vector<FieldDef>& ring_header_fields() {
-  using R = RingHeader;
-  static const std::vector<FieldDef> f = {
-      SHMON_FIELD(R, head, V::kU64),
-      SHMON_FIELD(R, tail, V::kU64),
-      SHMON_FIELD(R, producer_waiting, V::kU32),
-      SHMON_FIELD(R, tail_wake, V::kU32),
-  };
-  return f;
-}
-
-const std::vector<FieldDef>& event_record_fields() {
-  using E = EventRecord;
-  static const std::vector<FieldDef> f = {
-      SHMON_FIELD(E, timestamp_ns, V::kU64), SHMON_FIELD(E, id, V::kU32),
-      SHMON_FIELD(E, level, V::kU16),        SHMON_FIELD(E, payload_size, V::kU16),
-      SHMON_FIELD(E, payload_kind, V::kU8),  SHMON_FIELD(E, payload, V::kChars),
-  };
-  return f;
-}
+#define SHMON_OVERLAY_FIELDS(fn, list)                           \
+  const std::vector<FieldDef>& fn() {                            \
+    static const std::vector<FieldDef> fields = fields_of(list); \
+    return fields;                                               \
+  }
+SHMON_OVERLAY_FIELDS(control_header_fields, kControlHeaderFields)
+SHMON_OVERLAY_FIELDS(directory_entry_fields, kDirectoryEntryFields)
+SHMON_OVERLAY_FIELDS(mailbox_header_fields, kMailboxHeaderFields)
+SHMON_OVERLAY_FIELDS(request_header_fields, kRequestHeaderFields)
+SHMON_OVERLAY_FIELDS(response_header_fields, kResponseHeaderFields)
+SHMON_OVERLAY_FIELDS(data_header_fields, kDataHeaderFields)
+SHMON_OVERLAY_FIELDS(descriptor_fields, kMetricDescriptorFields)
+SHMON_OVERLAY_FIELDS(ring_header_fields, kRingHeaderFields)
+SHMON_OVERLAY_FIELDS(event_record_fields, kEventRecordFields)
+SHMON_OVERLAY_FIELDS(histogram_fields, kHistogramCellsHeaderFields)
+#undef SHMON_OVERLAY_FIELDS
 
 const std::vector<FieldDef>& u64_cell_fields() {
   static const std::vector<FieldDef> f = {FieldDef{"value", 0, 8, V::kU64, 1}};
@@ -290,7 +122,7 @@ RegionLayout RegionLayout::control(const ControlHeader& h, std::uint64_t size) {
   RegionLayout l;
   l.add({"control header", 0, sizeof(ControlHeader), &control_header_fields(), 0, "", 0});
   for (std::uint32_t i = 0; i < h.directory_capacity; ++i) {
-    const std::uint64_t off = h.directory_offset + std::uint64_t(i) * sizeof(DirectoryEntry);
+    const std::uint64_t off = offset_of_directory_entry(i);
     if (off + sizeof(DirectoryEntry) > size) break;
     l.add({"directory[" + std::to_string(i) + "]", off, sizeof(DirectoryEntry),
            &directory_entry_fields(), 0, "", 1 + int(i % 2)});
@@ -304,14 +136,12 @@ RegionLayout RegionLayout::mailbox(std::uint64_t size) {
   l.add({"mailbox header", 0, sizeof(MailboxHeader), &mailbox_header_fields(), 0, "", 0});
   l.add({"request header", M::kRequestOffset, sizeof(RequestHeader), &request_header_fields(), 0,
          "", 3});
-  l.add({"request body", M::kRequestOffset + sizeof(RequestHeader), kRequestBodyCapacity, nullptr,
-         0, "", 4});
+  l.add({"request body", M::kRequestBodyOffset, kRequestBodyCapacity, nullptr, 0, "", 4});
   l.add({"response header", M::kResponseOffset, sizeof(ResponseHeader), &response_header_fields(),
          0, "", 3});
-  l.add({"response body", M::kResponseOffset + sizeof(ResponseHeader),
-         std::min<std::uint64_t>(kResponseBodyCapacity,
-                                 size - sizeof(ResponseHeader) - M::kResponseOffset),
-         nullptr, 0, "", 4});
+  l.add({"response body", M::kResponseBodyOffset,
+         std::min<std::uint64_t>(kResponseBodyCapacity, size - M::kResponseBodyOffset), nullptr, 0,
+         "", 4});
   return l;
 }
 
@@ -319,28 +149,25 @@ RegionLayout RegionLayout::data(const DataGeometry& g, std::uint64_t size) {
   RegionLayout l;
   const DataParams& p = g.params;
   l.metric_capacity_ = p.metric_capacity;
-  l.descriptors_offset_ = g.descriptors_offset;
+  l.geometry_ = g;
   l.add({"data header", 0, sizeof(DataHeader), &data_header_fields(), 0, "", 0});
-  l.add({"metric descriptors", g.descriptors_offset,
+  l.add({"metric descriptors", g.offset_of_descriptor(0),
          std::uint64_t(p.metric_capacity) * sizeof(MetricDescriptor), &descriptor_fields(),
          sizeof(MetricDescriptor), "descriptor", 1});
-  const std::uint64_t buckets = p.histogram_capacity ? p.histogram_buckets : 0;
-  l.add({"histogram bounds", g.bounds_offset, 8ull * p.histogram_capacity * buckets,
+  l.add({"histogram bounds", g.offset_of_bounds(0), 8ull * p.histogram_capacity * g.bucket_count(),
          &u64_cell_fields(), 8, "bound", 2});
   for (std::uint32_t s = 0; s < p.shard_count; ++s) {
-    l.add({"cells shard " + std::to_string(s), g.cells_offset + s * g.cells_shard_stride,
-           8ull * p.metric_capacity, &u64_cell_fields(), 8, "cell", 3 + int(s % 2)});
+    l.add({"cells shard " + std::to_string(s), g.offset_of_cell(s, 0), 8ull * p.metric_capacity,
+           &u64_cell_fields(), 8, "cell", 3 + int(s % 2)});
   }
   for (std::uint32_t s = 0; s < p.shard_count; ++s) {
-    l.add({"histograms shard " + std::to_string(s),
-           g.histograms_offset + s * g.histograms_shard_stride, g.histograms_shard_stride, nullptr,
-           g.histogram_stride, "histogram", 5});
+    l.add({"histograms shard " + std::to_string(s), g.offset_of_histogram(s, 0),
+           g.histograms_shard_stride, nullptr, g.histogram_stride, "histogram", 5});
   }
   for (std::uint32_t s = 0; s < p.shard_count; ++s) {
-    const std::uint64_t base = g.rings_offset + s * g.ring_stride;
-    l.add({"ring " + std::to_string(s) + " header", base, sizeof(RingHeader), &ring_header_fields(),
-           0, "", 6});
-    l.add({"ring " + std::to_string(s) + " records", base + sizeof(RingHeader),
+    l.add({"ring " + std::to_string(s) + " header", g.offset_of_ring(s), sizeof(RingHeader),
+           &ring_header_fields(), 0, "", 6});
+    l.add({"ring " + std::to_string(s) + " records", g.offset_of_records(s),
            std::uint64_t(p.ring_capacity) * sizeof(EventRecord), &event_record_fields(),
            sizeof(EventRecord), "record", 7});
   }
@@ -377,7 +204,7 @@ std::optional<FieldInfo> RegionLayout::describe(std::uint64_t offset, const std:
     prefix = s->elem_name + "[" + std::to_string(index) + "]";
     // A cell is named after its metric, read from the (copied) descriptor table.
     if (s->elem_name == "cell" && index < metric_capacity_) {
-      const std::uint64_t d = descriptors_offset_ + index * sizeof(MetricDescriptor);
+      const std::uint64_t d = geometry_.offset_of_descriptor(std::uint32_t(index));
       if (d + sizeof(MetricDescriptor) <= size) {
         const std::string name = printable(bytes + d, kMaxMetricNameLen + 1);
         if (!name.empty()) prefix += " " + name;
@@ -408,12 +235,17 @@ std::optional<FieldInfo> RegionLayout::describe(std::uint64_t offset, const std:
     }
   }
   if (s->elem_name == "histogram") {
-    // count, sum, min, max, then the bucket counts.
-    static const char* const kHead[] = {"count", "sum", "min", "max"};
+    // HistogramCellsHeader (count, sum, min, max), then the bucket counts.
     const std::uint64_t word = rel / 8;
-    info.type = word == 0 ? V::kU64 : word < 4 ? V::kI64 : V::kU64;
-    info.field = prefix + "." +
-                 (word < 4 ? std::string(kHead[word]) : "bucket[" + std::to_string(word - 4) + "]");
+    info.type = V::kU64;
+    info.field =
+        prefix + ".bucket[" + std::to_string(word - sizeof(HistogramCellsHeader) / 8) + "]";
+    for (const FieldDef& f : histogram_fields()) {
+      if (rel >= f.offset && rel < f.offset + f.size) {
+        info.type = f.type;
+        info.field = prefix + "." + f.name;
+      }
+    }
     info.offset = base + word * 8;
     info.size = 8;
     return info;

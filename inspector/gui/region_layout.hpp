@@ -1,7 +1,7 @@
 // The decoded layout of a region, for the raw view's overlay: sections (header, directory
 // entries, descriptors, cells, histograms, rings...) computed from validated geometry, and for
-// any byte the field it belongs to, with its type and value. Offsets come from offsetof on the
-// structs in shmon/layout.hpp, never from the region's bytes.
+// any byte the field it belongs to, with its type and value. Offsets come from the field lists
+// (shmon/layout_fields.hpp) and layout.hpp's accessors, never from the region's bytes.
 #pragma once
 
 #include <cstddef>
@@ -62,7 +62,7 @@ class RegionLayout {
   void add(Section s);
   std::vector<Section> sections_;
   std::uint32_t metric_capacity_ = 0;
-  std::uint64_t descriptors_offset_ = 0;
+  DataGeometry geometry_{};  // data regions: where the descriptors are
 };
 
 // The field's value read from `bytes` (bounds-checked), formatted for people.

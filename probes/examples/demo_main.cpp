@@ -13,6 +13,7 @@
 #include "shmon/names.hpp"
 #include "shmon/probe.hpp"
 #include "shmon/stop_signal.hpp"
+#include "shmon/version.hpp"
 
 namespace {
 
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
   app.add_option("--rate", rate, "requests per second (default 200)")->check(CLI::Range(0.1, 1e6));
   app.add_option("--duration-s", duration_s, "stop after this many seconds (default: never)")
       ->check(CLI::NonNegativeNumber);
+  app.set_version_flag("--version", std::string("shmon-demo ") + shmon::version_string());
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

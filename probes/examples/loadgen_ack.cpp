@@ -71,18 +71,17 @@ AckOutcome wait_for_ack(shmon::Probe& probe, const AckTarget& target, std::uint3
       pause();
       continue;
     }
-    out.delivered = flush.reply.events_received;
+    out.delivered = flush.events_received;
     out.dropped = dropped_events(probe.stats());
-    if (flush.reply.events_received != flush.reply.events_written) {
-      out.reason = "the agent drained " + std::to_string(flush.reply.events_received) + " of " +
-                   std::to_string(flush.reply.events_written) + " written events";
+    if (flush.events_received != flush.events_written) {
+      out.reason = "the agent drained " + std::to_string(flush.events_received) + " of " +
+                   std::to_string(flush.events_written) + " written events";
       pause();
       continue;
     }
-    if (flush.reply.events_written + out.dropped != target.events) {
-      out.reason = "events written (" + std::to_string(flush.reply.events_written) +
-                   ") + dropped (" + std::to_string(out.dropped) +
-                   ") != " + std::to_string(target.events);
+    if (flush.events_written + out.dropped != target.events) {
+      out.reason = "events written (" + std::to_string(flush.events_written) + ") + dropped (" +
+                   std::to_string(out.dropped) + ") != " + std::to_string(target.events);
       pause();
       continue;
     }

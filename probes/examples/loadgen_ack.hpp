@@ -19,7 +19,7 @@ struct AckTarget {
 struct AckOutcome {
   bool acknowledged = false;
   std::uint64_t reported = 0;   // counter value the agent last reported for us
-  std::uint64_t delivered = 0;  // events the agent drained (FlushReply.events_received)
+  std::uint64_t delivered = 0;  // events the agent drained (FlushResult.events_received)
   std::uint64_t dropped = 0;    // events the probe dropped, by the probe's own count
   std::string reason;           // why not acknowledged (the last failure seen)
 };

@@ -12,6 +12,7 @@
 #include "shmon/limits.hpp"
 #include "shmon/names.hpp"
 #include "shmon/stop_signal.hpp"
+#include "shmon/version.hpp"
 #include "shmon/wait_histogram.hpp"
 
 namespace {
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
   app.add_option("--gauge", o.gauge, "gauge of the last batch's increments per second");
   app.add_flag("--hold-open", o.hold_open,
                "after acknowledgement, stay attached until stdin closes");
+  app.set_version_flag("--version", std::string("shmon-loadgen ") + shmon::version_string());
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,4 +1,5 @@
 // The C API (probe.h): opaque heap handles owned by the probe and freed by shmon_probe_close().
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -68,9 +69,82 @@ H* keep(shmon_probe* p, std::vector<std::unique_ptr<H>>& list, const char* name,
   }
 }
 
+std::string_view view(const char* s) {
+  return s != nullptr ? std::string_view(s) : std::string_view();
+}
+
 }  // namespace
 
 extern "C" {
+
+void shmon_probe_options_init(shmon_probe_options* options) {
+  if (options == nullptr) return;
+  const shmon::ProbeOptions d;
+  *options = shmon_probe_options{};
+  options->size = sizeof(shmon_probe_options);
+  options->metric_capacity = d.params.metric_capacity;
+  options->shard_count = d.params.shard_count;
+  options->histogram_capacity = d.params.histogram_capacity;
+  options->histogram_buckets = d.params.histogram_buckets;
+  options->ring_capacity = d.params.ring_capacity;
+  options->background_connect = d.background_connect ? 1 : 0;
+  options->lock_timeout_ms = d.lock_timeout_ms;
+  options->done_timeout_ms = d.done_timeout_ms;
+  options->overflow = SHMON_OVERFLOW_DROP;
+  options->overflow_wait_ms = d.overflow_wait_ms;
+}
+
+shmon_probe* shmon_probe_open_with(const shmon_probe_options* o) {
+  try {
+    shmon::ProbeOptions options;
+    // Read only what the caller's struct holds (an older, smaller struct leaves the rest default).
+    shmon_probe_options c;
+    shmon_probe_options_init(&c);
+    if (o != nullptr) std::memcpy(&c, o, std::min(o->size, sizeof(c)));
+    if (c.instance != nullptr) options.instance = c.instance;
+    if (c.name != nullptr) options.name = c.name;
+    auto pick = [](std::uint32_t v, std::uint32_t def) { return v != 0 ? v : def; };
+    options.params.metric_capacity = pick(c.metric_capacity, options.params.metric_capacity);
+    options.params.shard_count = pick(c.shard_count, options.params.shard_count);
+    options.params.histogram_capacity =
+        pick(c.histogram_capacity, options.params.histogram_capacity);
+    options.params.histogram_buckets = pick(c.histogram_buckets, options.params.histogram_buckets);
+    options.params.ring_capacity = pick(c.ring_capacity, options.params.ring_capacity);
+    options.background_connect = c.background_connect != 0;
+    options.lock_timeout_ms = pick(c.lock_timeout_ms, options.lock_timeout_ms);
+    options.done_timeout_ms = pick(c.done_timeout_ms, options.done_timeout_ms);
+    options.overflow = c.overflow == SHMON_OVERFLOW_WAIT ? shmon::OverflowPolicy::kWait
+                                                         : shmon::OverflowPolicy::kDrop;
+    options.overflow_wait_ms = c.overflow_wait_ms;
+    return new shmon_probe(std::move(options));
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+int shmon_probe_poll(shmon_probe* probe) {
+  return probe != nullptr && probe->probe.poll() ? 1 : 0;
+}
+
+int shmon_probe_wait_connected(shmon_probe* probe, uint32_t timeout_ms) {
+  return probe != nullptr && probe->probe.wait_connected(timeout_ms) ? 1 : 0;
+}
+
+size_t shmon_probe_last_error(const shmon_probe* probe, char* buffer, size_t size) {
+  if (buffer != nullptr && size > 0) buffer[0] = '\0';
+  if (probe == nullptr) return 0;
+  try {
+    const std::string e = probe->probe.last_error();
+    if (buffer != nullptr && size > 0) {
+      const std::size_t n = std::min(e.size(), size - 1);
+      std::memcpy(buffer, e.data(), n);
+      buffer[n] = '\0';
+    }
+    return e.size();
+  } catch (...) {
+    return 0;
+  }
+}
 
 shmon_probe* shmon_probe_open(const char* instance, const char* name) {
   try {
@@ -92,9 +166,13 @@ int shmon_probe_connected(const shmon_probe* probe) {
 }
 
 shmon_counter* shmon_counter_get(shmon_probe* probe, const char* name) {
+  return shmon_counter_get_unit(probe, name, nullptr);
+}
+
+shmon_counter* shmon_counter_get_unit(shmon_probe* probe, const char* name, const char* unit) {
   if (probe == nullptr) return nullptr;
   return keep(probe, probe->counters, name,
-              [&](std::string_view n) { return probe->probe.counter(n); });
+              [&](std::string_view n) { return probe->probe.counter(n, view(unit)); });
 }
 
 void shmon_counter_add(shmon_counter* counter, uint64_t delta) {
@@ -102,9 +180,13 @@ void shmon_counter_add(shmon_counter* counter, uint64_t delta) {
 }
 
 shmon_gauge* shmon_gauge_get(shmon_probe* probe, const char* name) {
+  return shmon_gauge_get_unit(probe, name, nullptr);
+}
+
+shmon_gauge* shmon_gauge_get_unit(shmon_probe* probe, const char* name, const char* unit) {
   if (probe == nullptr) return nullptr;
   return keep(probe, probe->gauges, name,
-              [&](std::string_view n) { return probe->probe.gauge(n); });
+              [&](std::string_view n) { return probe->probe.gauge(n, view(unit)); });
 }
 
 void shmon_gauge_set(shmon_gauge* gauge, double value) {
@@ -112,9 +194,16 @@ void shmon_gauge_set(shmon_gauge* gauge, double value) {
 }
 
 shmon_histogram* shmon_histogram_get(shmon_probe* probe, const char* name) {
-  if (probe == nullptr) return nullptr;
+  return shmon_histogram_get_bounds(probe, name, nullptr, 0, nullptr);
+}
+
+shmon_histogram* shmon_histogram_get_bounds(shmon_probe* probe, const char* name,
+                                            const int64_t* upper_bounds, size_t count,
+                                            const char* unit) {
+  if (probe == nullptr || (upper_bounds == nullptr && count != 0)) return nullptr;
+  const std::span<const std::int64_t> bounds(upper_bounds, upper_bounds != nullptr ? count : 0);
   return keep(probe, probe->histograms, name,
-              [&](std::string_view n) { return probe->probe.histogram(n); });
+              [&](std::string_view n) { return probe->probe.histogram(n, bounds, view(unit)); });
 }
 
 void shmon_histogram_record(shmon_histogram* histogram, int64_t value) {
@@ -132,6 +221,17 @@ int shmon_event_emit(shmon_probe* probe, shmon_event_type* type, int level, cons
   if (level < SHMON_TRACE || level > SHMON_FATAL) return SHMON_E_ARGUMENT;
   const std::string_view t = text != nullptr ? std::string_view(text) : std::string_view();
   return probe->probe.emit(type->handle, shmon::EventLevel(level), t) ? SHMON_OK : SHMON_E_DROPPED;
+}
+
+int shmon_event_emit_bytes(shmon_probe* probe, shmon_event_type* type, int level, const void* data,
+                           size_t size) {
+  if (probe == nullptr || type == nullptr || (data == nullptr && size != 0)) {
+    return SHMON_E_ARGUMENT;
+  }
+  if (level < SHMON_TRACE || level > SHMON_FATAL) return SHMON_E_ARGUMENT;
+  const std::span<const std::uint8_t> bytes(static_cast<const std::uint8_t*>(data), size);
+  return probe->probe.emit_bytes(type->handle, shmon::EventLevel(level), bytes) ? SHMON_OK
+                                                                                : SHMON_E_DROPPED;
 }
 
 int shmon_ping(shmon_probe* probe, uint64_t* round_trip_ns) {

@@ -16,11 +16,11 @@
 
 namespace shmon::detail {
 
-void init_histogram_extremes(std::byte* base, const DataGeometry& g) noexcept {
-  for (std::uint32_t s = 0; s < g.params.shard_count; ++s) {
-    for (std::uint32_t h = 0; h < g.params.histogram_capacity; ++h) {
-      auto* cells = reinterpret_cast<HistogramCellsHeader*>(
-          base + g.histograms_offset + g.histograms_shard_stride * s + g.histogram_stride * h);
+void init_histogram_extremes(const DataRegion& region) noexcept {
+  const DataParams& p = region.geometry().params;
+  for (std::uint32_t s = 0; s < p.shard_count; ++s) {
+    for (std::uint32_t h = 0; h < p.histogram_capacity; ++h) {
+      HistogramCellsHeader* cells = region.histogram(s, h);
       cells->min = std::numeric_limits<std::int64_t>::max();
       cells->max = std::numeric_limits<std::int64_t>::min();
     }
@@ -95,11 +95,12 @@ bool ProbeCore::init_region() {
       return false;
     }
   }
-  geometry = *g;
+  DataGeometry geometry = *g;
   bool fits = true;
   if (std::string why = fit_memory_cgroup(geometry, fits); !why.empty()) set_error(why);
   opts.params = geometry.params;
   region_size = geometry.region_size;
+  std::byte* base = nullptr;
 
   // When it does not fit, last_error() already says why and the region stays private.
   auto fd = fits ? create_region("shmon-data:" + opts.name, region_size)
@@ -134,21 +135,15 @@ bool ProbeCore::init_region() {
     }
   }
 
-  header = reinterpret_cast<DataHeader*>(base);
+  region = DataRegion(base, geometry);
+  header = region.header();
   write_data_header(header, geometry, random_u64(), std::uint32_t(opts.kind), opts.name.c_str());
-  init_histogram_extremes(base, geometry);
+  init_histogram_extremes(region);
 
   const DataParams& p = geometry.params;
-  cells_offset = geometry.cells_offset;
-  cells_shard_stride = geometry.cells_shard_stride;
-  histograms_offset = geometry.histograms_offset;
-  histogram_stride = geometry.histogram_stride;
-  histograms_shard_stride = geometry.histograms_shard_stride;
-  rings_offset = geometry.rings_offset;
-  ring_stride = geometry.ring_stride;
   shared_shard = p.shard_count - 1;
   ring_capacity = p.ring_capacity;
-  buckets = p.histogram_capacity > 0 ? p.histogram_buckets : 0;
+  buckets = geometry.bucket_count();
   bounds_len_store.assign(p.histogram_capacity, 0);
   bounds_store.assign(std::size_t(p.histogram_capacity) * buckets, 0);
   bounds_len = bounds_len_store.data();

@@ -37,10 +37,6 @@ inline void prefetch_for_write(const void* p) {
 #endif
 }
 
-inline RingHeader* ring_at(ProbeCore& core, std::uint32_t shard) {
-  return reinterpret_cast<RingHeader*>(core.base + core.rings_offset + core.ring_stride * shard);
-}
-
 // Rings only if the drain thread sleeps, and clears its flag first so that one producer rings
 // once per sleep (not every emit until the drain thread gets a core).
 void ring_doorbell_if_sleeping(ProbeCore& core) noexcept {
@@ -80,7 +76,7 @@ bool wait_for_space(ProbeCore& core, RingHeader* ring, std::uint64_t head) noexc
 
 bool publish(ProbeCore& core, std::uint32_t shard, std::uint64_t& tail_cache, std::uint32_t id,
              EventLevel level, PayloadKind kind, const void* payload, std::uint32_t size) noexcept {
-  RingHeader* ring = ring_at(core, shard);
+  RingHeader* ring = core.region.ring(shard);
   const std::uint64_t head = ring->head.load(std::memory_order_relaxed);
   if (head - tail_cache >= core.ring_capacity) [[unlikely]] {
     tail_cache = ring->tail.load(std::memory_order_acquire);
@@ -92,8 +88,7 @@ bool publish(ProbeCore& core, std::uint32_t shard, std::uint64_t& tail_cache, st
       tail_cache = ring->tail.load(std::memory_order_acquire);
     }
   }
-  auto* records =
-      reinterpret_cast<EventRecord*>(reinterpret_cast<std::byte*>(ring) + sizeof(RingHeader));
+  EventRecord* records = core.region.records(shard);
   auto* rec = records + (head & (core.ring_capacity - 1));
   // The agent has read the record lines since our last lap, so each first store to one misses
   // (the line must be taken back from the agent's core) and stalls the stores behind it. Start

@@ -44,9 +44,7 @@ inline std::uint32_t current_shard(ProbeCore& core) noexcept {
 }
 
 inline std::uint64_t* cell_at(ProbeCore& core, std::uint32_t shard, std::uint32_t index) {
-  return reinterpret_cast<std::uint64_t*>(core.base + core.cells_offset +
-                                          core.cells_shard_stride * shard) +
-         index;
+  return core.region.cell(shard, index);
 }
 
 // Adds to a cell: a plain load + store on an exclusive shard, an atomic add on the shared one.
@@ -82,10 +80,8 @@ inline void gauge_set(ProbeCore& core, std::uint32_t index, double value) {
 
 inline void histogram_record_on(ProbeCore& core, std::uint32_t shard, std::uint32_t histogram,
                                 std::int64_t value) {
-  std::byte* block = core.base + core.histograms_offset + core.histograms_shard_stride * shard +
-                     core.histogram_stride * histogram;
-  auto* h = reinterpret_cast<HistogramCellsHeader*>(block);
-  auto* bucket_cells = reinterpret_cast<std::uint64_t*>(block + sizeof(HistogramCellsHeader));
+  HistogramCellsHeader* h = core.region.histogram(shard, histogram);
+  std::uint64_t* bucket_cells = core.region.buckets(shard, histogram);
   const std::uint32_t len = core.bounds_len[histogram];
   const std::uint32_t b =
       len == 0 ? log_linear_bucket(value, core.buckets)

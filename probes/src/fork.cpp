@@ -24,37 +24,38 @@ namespace {
 // region had to fall back to private anonymous memory).
 int rebuild_region(ProbeCore& c) noexcept {
   const std::size_t size = c.region_size;
-  const std::size_t keep = c.geometry.cells_offset;  // header, descriptors, bounds
+  std::byte* const base = c.region.base();
+  const std::size_t keep = c.geometry().cells_offset;  // header, descriptors, bounds
   std::byte* tmp = map_zero_pages(nullptr, keep);
-  if (tmp != nullptr) std::memcpy(tmp, c.base, keep);
+  if (tmp != nullptr) std::memcpy(tmp, base, keep);
 
   int fd = ::memfd_create("shmon-data", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   bool mapped = false;
   if (fd >= 0 && ::ftruncate(fd, off_t(size)) == 0 && ::fallocate(fd, 0, 0, off_t(size)) == 0 &&
       ::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0) {
     mapped =
-        ::mmap(c.base, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED;
+        ::mmap(base, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED;
   }
   if (!mapped) {
     if (fd >= 0) ::close(fd);
     fd = -1;
     // Last resort keeps the address valid for the host's handles; values start over either way.
-    map_zero_pages(c.base, size);
+    map_zero_pages(base, size);
   }
   if (tmp != nullptr) {
-    std::memcpy(c.base, tmp, keep);
+    std::memcpy(base, tmp, keep);
     ::munmap(tmp, keep);
   }
-  auto* h = reinterpret_cast<DataHeader*>(c.base);
+  DataHeader* h = c.region.header();
   std::memset(static_cast<void*>(&h->stats), 0, sizeof(h->stats));
   std::memset(h->command_area, 0, sizeof(h->command_area));
-  write_data_header(h, c.geometry, random_u64(), h->kind, h->name);
-  init_histogram_extremes(c.base, c.geometry);
+  write_data_header(h, c.geometry(), random_u64(), h->kind, h->name);
+  init_histogram_extremes(c.region);
   return fd;
 }
 
 void child_after_fork(ProbeCore& c) noexcept {
-  if (c.base != nullptr) {
+  if (c.region.valid()) {
     const int fd = rebuild_region(c);
     c.data_fd.reset(fd);
     c.region_shareable = fd >= 0;

@@ -8,6 +8,7 @@
 #include "events.hpp"
 #include "fast_path.hpp"
 #include "probe_core.hpp"
+#include "probe_testing.hpp"
 #include "shmon/clock.hpp"
 
 namespace shmon {
@@ -125,19 +126,25 @@ PingResult Probe::ping() noexcept {
 }
 
 FlushResult Probe::flush() noexcept {
-  FlushResult out{CallStatus::kNotConnected, FlushReply{}};
+  FlushResult out{CallStatus::kNotConnected, 0, 0, 0};
   std::unique_lock<detail::TimedMutex> lock;
   if (out.status = core_->begin_call(lock); out.status != CallStatus::kOk) return out;
   detail::ProbeCore::Reply reply;
   out.status = core_->session_locked(RequestType::kFlush, {}, reply);
   if (out.status == CallStatus::kOk) {
-    std::memcpy(&out.reply, core_->response.data(),
-                std::min<std::size_t>(reply.body_size, sizeof(out.reply)));
+    FlushReply r{};
+    std::memcpy(&r, core_->response.data(), std::min<std::size_t>(reply.body_size, sizeof(r)));
+    out.events_written = r.events_written;
+    out.events_received = r.events_received;
+    out.submitted_records = r.submitted_records;
   }
   return out;
 }
 
-CallStatus Probe::submit(std::span<const SubmitRecord> records, SubmitReply* reply) noexcept {
+// A test hook (probe_testing.hpp): the mailbox's kSubmit takes wire records, so it is not API.
+CallStatus testing::submit(Probe& probe, std::span<const SubmitRecord> records,
+                           SubmitReply* reply) noexcept {
+  detail::ProbeCore* const core_ = detail::ProbeAccess::core(probe);
   SubmitReply total{0, 0};
   std::unique_lock<detail::TimedMutex> lock;
   if (auto st = core_->begin_call(lock); st != CallStatus::kOk) return st;

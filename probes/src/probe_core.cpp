@@ -39,7 +39,7 @@ ProbeCore::~ProbeCore() {
     }
   }
   unregister_live_core(this);
-  if (base != nullptr) ::munmap(base, region_size);
+  if (region.valid()) ::munmap(region.base(), region_size);
   if (mailbox != nullptr) ::munmap(mailbox, mailbox_reservation_size());
 }
 

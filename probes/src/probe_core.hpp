@@ -68,15 +68,8 @@ struct ProbeCore {
   ProbeCore& operator=(const ProbeCore&) = delete;
 
   // ---- fast view: fixed after construction (rebuilt in place by the fork child) -------------
-  std::byte* base = nullptr;  // data region
+  DataRegion region;  // the data region: every location through layout.hpp's accessors
   DataHeader* header = nullptr;
-  std::uint64_t cells_offset = 0;
-  std::uint64_t cells_shard_stride = 0;
-  std::uint64_t histograms_offset = 0;
-  std::uint64_t histogram_stride = 0;
-  std::uint64_t histograms_shard_stride = 0;
-  std::uint64_t rings_offset = 0;
-  std::uint64_t ring_stride = 0;
   std::uint32_t shared_shard = 0;  // shard_count - 1: the one shared by overflow threads
   std::uint32_t ring_capacity = 0;
   std::uint32_t buckets = 0;
@@ -90,7 +83,6 @@ struct ProbeCore {
 
   // ---- identity and region ------------------------------------------------------------------
   ResolvedOptions opts;
-  DataGeometry geometry{};
   std::size_t region_size = 0;
   UniqueFd data_fd;  // invalid when the region is an anonymous fallback
   bool region_shareable = false;
@@ -141,7 +133,7 @@ struct ProbeCore {
 
   // Regions (data_region.cpp).
   bool init_region();
-  void init_header(std::uint64_t incarnation);
+  const DataGeometry& geometry() const { return region.geometry(); }
 
   // Registration (registry.cpp). Returns the descriptor index or kNoMetric.
   static constexpr std::uint32_t kNoMetric = 0xFFFFFFFFu;

@@ -7,7 +7,7 @@
 namespace shmon::testing {
 
 CallStatus ping_holding_lock(Probe& probe, const std::function<void()>& while_holding) {
-  detail::ProbeCore& core = *probe.core();
+  detail::ProbeCore& core = *core_of(probe);
   std::unique_lock<detail::TimedMutex> lock;
   if (auto st = core.begin_call(lock); st != CallStatus::kOk) return st;
   PingBody body{monotonic_ns(), 0};
@@ -17,7 +17,7 @@ CallStatus ping_holding_lock(Probe& probe, const std::function<void()>& while_ho
 }
 
 std::uint32_t owner_token(const Probe& probe) {
-  detail::ProbeCore& core = *probe.core();
+  detail::ProbeCore& core = *core_of(probe);
   std::lock_guard lock(core.call_mutex);
   return core.connected.load() ? core.session.owner_token : 0;
 }

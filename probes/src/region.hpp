@@ -10,7 +10,7 @@
 namespace shmon::detail {
 
 // Histogram cells of every shard start empty: min = INT64_MAX, max = INT64_MIN.
-void init_histogram_extremes(std::byte* base, const DataGeometry& g) noexcept;
+void init_histogram_extremes(const DataRegion& region) noexcept;
 
 // Maps `size` bytes of zeroed private memory, at `at` (MAP_FIXED) when not null. Returns
 // nullptr on failure.

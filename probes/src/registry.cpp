@@ -59,12 +59,12 @@ std::uint32_t ProbeCore::register_metric(std::string_view name, MetricKind kind,
       return refuse(std::string("already registered as a ") + to_string(kinds[index]));
     }
     if (histogram_index != nullptr) {
-      auto* d = reinterpret_cast<MetricDescriptor*>(base + geometry.descriptors_offset) + index;
+      MetricDescriptor* d = region.descriptor(index);
       *histogram_index = d->histogram_index;
     }
     return index;
   }
-  const DataParams& p = geometry.params;
+  const DataParams& p = geometry().params;
   if (metric_count >= p.metric_capacity) {
     return refuse("the metric table is full (" + std::to_string(p.metric_capacity) + ")");
   }
@@ -79,8 +79,7 @@ std::uint32_t ProbeCore::register_metric(std::string_view name, MetricKind kind,
     hist = histogram_count;
     // Region bounds: the user's, then INT64_MAX for every remaining bucket; the private copy is
     // searched only up to the first INT64_MAX.
-    auto* region_bounds = reinterpret_cast<std::int64_t*>(base + geometry.bounds_offset) +
-                          std::size_t(hist) * buckets;
+    std::int64_t* region_bounds = region.bounds(hist);
     std::int64_t* mine = bounds_store.data() + std::size_t(hist) * buckets;
     if (upper_bounds.empty()) {
       log_linear_bounds({region_bounds, buckets});
@@ -102,7 +101,7 @@ std::uint32_t ProbeCore::register_metric(std::string_view name, MetricKind kind,
   }
 
   const std::uint32_t index = metric_count;
-  auto* d = reinterpret_cast<MetricDescriptor*>(base + geometry.descriptors_offset) + index;
+  MetricDescriptor* d = region.descriptor(index);
   std::memset(d, 0, sizeof(*d));
   write_fixed_name(d->name, sizeof(d->name), name);
   d->kind = std::uint32_t(kind);

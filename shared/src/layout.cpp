@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "shmon/layout_fields.hpp"
 #include "shmon/names.hpp"
 
 namespace shmon {
@@ -93,27 +94,21 @@ const char* to_string(EventLevel level) {
   return "unknown";
 }
 
+// Driven by the field list: a field added to ClientStats is copied once it has its entry (and
+// test_layout_fields fails until it has one).
 ClientStatsSnapshot snapshot(const ClientStats& s) {
+  static_assert(sizeof(ClientStats) == sizeof(ClientStatsSnapshot));
   ClientStatsSnapshot out{};
-  auto ld = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-  out.calls = ld(s.calls);
-  out.call_errors = ld(s.call_errors);
-  out.lock_acquired = ld(s.lock_acquired);
-  out.lock_timeouts = ld(s.lock_timeouts);
-  out.done_timeouts = ld(s.done_timeouts);
-  out.lock_wait_total_ns = ld(s.lock_wait_total_ns);
-  out.lock_wait_max_ns = ld(s.lock_wait_max_ns);
-  for (std::size_t i = 0; i < kWaitHistBuckets; ++i)
-    out.lock_wait_hist[i] = ld(s.lock_wait_hist[i]);
-  out.revocations_seen = ld(s.revocations_seen);
-  out.reconnects = ld(s.reconnects);
-  out.attach_failures = ld(s.attach_failures);
-  out.drops_ring_full = ld(s.drops_ring_full);
-  out.drops_payload_too_large = ld(s.drops_payload_too_large);
-  out.drops_not_connected = ld(s.drops_not_connected);
-  out.drops_metric_table_full = ld(s.drops_metric_table_full);
-  out.wait_policy_timeouts = ld(s.wait_policy_timeouts);
-  for (std::size_t i = 0; i < std::size(s.reserved); ++i) out.reserved[i] = ld(s.reserved[i]);
+  const auto* src = reinterpret_cast<const std::byte*>(&s);
+  auto* dst = reinterpret_cast<std::byte*>(&out);
+  for (const FieldDesc& f : kClientStatsFields.fields) {
+    for (std::uint32_t k = 0; k < f.count; ++k) {
+      const std::size_t at = f.offset + std::size_t(k) * 8;
+      const std::uint64_t v = reinterpret_cast<const std::atomic<std::uint64_t>*>(src + at)->load(
+          std::memory_order_relaxed);
+      std::memcpy(dst + at, &v, 8);
+    }
+  }
   return out;
 }
 
@@ -148,7 +143,7 @@ Result<DataGeometry> compute_data_geometry(const DataParams& p) {
   // Every value is bounded above, so none of these products can overflow 64 bits.
   DataGeometry g{};
   g.params = p;
-  const std::uint64_t buckets = p.histogram_capacity > 0 ? p.histogram_buckets : 0;
+  const std::uint64_t buckets = g.bucket_count();
   g.descriptors_offset = round_up(sizeof(DataHeader), 64);
   g.bounds_offset = round_up(
       g.descriptors_offset + std::uint64_t(p.metric_capacity) * sizeof(MetricDescriptor), 64);

@@ -8,6 +8,7 @@
 #include "agent_test_util.hpp"
 #include "regions.hpp"
 #include "shmon/clock.hpp"
+#include "shmon/layout_fields.hpp"
 
 namespace shmon::agent_test {
 namespace {
@@ -124,6 +125,39 @@ TEST_F(QueryJson, ClientsHaveEveryDocumentedField) {
   expect_uint(c["mutex"], "revocations_seen");
   EXPECT_EQ(c["mutex"]["wait_p50_ns"], 0);  // all waits 0 ns: not "1 ns"
   EXPECT_EQ(query(QueryKind::kClients, "someone-else").size(), 0u);
+}
+
+// The "stats" and "agent_stats" objects come from the field lists: every non-reserved field of
+// ClientStats / AgentStats appears under its name with the value at its offset.
+TEST_F(QueryJson, StatsObjectsListEveryFieldOfTheirStruct) {
+  TestRegion r(small_params(), "fields", 7);
+  auto* words = reinterpret_cast<std::atomic<std::uint64_t>*>(&r.header()->stats);
+  for (std::size_t i = 0; i < sizeof(ClientStats) / 8; ++i) words[i].store(100 + i);
+  attach(r, 0);
+  ctx_.stats().drain_batches.store(77);
+  const json clients = query(QueryKind::kClients);
+  ASSERT_EQ(clients.size(), 1u);
+  const json& st = clients[0]["stats"];
+  std::size_t fields = 0;
+  for (const FieldDesc& f : kClientStatsFields.fields) {
+    if (f.reserved()) continue;
+    ++fields;
+    ASSERT_TRUE(st.contains(f.name)) << f.name;
+    const json& v = f.count == 1 ? st[f.name] : st[f.name][0];
+    EXPECT_EQ(v.get<std::uint64_t>(), 100 + f.offset / 8) << f.name;
+    if (f.count > 1) {
+      EXPECT_EQ(st[f.name].size(), f.count) << f.name;
+    }
+  }
+  EXPECT_EQ(st.size(), fields);
+  EXPECT_EQ(st["drops_ring_full"], 100 + 336 / 8);
+  const json status = query(QueryKind::kStatus);
+  for (const FieldDesc& f : kAgentStatsFields.fields) {
+    if (!f.reserved()) {
+      EXPECT_TRUE(status["agent_stats"].contains(f.name)) << f.name;
+    }
+  }
+  EXPECT_EQ(status["agent_stats"]["drain_batches"], 77);
 }
 
 TEST_F(QueryJson, WaitPercentilesAreInterpolatedAndClampedToMax) {

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "bench_env.hpp"
+#include "probe_testing.hpp"
 #include "shmon/clock.hpp"
 
 namespace shmon::bench {
@@ -21,7 +22,7 @@ void BM_SeedSubmitOneRecord(benchmark::State& state) {
   std::uint64_t failed = 0;
   timed_loop(state, [&] {
     record.timestamp_ns = realtime_ns();
-    if (probe.submit({&record, 1}) != CallStatus::kOk) ++failed;
+    if (testing::submit(probe, {&record, 1}) != CallStatus::kOk) ++failed;
   });
   state.counters["failed_pct"] = benchmark::Counter(
       state.iterations() ? 100.0 * double(failed) / double(state.iterations()) : 0,

@@ -10,6 +10,7 @@
 #include "agent_process.hpp"
 #include "children.hpp"
 #include "driver.hpp"
+#include "probe_testing.hpp"
 #include "proc_stats.hpp"
 #include "shmon/clock.hpp"
 #include "shmon/probe.hpp"
@@ -63,7 +64,8 @@ int probe_producer(Shared* s, std::uint32_t index, std::uint64_t count, bool see
     for (std::uint64_t i = 0; i < count; ++i) {
       record.timestamp_ns = realtime_ns();
       SubmitReply reply{};
-      if (probe.submit({&record, 1}, &reply) == CallStatus::kOk) r.accepted += reply.accepted;
+      if (testing::submit(probe, {&record, 1}, &reply) == CallStatus::kOk)
+        r.accepted += reply.accepted;
     }
     r.delivered = r.accepted;  // acknowledged by the agent
   } else {
@@ -74,10 +76,10 @@ int probe_producer(Shared* s, std::uint32_t index, std::uint64_t count, bool see
     FlushResult f{};
     do {
       f = probe.flush();
-    } while ((f.status != CallStatus::kOk || f.reply.events_received < f.reply.events_written) &&
+    } while ((f.status != CallStatus::kOk || f.events_received < f.events_written) &&
              monotonic_ns() < deadline);
     if (f.status != CallStatus::kOk) return 4;
-    r.delivered = f.reply.events_received;
+    r.delivered = f.events_received;
   }
   r.end_ns = monotonic_ns();
   const ClientStatsSnapshot st = probe.stats();

@@ -25,7 +25,7 @@ TEST_F(EventsTest, FillsTheRingThenDropsAsNotConnected) {
   EXPECT_EQ(s.drops_not_connected, 1u);
   EXPECT_EQ(s.drops_ring_full, 0u);
 
-  detail::ProbeCore& core = *probe.core();
+  detail::ProbeCore& core = *testing::core_of(probe);
   const std::uint32_t shard = detail::t_claims.claims[0].shard;
   EXPECT_EQ(ring(core, shard)->head.load(), 8u);
   EXPECT_EQ(ring(core, shard)->tail.load(), 0u);
@@ -73,8 +73,10 @@ TEST_F(EventsTest, WaitPolicyTimesOutWhenNobodyDrains) {
   const ClientStatsSnapshot s = probe.stats();
   EXPECT_EQ(s.wait_policy_timeouts, 1u);
   EXPECT_EQ(s.drops_not_connected, 1u);  // dropped while no agent was attached
-  EXPECT_EQ(detail::t_claims.claims[0].core, probe.core());
-  EXPECT_EQ(ring(*probe.core(), detail::t_claims.claims[0].shard)->producer_waiting.load(), 0u);
+  EXPECT_EQ(detail::t_claims.claims[0].core, testing::core_of(probe));
+  EXPECT_EQ(
+      ring(*testing::core_of(probe), detail::t_claims.claims[0].shard)->producer_waiting.load(),
+      0u);
 }
 
 TEST_F(EventsTest, CallsReturnNotConnectedQuickly) {
@@ -82,7 +84,7 @@ TEST_F(EventsTest, CallsReturnNotConnectedQuickly) {
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(probe.ping().status, CallStatus::kNotConnected);
   EXPECT_EQ(probe.flush().status, CallStatus::kNotConnected);
-  EXPECT_EQ(probe.submit({}), CallStatus::kNotConnected);
+  EXPECT_EQ(testing::submit(probe, {}), CallStatus::kNotConnected);
   EXPECT_EQ(probe.query(QueryKind::kStatus).status, CallStatus::kNotConnected);
   EXPECT_EQ(probe.query(QueryKind::kStatus, std::string(100, 'x')).status,
             CallStatus::kBadArgument);

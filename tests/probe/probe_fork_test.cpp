@@ -48,20 +48,20 @@ void fork_keeps_parent_region(bool background) {
   Histogram h = probe.histogram("forked_hist");
   c.add(5);
   h.record(42);
-  detail::ProbeCore& core = *probe.core();
+  detail::ProbeCore& core = *testing::core_of(probe);
   const std::uint32_t index = metric_index(core, "forked_total");
   const std::uint64_t parent_incarnation = core.header->incarnation;
-  const unsigned long parent_inode = backing_inode(core.base);
+  const unsigned long parent_inode = backing_inode(core.region.base());
   ASSERT_NE(parent_inode, 0u);
-  std::byte* const parent_base = core.base;
+  std::byte* const parent_base = core.region.base();
 
   const int rc = in_child([&]() -> int {
-    if (core.base != parent_base) return 1;
+    if (core.region.base() != parent_base) return 1;
     if (core.header->incarnation == parent_incarnation) return 2;
     if (core.header->pid != ::getpid()) return 3;
     if (cell_sum(core, index) != 0) return 4;                   // values start at zero
     if (metric_index(core, "forked_total") != index) return 5;  // names survive
-    const unsigned long inode = backing_inode(core.base);
+    const unsigned long inode = backing_inode(core.region.base());
     if (inode == 0 || inode == parent_inode) return 6;  // a different memfd
     c.add(100);
     h.record(7);

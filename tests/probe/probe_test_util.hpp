@@ -12,6 +12,7 @@
 
 #include "../../probes/src/fast_path.hpp"
 #include "../../probes/src/probe_core.hpp"
+#include "../../probes/src/probe_testing.hpp"
 #include "shmon/probe.hpp"
 
 namespace shmon::probe_test {
@@ -40,8 +41,7 @@ class ProbeTest : public ::testing::Test {
 };
 
 inline std::uint32_t metric_index(detail::ProbeCore& core, std::string_view name) {
-  const auto* d =
-      reinterpret_cast<const MetricDescriptor*>(core.base + core.geometry.descriptors_offset);
+  const MetricDescriptor* d = core.region.descriptor(0);
   const std::uint32_t n = core.header->metric_count.load(std::memory_order_acquire);
   for (std::uint32_t i = 0; i < n; ++i) {
     if (name == d[i].name) return i;
@@ -51,7 +51,7 @@ inline std::uint32_t metric_index(detail::ProbeCore& core, std::string_view name
 
 inline std::uint64_t cell_sum(detail::ProbeCore& core, std::uint32_t index) {
   std::uint64_t sum = 0;
-  for (std::uint32_t s = 0; s < core.geometry.params.shard_count; ++s) {
+  for (std::uint32_t s = 0; s < core.geometry().params.shard_count; ++s) {
     sum += *detail::cell_at(core, s, index);
   }
   return sum;
@@ -59,9 +59,7 @@ inline std::uint64_t cell_sum(detail::ProbeCore& core, std::uint32_t index) {
 
 inline const HistogramCellsHeader* histogram_cells(detail::ProbeCore& core, std::uint32_t shard,
                                                    std::uint32_t histogram) {
-  return reinterpret_cast<const HistogramCellsHeader*>(
-      core.base + core.geometry.histograms_offset + core.geometry.histograms_shard_stride * shard +
-      core.geometry.histogram_stride * histogram);
+  return core.region.histogram(shard, histogram);
 }
 
 inline const std::uint64_t* histogram_buckets(detail::ProbeCore& core, std::uint32_t shard,
@@ -70,8 +68,7 @@ inline const std::uint64_t* histogram_buckets(detail::ProbeCore& core, std::uint
 }
 
 inline RingHeader* ring(detail::ProbeCore& core, std::uint32_t shard) {
-  return reinterpret_cast<RingHeader*>(core.base + core.geometry.rings_offset +
-                                       core.geometry.ring_stride * shard);
+  return core.region.ring(shard);
 }
 
 inline const EventRecord* ring_records(detail::ProbeCore& core, std::uint32_t shard) {

@@ -30,19 +30,62 @@ enum {
 
 enum { SHMON_TRACE = 0, SHMON_DEBUG, SHMON_INFO, SHMON_WARN, SHMON_ERROR, SHMON_FATAL };
 
+enum { SHMON_OVERFLOW_DROP = 0, SHMON_OVERFLOW_WAIT = 1 };
+
+/* Everything shmon::ProbeOptions holds. Fill it with shmon_probe_options_init() first, then change
+ * what you need: a zero count or timeout there means "the default". `size` lets the struct grow in
+ * later versions: init sets it, open reads only the fields that fit in it. */
+typedef struct shmon_probe_options {
+  size_t size;          /* sizeof(shmon_probe_options), set by shmon_probe_options_init */
+  const char* instance; /* NULL: $SHMON_INSTANCE, else "default" */
+  const char* name;     /* NULL: $SHMON_CLIENT_NAME, else the program name */
+  uint32_t metric_capacity;
+  uint32_t shard_count;
+  uint32_t histogram_capacity;
+  uint32_t histogram_buckets;
+  uint32_t ring_capacity; /* a power of two */
+  int background_connect; /* 1: a connector thread attaches (default); 0: attach in calls/poll */
+  uint32_t lock_timeout_ms;
+  uint32_t done_timeout_ms;
+  int overflow;              /* SHMON_OVERFLOW_DROP (default) or SHMON_OVERFLOW_WAIT */
+  uint32_t overflow_wait_ms; /* SHMON_OVERFLOW_WAIT: longest wait per event */
+} shmon_probe_options;
+
+void shmon_probe_options_init(shmon_probe_options* options);
+
 /* instance/name may be NULL (defaults as in the C++ API). Returns NULL only when out of memory. */
 shmon_probe* shmon_probe_open(const char* instance, const char* name);
+/* NULL options: all defaults. Returns NULL only when out of memory. */
+shmon_probe* shmon_probe_open_with(const shmon_probe_options* options);
 void shmon_probe_close(shmon_probe* probe);
 int shmon_probe_connected(const shmon_probe* probe);
+/* Without the background thread: attempts an attach if one is due. Returns 1 when connected. */
+int shmon_probe_poll(shmon_probe* probe);
+/* Waits at most timeout_ms until attached. Returns 1 when connected, 0 otherwise. */
+int shmon_probe_wait_connected(shmon_probe* probe, uint32_t timeout_ms);
+/* The last reason for not being connected (or a refused registration), NUL-terminated and
+ * truncated to `size` bytes. Returns the full length (as snprintf); 0 when there is none. */
+size_t shmon_probe_last_error(const shmon_probe* probe, char* buffer, size_t size);
 
+/* unit may be NULL (none). A repeated name returns a handle to the same metric. */
 shmon_counter* shmon_counter_get(shmon_probe* probe, const char* name);
+shmon_counter* shmon_counter_get_unit(shmon_probe* probe, const char* name, const char* unit);
 void shmon_counter_add(shmon_counter* counter, uint64_t delta);
 shmon_gauge* shmon_gauge_get(shmon_probe* probe, const char* name);
+shmon_gauge* shmon_gauge_get_unit(shmon_probe* probe, const char* name, const char* unit);
 void shmon_gauge_set(shmon_gauge* gauge, double value);
 shmon_histogram* shmon_histogram_get(shmon_probe* probe, const char* name);
+/* upper_bounds: `count` inclusive upper bounds, ascending (NULL/0: log-linear default buckets). */
+shmon_histogram* shmon_histogram_get_bounds(shmon_probe* probe, const char* name,
+                                            const int64_t* upper_bounds, size_t count,
+                                            const char* unit);
 void shmon_histogram_record(shmon_histogram* histogram, int64_t value);
 shmon_event_type* shmon_event_type_get(shmon_probe* probe, const char* name);
+/* level: SHMON_TRACE .. SHMON_FATAL. SHMON_E_DROPPED when the event was dropped (and counted). */
 int shmon_event_emit(shmon_probe* probe, shmon_event_type* type, int level, const char* text);
+/* At most 40 bytes of binary payload. */
+int shmon_event_emit_bytes(shmon_probe* probe, shmon_event_type* type, int level, const void* data,
+                           size_t size);
 
 int shmon_ping(shmon_probe* probe, uint64_t* round_trip_ns);
 int shmon_flush(shmon_probe* probe);

@@ -1,4 +1,5 @@
-// libshmon_probe: the C++ API linked into monitored programs.
+// libshmon_probe: the C++ API linked into monitored programs. This header and shmon/types.hpp are
+// the whole public C++ API (installed); nothing here exposes the wire layout.
 //
 // Contract
 //  * Opening a probe never fails because no agent runs: the probe creates its own data region at
@@ -6,7 +7,7 @@
 //    re-attaches after an agent restart, handing over its cumulative values and undrained events.
 //  * Updates (Counter::add, Gauge::set, Histogram::record, Probe::emit) are noexcept, take no lock
 //    and make no system call. Each thread writes its own shard of cells; the agent sums them.
-//  * Calls that need an answer (ping, flush, submit, query) run the seed handshake and are bounded
+//  * Calls that need an answer (ping, flush, query) run the seed handshake and are bounded
 //    by the probe's lock and done timeouts; they return a CallStatus, never throw.
 //  * Connection: by default one background thread (all signals blocked) attaches with backoff and
 //    notices the agent's death at once through the socket; with background_connect = false there
@@ -27,8 +28,7 @@
 #include <string>
 #include <string_view>
 
-#include "shmon/layout.hpp"
-#include "shmon/protocol.hpp"
+#include "shmon/types.hpp"
 
 namespace shmon {
 
@@ -63,7 +63,8 @@ const char* to_string(ConnectionState state);
 
 namespace detail {
 struct ProbeCore;
-}
+struct ProbeAccess;  // test hooks (probes/src/probe_testing.hpp), not part of the API
+}  // namespace detail
 
 // Handles are cheap value types bound to one probe; a default-constructed handle ignores updates.
 class Counter {
@@ -118,7 +119,9 @@ class EventType {
 
 struct FlushResult {
   CallStatus status;
-  FlushReply reply;
+  std::uint64_t events_written;     // sum of this probe's ring heads when the agent took the flush
+  std::uint64_t events_received;    // what the agent has drained of them (== written on success)
+  std::uint64_t submitted_records;  // records submitted through the mailbox over this session
 };
 
 struct PingResult {
@@ -158,7 +161,6 @@ class Probe {
 
   PingResult ping() noexcept;
   FlushResult flush() noexcept;
-  CallStatus submit(std::span<const SubmitRecord> records, SubmitReply* reply = nullptr) noexcept;
   QueryResult query(QueryKind kind, std::string_view filter = {}, std::uint64_t cursor = 0);
 
   // Without the background thread: attempts an attach if one is due. Returns connected().
@@ -173,11 +175,11 @@ class Probe {
   ClientStatsSnapshot stats() const noexcept;
   const std::string& instance() const;
   const std::string& name() const;
-  std::uint32_t slot() const noexcept;  // kMailboxSlot when not attached
-
-  detail::ProbeCore* core() const { return core_.get(); }
+  static constexpr std::uint32_t kNoSlot = 0xFFFFFFFFu;
+  std::uint32_t slot() const noexcept;  // kNoSlot when not attached
 
  private:
+  friend struct detail::ProbeAccess;
   std::unique_ptr<detail::ProbeCore> core_;
 };
 

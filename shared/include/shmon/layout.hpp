@@ -20,9 +20,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "shmon/limits.hpp"
 #include "shmon/result.hpp"
+#include "shmon/types.hpp"
 
 namespace shmon {
 
@@ -34,9 +36,6 @@ inline constexpr char kDataMagic[8] = {'S', 'H', 'M', 'O', 'N', 'D', 'A', 'T'};
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
 static_assert(sizeof(std::atomic<std::uint64_t>) == 8);
-
-enum class ClientKind : std::uint32_t { kApp = 1, kTool = 2, kInspector = 3 };
-const char* to_string(ClientKind kind);
 
 // ---------------------------------------------------------------------------------------------
 // Control region
@@ -97,33 +96,9 @@ enum class ClientState : std::uint32_t {
 };
 const char* to_string(ClientState state);
 
-inline constexpr std::size_t kWaitHistBuckets = 32;  // bucket i: wait in [2^i, 2^(i+1)) ns
-
-// Statistics a client keeps about its own use of the control plane and the data plane. The
-// client writes ClientStats (relaxed atomics) in its data region; the agent copies it field by
-// field into a ClientStatsSnapshot (plain values) for the directory.
-template <class T>
-struct ClientStatsT {
-  T calls;        // mailbox sessions started
-  T call_errors;  // sessions that ended in an error status or a timeout
-  T lock_acquired;
-  T lock_timeouts;  // timed out waiting for the client mutex
-  T done_timeouts;  // timed out waiting for Done
-  T lock_wait_total_ns;
-  T lock_wait_max_ns;
-  T lock_wait_hist[kWaitHistBuckets];
-  T revocations_seen;  // release() found the lock no longer ours
-  T reconnects;
-  T attach_failures;
-  T drops_ring_full;
-  T drops_payload_too_large;
-  T drops_not_connected;  // ring full while no agent was attached
-  T drops_metric_table_full;
-  T wait_policy_timeouts;  // waited for ring space and gave up (the event is dropped too)
-  T reserved[17];
-};
+// ClientStatsT, ClientStatsSnapshot and kWaitHistBuckets are in types.hpp (Probe::stats() returns
+// a snapshot); the client writes the atomic instance in its data region.
 using ClientStats = ClientStatsT<std::atomic<std::uint64_t>>;
-using ClientStatsSnapshot = ClientStatsT<std::uint64_t>;
 static_assert(sizeof(ClientStats) == 64 * 8);
 static_assert(sizeof(ClientStatsSnapshot) == 64 * 8);
 
@@ -202,9 +177,13 @@ struct MailboxHeader {
 };
 static_assert(sizeof(MailboxHeader) == 384);
 
+// Every location in a mailbox region: header, then the request and the response buffers, each a
+// header followed by its body.
 struct MailboxLayout {
   static constexpr std::uint32_t kRequestOffset = 512;
+  static constexpr std::uint32_t kRequestBodyOffset = kRequestOffset + sizeof(RequestHeader);
   static constexpr std::uint32_t kResponseOffset = kRequestOffset + kRequestCapacity;
+  static constexpr std::uint32_t kResponseBodyOffset = kResponseOffset + sizeof(ResponseHeader);
   static constexpr std::uint64_t kRegionSize = kResponseOffset + kResponseCapacity;
 };
 
@@ -214,16 +193,6 @@ struct MailboxLayout {
 
 enum class MetricKind : std::uint32_t { kCounter = 1, kGauge = 2, kHistogram = 3, kEvent = 4 };
 const char* to_string(MetricKind kind);
-
-enum class EventLevel : std::uint16_t {
-  kTrace = 0,
-  kDebug = 1,
-  kInfo = 2,
-  kWarn = 3,
-  kError = 4,
-  kFatal = 5
-};
-const char* to_string(EventLevel level);
 
 inline constexpr std::uint32_t kEventPayloadCapacity = 40;
 
@@ -267,15 +236,8 @@ struct alignas(64) RingHeader {
 };
 static_assert(sizeof(RingHeader) == 128);
 
-// What a client chooses when it creates its region. All counts are validated by the agent
-// against hard limits before it computes a single offset.
-struct DataParams {
-  std::uint32_t metric_capacity = 256;
-  std::uint32_t shard_count = 8;  // writer shards; the last one is shared by overflow threads
-  std::uint32_t histogram_capacity = 16;
-  std::uint32_t histogram_buckets = 128;
-  std::uint32_t ring_capacity = 2048;  // records per ring, a power of two; one ring per shard
-};
+// DataParams (a client's choice of capacities) is in types.hpp: ProbeOptions carries one.
+static_assert(sizeof(DataParams) == 20);
 
 struct DataLimits {
   static constexpr std::uint32_t kMaxMetrics = 4096;
@@ -286,7 +248,11 @@ struct DataLimits {
   static constexpr std::uint64_t kMaxRegionSize = 1ull << 30;
 };
 
-// Offsets, all computed from DataParams; 64-byte aligned.
+// Offsets, all computed from DataParams; 64-byte aligned. The offset_of_* accessors compute every
+// location in a region; nothing else in shmon does offset arithmetic on a data region.
+// REQUIRES (every accessor): indexes below the capacities in `params` (shard < shard_count,
+// index < metric_capacity, histogram < histogram_capacity). They do not check: the callers'
+// indexes come from validated descriptors or from the probe's own registry.
 struct DataGeometry {
   DataParams params;
   std::uint64_t descriptors_offset;  // MetricDescriptor[metric_capacity]
@@ -299,6 +265,42 @@ struct DataGeometry {
   std::uint64_t rings_offset;  // per shard: RingHeader + EventRecord[ring_capacity]
   std::uint64_t ring_stride;
   std::uint64_t region_size;
+
+  // Buckets per histogram (0 when the region has no histograms).
+  constexpr std::uint32_t bucket_count() const {
+    return params.histogram_capacity > 0 ? params.histogram_buckets : 0;
+  }
+  // Descriptor `index`: a MetricDescriptor.
+  constexpr std::uint64_t offset_of_descriptor(std::uint32_t index) const {
+    return descriptors_offset + std::uint64_t(index) * sizeof(MetricDescriptor);
+  }
+  // Histogram `histogram`'s upper bounds: int64[bucket_count()], ascending, inclusive.
+  constexpr std::uint64_t offset_of_bounds(std::uint32_t histogram) const {
+    return bounds_offset + 8ull * histogram * bucket_count();
+  }
+  // Metric `index`'s uint64 cell in `shard`.
+  constexpr std::uint64_t offset_of_cell(std::uint32_t shard, std::uint32_t index) const {
+    return cells_offset + cells_shard_stride * shard + 8ull * index;
+  }
+  // Histogram `histogram`'s block in `shard`: HistogramCellsHeader, then uint64[bucket_count()].
+  constexpr std::uint64_t offset_of_histogram(std::uint32_t shard, std::uint32_t histogram) const {
+    return histograms_offset + histograms_shard_stride * shard + histogram_stride * histogram;
+  }
+  constexpr std::uint64_t offset_of_buckets(std::uint32_t shard, std::uint32_t histogram) const {
+    return offset_of_histogram(shard, histogram) + sizeof(HistogramCellsHeader);
+  }
+  // Shard `shard`'s ring: RingHeader, then EventRecord[ring_capacity].
+  constexpr std::uint64_t offset_of_ring(std::uint32_t shard) const {
+    return rings_offset + ring_stride * shard;
+  }
+  constexpr std::uint64_t offset_of_records(std::uint32_t shard) const {
+    return offset_of_ring(shard) + sizeof(RingHeader);
+  }
+  // Ring position `position` (monotonic) lives in record position & (ring_capacity - 1).
+  constexpr std::uint64_t offset_of_record(std::uint32_t shard, std::uint64_t position) const {
+    return offset_of_records(shard) +
+           sizeof(EventRecord) * (position & (std::uint64_t(params.ring_capacity) - 1));
+  }
 };
 
 // Returns the geometry, or an error naming the parameter that is out of range.
@@ -325,6 +327,61 @@ struct DataHeader {
 };
 static_assert(sizeof(DataHeader) == 4096);
 
+// Typed pointers into a mapped data region: the one accessor both sides use (the probe writes
+// through DataRegion, the agent and the inspector read through it or ConstDataRegion, tests use it
+// on a plain buffer). It is two words of state plus the geometry, cheap to copy and inline; every
+// location comes from DataGeometry's offset_of_* above. REQUIRES: `base` maps at least
+// geometry.region_size bytes, and the indexes passed satisfy DataGeometry's REQUIRES.
+template <class Byte>
+class BasicDataRegion {
+  template <class T>
+  using Ptr = std::conditional_t<std::is_const_v<Byte>, const T*, T*>;
+
+ public:
+  BasicDataRegion() = default;
+  BasicDataRegion(Byte* base, const DataGeometry& geometry) : base_(base), geometry_(geometry) {}
+
+  Byte* base() const { return base_; }
+  const DataGeometry& geometry() const { return geometry_; }
+  bool valid() const { return base_ != nullptr; }
+
+  Ptr<DataHeader> header() const { return at<DataHeader>(0); }
+  Ptr<MetricDescriptor> descriptor(std::uint32_t index) const {
+    return at<MetricDescriptor>(geometry_.offset_of_descriptor(index));
+  }
+  Ptr<std::int64_t> bounds(std::uint32_t histogram) const {
+    return at<std::int64_t>(geometry_.offset_of_bounds(histogram));
+  }
+  Ptr<std::uint64_t> cell(std::uint32_t shard, std::uint32_t index) const {
+    return at<std::uint64_t>(geometry_.offset_of_cell(shard, index));
+  }
+  Ptr<HistogramCellsHeader> histogram(std::uint32_t shard, std::uint32_t histogram) const {
+    return at<HistogramCellsHeader>(geometry_.offset_of_histogram(shard, histogram));
+  }
+  Ptr<std::uint64_t> buckets(std::uint32_t shard, std::uint32_t histogram) const {
+    return at<std::uint64_t>(geometry_.offset_of_buckets(shard, histogram));
+  }
+  Ptr<RingHeader> ring(std::uint32_t shard) const {
+    return at<RingHeader>(geometry_.offset_of_ring(shard));
+  }
+  Ptr<EventRecord> records(std::uint32_t shard) const {
+    return at<EventRecord>(geometry_.offset_of_records(shard));
+  }
+  Ptr<EventRecord> record(std::uint32_t shard, std::uint64_t position) const {
+    return at<EventRecord>(geometry_.offset_of_record(shard, position));
+  }
+
+ private:
+  template <class T>
+  Ptr<T> at(std::uint64_t offset) const {
+    return reinterpret_cast<Ptr<T>>(base_ + offset);
+  }
+  Byte* base_ = nullptr;
+  DataGeometry geometry_{};
+};
+using DataRegion = BasicDataRegion<std::byte>;
+using ConstDataRegion = BasicDataRegion<const std::byte>;
+
 // Header checks shared by every reader (agent and inspector): magic, ABI, header size, params
 // within limits, region_size equal to the geometry's and to `actual_size` (the fd's size).
 // `copy` must be a private copy of the header. Errors are one plain sentence.
@@ -334,6 +391,10 @@ Status validate_mailbox_header(const MailboxHeader& copy, std::uint64_t actual_s
 
 // Directory geometry: header, then `capacity` entries.
 std::uint64_t control_region_size(std::uint32_t directory_capacity);
+// Where directory entry `slot` starts. REQUIRES: slot < the header's directory_capacity.
+constexpr std::uint64_t offset_of_directory_entry(std::uint32_t slot) {
+  return sizeof(ControlHeader) + std::uint64_t(slot) * sizeof(DirectoryEntry);
+}
 
 // Writers paired with the validators: each fills the self-describing fields of a zeroed header so
 // that the matching validate_* accepts it. Callers fill the remaining fields (agent identity,

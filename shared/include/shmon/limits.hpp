@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "shmon/types.hpp"
+
 namespace shmon {
 
 inline constexpr std::size_t kMaxInstanceNameLen = 64;  // bytes, without the terminating NUL
@@ -21,8 +23,7 @@ inline constexpr std::uint32_t kReservedToolSlots = 4;
 // Timeouts (milliseconds). The lease is how long a client may hold the client mutex before the
 // agent revokes it; client lock timeouts default above the lease so waiters outlast a stuck owner.
 inline constexpr std::uint32_t kDefaultLeaseMs = 500;
-inline constexpr std::uint32_t kDefaultLockTimeoutMs = 2000;
-inline constexpr std::uint32_t kDefaultDoneTimeoutMs = 2000;
+// kDefaultLockTimeoutMs and kDefaultDoneTimeoutMs are in types.hpp (ProbeOptions uses them).
 inline constexpr std::uint32_t kAttachTimeoutMs = 1000;
 
 // Process exit codes used by the command-line tools.

@@ -144,13 +144,7 @@ struct FlushReply {
   std::uint64_t submitted_records;  // records accepted through kSubmit over this session
 };
 
-enum class QueryKind : std::uint32_t {
-  kStatus = 1,   // {"instance","pid","generation","uptime_s","clients_connected",...totals}
-  kClients = 2,  // [{"slot","name","pid","kind","state",...,"mutex":{...},"drops":{...}}]
-  kMetrics = 3,  // [{"name","kind","unit","total","clients":[...], histogram fields}]
-  kEvents = 4,   // {"next":cursor,"events":[{"seq","ts_ns","client","name","level","text"}]}
-  kHistory = 5,  // {"period_ms":1000,"series":[{"name","kind","points":[...]}]}
-};
+// QueryKind is in types.hpp (Probe::query takes one).
 
 struct QueryRequest {
   std::uint32_t kind;  // QueryKind

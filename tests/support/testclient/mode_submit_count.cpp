@@ -9,6 +9,7 @@
 #include <string>
 
 #include "output.hpp"
+#include "probe_testing.hpp"
 #include "shmon/clock.hpp"
 #include "shmon/probe.hpp"
 #include "shmon/protocol.hpp"
@@ -40,7 +41,7 @@ int run_submit_count(const Args& args) {
     record.timestamp_ns = realtime_ns();
     SubmitReply reply{};
     const std::uint64_t start = monotonic_ns();
-    const CallStatus status = probe.submit({&record, 1}, &reply);
+    const CallStatus status = testing::submit(probe, {&record, 1}, &reply);
     max_call_ns = std::max(max_call_ns, monotonic_ns() - start);
     // Pace the calls (a workload shape, not a synchronization): between two calls the answered
     // request stays in the mailbox, which is what a repeated Exec would execute again.

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "probe_testing.hpp"
 #include "shmon/clock.hpp"
 
 namespace shmon::testclient {
@@ -35,7 +36,7 @@ std::string register_and_submit(Probe& probe) {
   for (std::int64_t v : {10, 20, 30}) record(SubmitOp::kHistogramRecord, 2, v);
   for (std::uint64_t i = 0; i < kLateEvents; ++i) record(SubmitOp::kEvent, 3, 0);
   SubmitReply reply{};
-  if (const CallStatus st = probe.submit(records, &reply); st != CallStatus::kOk) {
+  if (const CallStatus st = testing::submit(probe, records, &reply); st != CallStatus::kOk) {
     return std::string("submit: ") + to_string(st);
   }
   if (reply.accepted != records.size()) {

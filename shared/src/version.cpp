@@ -1,0 +1,9 @@
+#include "shmon/version.hpp"
+
+namespace shmon {
+
+const char* version_string() {
+  return SHMON_VERSION;
+}
+
+}  // namespace shmon
