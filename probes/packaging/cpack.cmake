@@ -5,11 +5,12 @@ set(CPACK_PACKAGE_NAME shmon)
 set(CPACK_PACKAGE_VENDOR "shmon")
 set(CPACK_PACKAGE_CONTACT "shmon maintainers <shmon@example.invalid>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "runtime monitor for Linux programs over shared memory")
+# CPack indents every line of the long description by one space itself.
 set(CPACK_PACKAGE_DESCRIPTION "Programs link the probe library and update counters, gauges,
- histograms and events without locks or system calls; one agent per
- instance collects them through shared memory. Includes the agent,
- shmonctl, the inspector, the probe library (shared and static), its
- headers, a CMake package and a pkg-config module.")
+histograms and events without locks or system calls; one agent per
+instance collects them through shared memory. Includes the agent,
+shmonctl, the inspector, the probe library (shared and static), its
+headers, a CMake package and a pkg-config module.")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_GENERATOR DEB)
 set(CPACK_STRIP_FILES ON)

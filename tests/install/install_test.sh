@@ -66,7 +66,8 @@ metrics=$("$stage/bin/shmonctl" --instance "$instance" metrics --json)
 python3 - "$metrics" <<'PY' || fail "unexpected metrics: $metrics"
 import json, sys
 totals = {m["name"]: m["total"] for m in json.loads(sys.argv[1])}
-want = {"consumer_requests": 84, "c_requests": 7, "c_latency": 1, "c_done": 2, "consumer_done": 4}
+want = {"consumer_requests": 84, "c_requests": 7, "c_latency": 1, "c_done": 2, "consumer_done": 4,
+        "c_plain": 1}
 bad = {k: (totals.get(k), v) for k, v in want.items() if totals.get(k) != v}
 sys.exit(f"totals differ (got, want): {bad}" if bad else 0)
 PY

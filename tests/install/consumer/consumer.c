@@ -32,7 +32,17 @@ int main(int argc, char** argv) {
   if (rc == SHMON_OK) rc = shmon_flush(probe);
   uint64_t rtt = 0;
   if (rc == SHMON_OK) rc = shmon_ping(probe, &rtt);
+  if (rc == SHMON_OK && !(shmon_probe_connected(probe) && shmon_probe_poll(probe))) rc = -100;
   shmon_probe_close(probe);
+
+  /* The plain open and the unit-less getters, on a second probe of the same process. */
+  shmon_probe* plain = shmon_probe_open(argv[1], "c-consumer-plain");
+  if (plain == NULL || !shmon_probe_wait_connected(plain, 10000)) rc = -101;
+  shmon_counter_add(shmon_counter_get(plain, "c_plain"), 1);
+  shmon_gauge_set(shmon_gauge_get(plain, "c_plain_gauge"), 1);
+  shmon_histogram_record(shmon_histogram_get(plain, "c_plain_hist"), 1);
+  if (rc == SHMON_OK) rc = shmon_flush(plain);
+  shmon_probe_close(plain);
   if (rc != SHMON_OK) {
     fprintf(stderr, "c_consumer: failed with %d\n", rc);
     return 1;

@@ -43,6 +43,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "consumer: unexpected metrics answer: %s\n", metrics.json.c_str());
     return 1;
   }
+  const shmon::PingResult ping = probe.ping();
+  if (ping.status != shmon::CallStatus::kOk || !probe.poll() || !probe.connected() ||
+      probe.instance() != argv[1] || probe.name() != argv[2]) {
+    std::fprintf(stderr, "consumer: ping %s or identity wrong\n", shmon::to_string(ping.status));
+    return 1;
+  }
   // Every declared function links (to_string(EventLevel) was once declared but not exported).
   std::printf("consumer: ok (%s, %s, %s, %s, slot %u, %llu calls)\n",
               shmon::to_string(shmon::EventLevel::kWarn), shmon::to_string(shmon::ClientKind::kApp),
