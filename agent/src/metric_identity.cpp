@@ -8,6 +8,8 @@ namespace shmon::agent {
 
 namespace {
 
+constexpr std::uint64_t kLoggedClashesPerClient = 8;
+
 // Why `d` is not the metric `known` defines; empty when it is.
 std::string difference(const Descriptor& d, const MetricIdentity& known) {
   if (d.kind != known.kind) {
@@ -62,10 +64,16 @@ std::vector<std::string> MetricIdentities::admit(Client& client, const Departed*
 void admit_metrics(AgentContext& ctx, Client& client) {
   client.refresh_descriptors();
   for (const std::string& why : ctx.identities.admit(client, &ctx.departed)) {
-    client.metric_clashes.fetch_add(1, std::memory_order_relaxed);
+    const std::uint64_t n = client.metric_clashes.fetch_add(1, std::memory_order_relaxed) + 1;
     ctx.hostile.metric_clashes.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("client {} (pid {}): {}; its values are left out of every total", client.name,
-                 client.pid, why);
+    // A client can publish thousands of names: the first few are logged, the rest counted.
+    if (n <= kLoggedClashesPerClient) {
+      spdlog::warn("client {} (pid {}): {}; its values are left out of every total", client.name,
+                   client.pid, why);
+    } else if (n == kLoggedClashesPerClient + 1) {
+      spdlog::warn("client {} (pid {}): further metric clashes are counted, not logged",
+                   client.name, client.pid);
+    }
   }
 }
 
