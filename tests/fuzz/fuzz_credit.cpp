@@ -13,6 +13,7 @@ namespace {
 std::uint64_t take_u64(const std::uint8_t*& p, std::size_t& left) {
   std::uint64_t v = 0;
   const std::size_t n = left < 8 ? left : 8;
+  if (n == 0) return 0;  // libFuzzer may pass a null pointer with no bytes
   std::memcpy(&v, p, n);
   p += n;
   left -= n;
