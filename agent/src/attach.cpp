@@ -1,10 +1,12 @@
 #include "attach.hpp"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstring>
 
+#include "drain.hpp"
 #include "persistence.hpp"
 #include "regions.hpp"
 #include "shmon/client_mutex.hpp"
@@ -64,6 +66,38 @@ void note_reattach_mismatch(AgentContext& ctx, const std::string& who, const std
       "{} claims the incarnation of {} without its re-attach secret (or as another uid): "
       "attached as a new client",
       who, whose);
+}
+
+// True when the client's process is gone (a forked child that sent its attach from the fork
+// handler and exited at once).
+bool peer_exited(pid_t pid) {
+  UniqueFd pidfd = open_pidfd(pid);
+  if (!pidfd) return true;
+  pollfd pf{pidfd.get(), POLLIN, 0};
+  return ::poll(&pf, 1, 0) > 0;
+}
+
+// A client that can no longer take a slot because it has exited: its region is still whole (the
+// memfd came with the request), so drain it and fold it like any departure.
+void fold_exited_client(AgentContext& ctx, Client& c) {
+  c.slot = UINT32_MAX;  // no slot: no journal entry, no directory entry
+  {
+    std::lock_guard lock(c.drain_mu);
+    drain_client_locked(ctx, c);
+  }
+  std::uint64_t bad = 0;
+  {
+    std::lock_guard lock(ctx.mu);
+    const Folded f = fold_client(c, bad, admitter(ctx));
+    std::optional<std::uint64_t> evicted;
+    // A departed incarnation coming back only to leave: its region replaces its tombstone.
+    if (ctx.departed.unfold(c.reattach) == Departed::Unfold::kMismatch) c.reattach.secret = {};
+    bad += ctx.departed.fold(c.reattach, f, &evicted);
+    persist_departure_locked(ctx, c, evicted);
+  }
+  if (bad > 0) count_bad_records(ctx, bad, "metrics of " + c.name + " that could not be folded");
+  spdlog::info("client {} (pid {}) had exited before it could take a slot; folded its values",
+               c.name, c.pid);
 }
 
 }  // namespace
@@ -194,10 +228,13 @@ std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uin
     count_bad_records(ctx, bad, "metric descriptors of " + c->name);
   c->session = random_u64();
 
+  bool exited = false;  // the table is full and the client is gone: fold it without a slot
   {
     std::lock_guard lock(ctx.mu);
     const std::uint32_t slot = find_slot(ctx, c->kind);
-    if (slot == ctx.regions.capacity) {
+    if (slot == ctx.regions.capacity && peer_exited(c->pid)) {
+      exited = true;
+    } else if (slot == ctx.regions.capacity) {
       std::uint32_t apps = 0;
       for (const auto& o : ctx.slots) apps += (o && o->kind == ClientKind::kApp) ? 1 : 0;
       refuse(ctx, sock.get(), AttachStatus::kFull,
@@ -205,19 +242,24 @@ std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uin
                  std::to_string(ctx.options.max_clients) + " app clients connected",
              label);
       return nullptr;
+    } else {
+      const auto unfold = ctx.departed.unfold(c->reattach);
+      const bool unfolded = unfold == Departed::Unfold::kUnfolded;
+      if (unfold == Departed::Unfold::kMismatch) {
+        note_reattach_mismatch(ctx, label, "a departed client");
+        c->reattach.secret = {};  // one bound key per incarnation: the claimant gets none
+      }
+      c->slot = slot;
+      c->lock_generation = ++ctx.slot_generation[slot];
+      c->owner_token = make_owner_token(slot, c->lock_generation);
+      ctx.slots[slot] = c;
+      ctx.data_bytes_total += c->geo.region_size;
+      persist_attach_locked(ctx, *c, unfolded);
     }
-    const auto unfold = ctx.departed.unfold(c->reattach);
-    const bool unfolded = unfold == Departed::Unfold::kUnfolded;
-    if (unfold == Departed::Unfold::kMismatch) {
-      note_reattach_mismatch(ctx, label, "a departed client");
-      c->reattach.secret = {};  // one bound key per incarnation: the claimant gets none
-    }
-    c->slot = slot;
-    c->lock_generation = ++ctx.slot_generation[slot];
-    c->owner_token = make_owner_token(slot, c->lock_generation);
-    ctx.slots[slot] = c;
-    ctx.data_bytes_total += c->geo.region_size;
-    persist_attach_locked(ctx, *c, unfolded);
+  }
+  if (exited) {
+    fold_exited_client(ctx, *c);
+    return nullptr;
   }
   ctx.stats().clients_total.fetch_add(1, std::memory_order_relaxed);
 

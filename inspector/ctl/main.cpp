@@ -1,5 +1,6 @@
 // shmonctl: query and watch a running shmon-agent from the command line.
-//   shmonctl [--instance NAME] [--timeout-ms MS] <status|clients|metrics|ping|events|watch> ...
+//   shmonctl [--instance NAME] [--timeout-ms MS] <status|clients|metrics|ping|events|watch|state>
+//   ...
 // Exit codes: 0 success, 1 no agent or runtime failure, 2 usage.
 #include <CLI/CLI.hpp>
 #include <exception>
@@ -22,6 +23,8 @@ struct CommandLine {
   std::uint32_t ping_count = 4;
   std::uint32_t interval_ms = 1000;
   std::uint32_t iterations = 0;
+  std::string state_action;  // "" (show) or "reset"
+  std::string state_dir;
 };
 
 int run(CLI::App& app, const CommandLine& cl) {
@@ -33,6 +36,9 @@ int run(CLI::App& app, const CommandLine& cl) {
   }
   GlobalOptions options{resolve_instance(cl.instance), cl.timeout_ms};
   const std::string command = app.get_subcommands().front()->get_name();
+  if (command == "state" && cl.state_action == "reset") {
+    return run_state_reset(options.instance, cl.state_dir);
+  }
   if (command == "events" || command == "watch" || command == "ping")
     shmon::install_stop_handlers();
 
@@ -43,6 +49,7 @@ int run(CLI::App& app, const CommandLine& cl) {
   if (command == "metrics") return run_metrics(connection, cl.metric, cl.json);
   if (command == "ping") return run_ping(connection, cl.ping_count, cl.json);
   if (command == "events") return run_events(connection, cl.follow, cl.json);
+  if (command == "state") return run_state(connection, cl.json);
   return run_watch(connection, cl.interval_ms, cl.iterations);
 }
 
@@ -63,10 +70,17 @@ int main(int argc, char** argv) {
   auto* ping = app.add_subcommand("ping", "round trips through the mailbox");
   auto* events = app.add_subcommand("events", "recent events from the agent's buffer");
   auto* watch = app.add_subcommand("watch", "live text view; Ctrl-C quits");
-  for (auto* sub : {status, clients, metrics, ping, events}) {
+  auto* state = app.add_subcommand(
+      "state", "the agent's durable state: where, how big, last durable; `state reset` deletes it");
+  state->add_option("ACTION", cl.state_action, "reset: delete the state (no agent may run)")
+      ->check(CLI::IsMember({"reset"}));
+  state->add_option("--state-dir", cl.state_dir,
+                    "state root for reset (default: $SHMON_STATE_DIR, $XDG_STATE_HOME/shmon, "
+                    "~/.local/state/shmon)");
+  for (auto* sub : {status, clients, metrics, ping, events, state}) {
     sub->add_flag("--json", cl.json, "machine-readable output");
   }
-  for (auto* sub : {status, clients, metrics, ping, events, watch}) sub->fallthrough();
+  for (auto* sub : {status, clients, metrics, ping, events, watch, state}) sub->fallthrough();
   metrics->add_option("NAME", cl.metric, "only this metric");
   ping->add_option("--count", cl.ping_count, "number of pings (default 4)")
       ->check(CLI::Range(1u, 1000000u));

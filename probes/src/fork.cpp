@@ -3,11 +3,21 @@
 // and bounds, zeroed values, new incarnation), drops the session without a bye and re-initialises
 // every process-local mutex. It uses only system calls and memcpy (no allocation). The connector
 // thread does not exist in the child: it is restarted lazily by the next registration, call or
-// poll, which is also when the child first attaches.
+// poll.
+//
+// Attaching the child at once: a child that only updates cells and exits without a call must
+// still count. So the handler connects to the agent's socket and sends the attach request with
+// the new region's fd, without waiting for the reply (tens of microseconds; nothing when no agent
+// listens). The kernel keeps the memfd alive in the socket's queue, so the agent gets the region
+// even if the child has exited by then, and folds it when the socket reaches EOF. The child's
+// next attach reads the reply (pending_attach). A child forked while no agent runs counts only if
+// it lives until an agent attaches it.
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -16,6 +26,8 @@
 
 #include "probe_core.hpp"
 #include "region.hpp"
+#include "shmon/paths.hpp"
+#include "shmon/protocol.hpp"
 
 namespace shmon::detail {
 namespace {
@@ -54,6 +66,42 @@ int rebuild_region(ProbeCore& c) noexcept {
   return fd;
 }
 
+// Connects (bounded: the connect waits at most 20 ms for room in a swamped agent's backlog) and
+// sends the attach request with `data_fd`. Returns the socket, or -1 (no agent, or it failed).
+int send_attach_request(ProbeCore& c, int data_fd) noexcept {
+  if (c.fork_socket_path[0] == '\0' || data_fd < 0) return -1;
+  const int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return -1;
+  const timeval bound{0, 20'000};
+  ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof(bound));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, c.fork_socket_path, sizeof(addr.sun_path));
+  addr.sun_path[sizeof(addr.sun_path) - 1] = '\0';
+  if (::connect(s, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(s);
+    return -1;
+  }
+  const AttachRequest req = c.make_attach_request();
+  iovec iov{const_cast<AttachRequest*>(&req), sizeof(req)};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(cm), &data_fd, sizeof(int));
+  if (::sendmsg(s, &msg, MSG_NOSIGNAL) != ssize_t(sizeof(req))) {
+    ::close(s);
+    return -1;
+  }
+  return s;
+}
+
 void child_after_fork(ProbeCore& c) noexcept {
   if (c.region.valid()) {
     const int fd = rebuild_region(c);
@@ -82,6 +130,7 @@ void child_after_fork(ProbeCore& c) noexcept {
   c.next_attempt_ns = 0;
   c.backoff_ms = 10;
   new_reattach_secret(c.reattach_secret);  // the parent's proof is not the child's
+  c.pending_attach.reset(c.region_shareable ? send_attach_request(c, c.data_fd.get()) : -1);
 
   // Locks may have been held by threads that do not exist here.
   new (&c.reg_mutex) std::mutex();
@@ -102,12 +151,26 @@ void on_fork_child() noexcept {
   for (ProbeCore* c = live_head(); c != nullptr; c = c->next) child_after_fork(*c);
 }
 
+// In the parent, before fork: the socket path (the child must not allocate to compute it).
+void on_fork_prepare() noexcept {
+  try {
+    std::lock_guard lock(live_mutex());
+    for (ProbeCore* c = live_head(); c != nullptr; c = c->next) {
+      const std::string path = socket_path(c->opts.instance);
+      const bool fits = path.size() < sizeof(c->fork_socket_path);
+      std::memcpy(c->fork_socket_path, path.c_str(), fits ? path.size() + 1 : 1);
+      if (!fits) c->fork_socket_path[0] = '\0';
+    }
+  } catch (...) {
+  }
+}
+
 }  // namespace
 
 void install_fork_handler() noexcept {
   static std::once_flag once;
   try {
-    std::call_once(once, [] { pthread_atfork(nullptr, nullptr, on_fork_child); });
+    std::call_once(once, [] { pthread_atfork(on_fork_prepare, nullptr, on_fork_child); });
   } catch (...) {
   }
 }

@@ -117,6 +117,11 @@ struct ProbeCore {
   std::thread connector;
   std::atomic<bool> stop{false};
   std::atomic<bool> connector_needed{false};  // set by fork: restart lazily
+  // Fork (fork.cpp): the agent's socket path, filled in the parent before fork (the child must not
+  // allocate), and the child's attach request sent from the fork handler whose reply the next
+  // attach_locked() reads (under call_mutex).
+  char fork_socket_path[108] = {};
+  UniqueFd pending_attach;
   std::mutex connector_mutex;
 
   // ---- errors -------------------------------------------------------------------------------
@@ -144,6 +149,8 @@ struct ProbeCore {
   // Connection (session.cpp, call.cpp, connector.cpp).
   enum class AttachOutcome { kAttached, kNoAgent, kFull, kRefused, kFailed };
   AttachOutcome attach_locked();
+  // The attach request for this process and region (memcpy only: safe in a fork handler).
+  AttachRequest make_attach_request() const noexcept;
   void drop_session_locked();
   bool attach_due_locked() const;
   void note_attach_outcome_locked(AttachOutcome outcome);

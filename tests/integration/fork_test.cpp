@@ -53,5 +53,28 @@ TEST(Fork, ChildCountsAsItsOwnClient) {
   EXPECT_EQ(metric_total(env, instance, "forked"), 12u);
 }
 
+// Issue 11, failure 4: children that only update counters and _exit, without ever making a
+// call, are counted: the fork handler sends their attach (with the region) at fork time.
+TEST(Fork, ChildrenThatExitWithoutACallAreCounted) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "fork of a multi-threaded process is not supported under ThreadSanitizer";
+#endif
+  TestEnv env;
+  const auto instance = env.instance("forkburst");
+  auto agent = start_agent(env, instance, {"--max-clients", "1024"});
+  ASSERT_NE(agent, nullptr);
+  auto client = spawn_testclient(env, "fork-burst", instance, "burst");
+  EXPECT_TRUE(exits_zero(*client, deadline_in(kExitWait)));
+  std::optional<std::uint64_t> total;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        total = metric_total(env, instance, "forked_burst");
+        return app_count(env, instance) == 0 && total == 14750u;
+      },
+      deadline_in(kConditionWait), 50ms))
+      << "forked_burst=" << total.value_or(0) << " (expected 14750)\n"
+      << client->describe();
+}
+
 }  // namespace
 }  // namespace shmon::test

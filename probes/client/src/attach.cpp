@@ -32,6 +32,19 @@ std::size_t mailbox_reservation_size() {
   return (MailboxLayout::kRegionSize + page - 1) / page * page;
 }
 
+AttachRequest ProbeCore::make_attach_request() const noexcept {
+  AttachRequest req{};
+  std::memcpy(req.magic, kAttachMagic, sizeof(kAttachMagic));
+  req.abi_version = kAbiVersion;
+  req.kind = std::uint32_t(opts.kind);
+  req.pid = std::int32_t(::getpid());
+  req.incarnation = header->incarnation;
+  std::memcpy(req.reattach_secret, reattach_secret, sizeof(req.reattach_secret));
+  write_fixed_name(req.name, sizeof(req.name), opts.name);
+  req.data_region_size = region_size;
+  return req;
+}
+
 bool ProbeCore::attach_due_locked() const {
   return monotonic_ns() >= next_attempt_ns;
 }
@@ -71,28 +84,25 @@ ProbeCore::AttachOutcome ProbeCore::attach_locked() {
     return AttachOutcome::kRefused;
   };
 
-  Connected conn = connect_unix(path);
-  if (!conn.fd) {
-    if (conn.error == ConnectError::kPermission) {
-      return refused("permission denied on " + path + ": " + conn.message);
+  Connected conn;
+  if (pending_attach) {
+    // A forked child sent its request from the fork handler (fork.cpp): read that reply.
+    conn.fd = std::move(pending_attach);
+  } else {
+    conn = connect_unix(path);
+    if (!conn.fd) {
+      if (conn.error == ConnectError::kPermission) {
+        return refused("permission denied on " + path + ": " + conn.message);
+      }
+      set_error(conn.message.empty() ? "no agent at " + path : conn.message);
+      state.store(ConnectionState::kDisconnected);
+      return AttachOutcome::kNoAgent;
     }
-    set_error(conn.message.empty() ? "no agent at " + path : conn.message);
-    state.store(ConnectionState::kDisconnected);
-    return AttachOutcome::kNoAgent;
-  }
-
-  AttachRequest req{};
-  std::memcpy(req.magic, kAttachMagic, sizeof(kAttachMagic));
-  req.abi_version = kAbiVersion;
-  req.kind = std::uint32_t(opts.kind);
-  req.pid = std::int32_t(::getpid());
-  req.incarnation = header->incarnation;
-  std::memcpy(req.reattach_secret, reattach_secret, sizeof(req.reattach_secret));
-  write_fixed_name(req.name, sizeof(req.name), opts.name);
-  req.data_region_size = region_size;
-  const int fds[1] = {data_fd.get()};
-  if (auto st = send_message(conn.fd.get(), std::as_bytes(std::span(&req, 1)), fds); !st) {
-    return failed(st.error());
+    const AttachRequest req = make_attach_request();
+    const int fds[1] = {data_fd.get()};
+    if (auto st = send_message(conn.fd.get(), std::as_bytes(std::span(&req, 1)), fds); !st) {
+      return failed(st.error());
+    }
   }
   AttachReply rep{};
   auto got = receive_message(conn.fd.get(), std::as_writable_bytes(std::span(&rep, 1)), 2,

@@ -18,6 +18,7 @@
 //   probe-attach-once  a real probe that must end refused by such an agent (--wait-ms)
 //   late-metric      registers a metric after attaching, adds 7, flushes, leaves (--variant)
 //   submit           submits through the mailbox and holds on until stdin EOF
+//   fork-burst       200 forked children add to a counter and _exit without any call
 //   hold-lock --variant late   also registers late and submits before holding
 //   claim-incarnation  attaches with another client's incarnation (--incarnation HEX) but not
 //                      its secret, stays until a line (or EOF) on stdin
@@ -54,7 +55,8 @@ int main(int argc, char** argv) {
       {"submit", run_submit},
       {"claim-incarnation", run_claim_incarnation},
       {"submit-count", run_submit_count},
-      {"vandal", run_vandal}};
+      {"vandal", run_vandal},
+      {"fork-burst", run_fork_burst}};
   const auto it = modes.find(args.mode);
   if (it == modes.end()) {
     std::fprintf(stderr, "shmon-testclient: unknown mode '%s'\n", args.mode.c_str());

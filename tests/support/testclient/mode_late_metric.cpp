@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -91,7 +92,9 @@ int run_late_metric(const Args& args) {
   } else if (v == "pidfd") {
     std::vector<int> dups;
     for (int fd : socket_fds()) dups.push_back(::dup(fd));
-    const pid_t keeper = ::fork();
+    // A raw fork without the atfork handlers: the probe's handler would attach the keeper as a
+    // client of its own, and the keeper must stay invisible to the agent.
+    const pid_t keeper = pid_t(::syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0));
     if (keeper < 0) {
       say("FORK failed");
       return 1;

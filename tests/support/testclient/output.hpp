@@ -42,5 +42,6 @@ int run_submit(const Args& args);
 int run_claim_incarnation(const Args& args);
 int run_submit_count(const Args& args);
 int run_vandal(const Args& args);
+int run_fork_burst(const Args& args);
 
 }  // namespace shmon::testclient
