@@ -1,11 +1,13 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "json_fields.hpp"
+#include "format.hpp"
 
 namespace shmonctl {
 
-Table clients_table(const nlohmann::json& clients) {
+using namespace shmon::inspector;
+
+Table clients_table(const std::vector<ClientInfo>& clients) {
   using Align = Table::Align;
   Table table;
   table.add_column("slot");
@@ -17,29 +19,22 @@ Table clients_table(const nlohmann::json& clients) {
        {"requests", "events", "drops", "lock t/o", "wait p50", "wait p99", "wait max"}) {
     table.add_column(title);
   }
-  if (!clients.is_array()) return table;
-  for (const auto& c : clients) {
-    const auto& drops = member(c, "drops");
-    std::uint64_t drop_total = 0;
-    for (const auto& [key, value] : drops.items()) drop_total += count(drops, key);
-    const WaitStats wait = wait_stats(member(c, "mutex"));
-    table.add_row({std::to_string(count(c, "slot")), text(c, "name"),
-                   std::to_string(count(c, "pid")), text(c, "kind"), text(c, "state"),
-                   std::to_string(count(c, "requests")),
-                   std::to_string(count(c, "events_received")), std::to_string(drop_total),
-                   std::to_string(count(member(c, "timeouts"), "lock")), format_ns(wait.p50_ns),
-                   format_ns(wait.p99_ns), format_ns(wait.max_ns)});
+  for (const ClientInfo& c : clients) {
+    table.add_row({std::to_string(c.slot), c.name, std::to_string(c.pid), c.kind, c.state,
+                   std::to_string(c.requests), std::to_string(c.events_received),
+                   std::to_string(c.drops.total()), std::to_string(c.lock_timeouts),
+                   fmt_ns(double(c.mutex.wait_p50_ns)), fmt_ns(double(c.mutex.wait_p99_ns)),
+                   fmt_ns(double(c.mutex.wait_max_ns))});
   }
   return table;
 }
 
 int run_clients(Connection& connection, bool json) {
-  const nlohmann::json clients = connection.query(shmon::QueryKind::kClients);
   if (json) {
-    std::cout << clients.dump() << '\n';
+    std::cout << connection.query(shmon::QueryKind::kClients) << '\n';
     return 0;
   }
-  clients_table(clients).print(std::cout);
+  clients_table(clients_from_directory(connection.directory())).print(std::cout);
   return 0;
 }
 

@@ -1,24 +1,30 @@
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "commands.hpp"
-#include "json_fields.hpp"
+#include "format.hpp"
+#include "shmon/limits.hpp"
 #include "shmon/stop_signal.hpp"
 
 namespace shmonctl {
 namespace {
 
+using namespace shmon::inspector;
+
 constexpr std::uint32_t kFollowPollMs = 100;
 
-void print_event(const nlohmann::json& e, bool json) {
-  if (json) {
-    std::cout << e.dump() << '\n';
-    return;
-  }
-  std::string payload = text(e, "text");
-  if (payload.empty() && e.contains("bytes_hex")) payload = "0x" + text(e, "bytes_hex");
-  std::cout << format_wall_time(count(e, "ts_ns")) << "  " << text(e, "client") << '['
-            << count(e, "pid") << "]  " << text(e, "name") << "  " << text(e, "level") << "  "
-            << payload << '\n';
+void print_event(const EventInfo& e) {
+  std::cout << fmt_wall_ms(e.ts_ns) << "  " << escape_for_terminal(e.client) << '[' << e.pid
+            << "]  " << escape_for_terminal(e.name) << "  " << escape_for_terminal(e.level) << "  "
+            << escape_for_terminal(e.text) << '\n';
+}
+
+// --json: the agent's event objects as they came, one per line (JSON escapes control bytes).
+void print_json_events(const std::string& answer) {
+  const auto doc = nlohmann::json::parse(answer, nullptr, false);
+  if (!doc.is_object() || !doc.contains("events") || !doc["events"].is_array()) return;
+  for (const auto& e : doc["events"]) std::cout << e.dump() << '\n';
 }
 
 // Prints every event from `cursor` on, page by page; returns the cursor for the next call.
@@ -26,29 +32,33 @@ void print_event(const nlohmann::json& e, bool json) {
 std::optional<std::uint64_t> print_available(Connection& connection, std::uint64_t cursor,
                                              bool json, std::string* error) {
   for (;;) {
-    auto answer = connection.try_query(shmon::QueryKind::kEvents, error, {}, cursor);
-    if (!answer) return std::nullopt;
-    const std::uint64_t next = count(*answer, "next");
-    const std::uint64_t oldest = count(*answer, "oldest");
-    if (next < cursor) return oldest;  // the log restarted: start at its beginning
-    if (cursor != 0 && oldest > cursor && !json) {
-      std::cerr << "shmonctl: " << oldest - cursor
+    std::string answer;
+    if (!connection.try_query(shmon::QueryKind::kEvents, answer, error, {}, cursor)) {
+      return std::nullopt;
+    }
+    auto page = parse_events(answer, error);
+    if (!page) return std::nullopt;
+    if (page->next < cursor) return page->oldest;  // the log restarted: start at its beginning
+    if (cursor != 0 && page->oldest > cursor && !json) {
+      std::cerr << "shmonctl: " << page->oldest - cursor
                 << " events were overwritten before being read\n";
     }
-    const auto& events = (*answer)["events"];
-    if (events.is_array()) {
-      for (const auto& e : events) print_event(e, json);
+    if (json) {
+      print_json_events(answer);
+    } else {
+      for (const EventInfo& e : page->events) print_event(e);
     }
     std::cout.flush();
-    if (!events.is_array() || events.empty() || next == cursor) return next;
-    cursor = next;
+    check_output();
+    if (page->events.empty() || page->next == cursor) return page->next;
+    cursor = page->next;
   }
 }
 
 // The running agent's identity; a new value means a restarted agent with a fresh event log.
 std::string agent_generation(Connection& connection) {
-  auto status = connection.try_query(shmon::QueryKind::kStatus, nullptr);
-  return status ? text(*status, "generation") : std::string();
+  shmon::client::Directory d;
+  return connection.try_directory(d, nullptr) ? status_from_directory(d).generation : std::string();
 }
 
 }  // namespace
@@ -59,7 +69,7 @@ int run_events(Connection& connection, bool follow, bool json) {
   bool reported_loss = false;
   std::string generation = follow ? agent_generation(connection) : std::string();
   do {
-    if (reported_loss && connection.probe().connected()) {
+    if (reported_loss && connection.connected()) {
       // Back after a failure: a restarted agent numbers its events from scratch.
       const std::string now = agent_generation(connection);
       if (now.empty()) continue;
@@ -71,7 +81,7 @@ int run_events(Connection& connection, bool follow, bool json) {
     if (auto next = print_available(connection, cursor, json, &error)) {
       cursor = *next;
     } else if (!follow) {
-      throw CtlError(1, error);
+      throw CtlError(shmon::exit_code::kFailure, error);
     } else {
       // The agent went away: say so once, then keep trying to reattach.
       if (!reported_loss) std::cerr << "shmonctl: " << error << "; retrying\n";

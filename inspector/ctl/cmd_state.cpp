@@ -32,7 +32,8 @@ std::string when(std::uint64_t realtime_ns) {
 }  // namespace
 
 int run_state(Connection& connection, bool json) {
-  const nlohmann::json s = connection.query(shmon::QueryKind::kStatus);
+  const nlohmann::json s =
+      nlohmann::json::parse(connection.query(shmon::QueryKind::kStatus), nullptr, false);
   const nlohmann::json& st = member(s, "state");
   if (json) {
     std::cout << st.dump() << '\n';

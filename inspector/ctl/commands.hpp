@@ -1,13 +1,17 @@
 // One function per shmonctl command; each returns the process exit code or throws CtlError.
+// status, clients and watch read the directory (no client mutex); metrics, events and ping
+// (and --json, the agent's documented query answers) go through the mailbox.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "connection.hpp"
-#include "format.hpp"
+#include "escape.hpp"
+#include "model.hpp"
+#include "table.hpp"
 
 namespace shmonctl {
 
@@ -23,7 +27,12 @@ int run_state(Connection& connection, bool json);
 int run_state_reset(const std::string& instance, const std::string& state_dir_flag);
 
 // Tables shared by the one-shot commands and watch.
-Table clients_table(const nlohmann::json& clients);
-Table metrics_table(const nlohmann::json& metrics, std::size_t max_rows = SIZE_MAX);
+Table clients_table(const std::vector<shmon::inspector::ClientInfo>& clients);
+Table metrics_table(const std::vector<shmon::inspector::MetricInfo>& metrics,
+                    std::size_t max_rows = SIZE_MAX);
+
+// Throws CtlError(kOutputFailed) when standard output could not be written (a full disk, a
+// closed pipe): a command that printed nothing must not report success.
+void check_output();
 
 }  // namespace shmonctl

@@ -1,8 +1,5 @@
 #include "connection.hpp"
 
-#include <sys/stat.h>
-
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -11,32 +8,21 @@
 #include "shmon/limits.hpp"
 #include "shmon/names.hpp"
 #include "shmon/paths.hpp"
-#include "shmon/unix_socket.hpp"
 
 namespace shmonctl {
 namespace {
 
-shmon::ProbeOptions tool_probe_options(const GlobalOptions& options) {
-  shmon::ProbeOptions o;
+using shmon::client::AttachOutcome;
+using shmon::client::CallStatus;
+
+shmon::client::ToolOptions tool_options(const GlobalOptions& options) {
+  shmon::client::ToolOptions o;
   o.instance = options.instance;
   o.name = "shmonctl";
   o.kind = shmon::ClientKind::kTool;
-  // A tool writes no telemetry: the smallest region the geometry accepts.
-  o.params.metric_capacity = 1;
-  o.params.shard_count = 1;
-  o.params.histogram_capacity = 0;
-  o.params.ring_capacity = 1;
-  o.background_connect = false;  // no thread: shmonctl attaches when it needs to
+  o.limits.lock_timeout_ms = options.timeout_ms;
+  o.limits.done_timeout_ms = options.timeout_ms;
   return o;
-}
-
-// True when nothing listens on the socket (missing file or a stale one that refuses).
-bool nobody_listens(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return errno == ENOENT;
-  // connect_unix closes its socket on destruction; an accepted connection that sends nothing is
-  // only a blip for the agent, and this runs only after an attach attempt already failed.
-  return shmon::connect_unix(path).error == shmon::ConnectError::kNoAgent;
 }
 
 }  // namespace
@@ -54,7 +40,14 @@ std::string resolve_instance(const std::string& from_command_line) {
 }
 
 Connection::Connection(const GlobalOptions& options)
-    : options_(options), probe_(std::make_unique<shmon::Probe>(tool_probe_options(options))) {}
+    : options_(options),
+      command_deadline_ns_(shmon::deadline_after_ms(options.timeout_ms)),
+      client_(tool_options(options)) {}
+
+std::uint64_t Connection::deadline() const {
+  return options_.whole_command ? command_deadline_ns_
+                                : shmon::deadline_after_ms(options_.timeout_ms);
+}
 
 std::string Connection::no_agent_message() const {
   return "no agent running on instance '" + options_.instance + "' (socket " +
@@ -62,55 +55,88 @@ std::string Connection::no_agent_message() const {
 }
 
 void Connection::attach() {
-  if (probe_->poll()) return;
-  const std::string path = shmon::socket_path(options_.instance);
-  if (nobody_listens(path)) throw CtlError(shmon::exit_code::kFailure, no_agent_message());
-
-  const std::uint64_t deadline = shmon::deadline_after_ms(options_.timeout_ms);
-  while (shmon::monotonic_ns() < deadline) {
-    if (probe_->poll()) return;
-    const auto state = probe_->state();
-    if (state == shmon::ConnectionState::kRefused ||
-        state == shmon::ConnectionState::kRefusedFull) {
-      throw CtlError(shmon::exit_code::kFailure, "the agent on instance '" + options_.instance +
-                                                     "' refused shmonctl: " + probe_->last_error());
+  const std::uint64_t until = deadline();
+  // An agent that is full or restarting may accept us a moment later: retry until the deadline.
+  for (;;) {
+    const AttachOutcome outcome = client_.attach(until);
+    switch (outcome) {
+      case AttachOutcome::kAttached:
+        return;
+      case AttachOutcome::kNoAgent:
+        throw CtlError(shmon::exit_code::kFailure, no_agent_message());
+      case AttachOutcome::kRefused:
+      case AttachOutcome::kFull:
+        throw CtlError(shmon::exit_code::kFailure, "the agent on instance '" + options_.instance +
+                                                       "' refused shmonctl: " + client_.error());
+      case AttachOutcome::kFailed:
+        break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (shmon::monotonic_ns() >= until) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // pacing between attempts
   }
-  if (nobody_listens(path)) throw CtlError(shmon::exit_code::kFailure, no_agent_message());
-  std::string why = probe_->last_error();
-  throw CtlError(shmon::exit_code::kFailure, "could not attach to the agent on instance '" +
-                                                 options_.instance + "' within " +
-                                                 std::to_string(options_.timeout_ms) + " ms" +
-                                                 (why.empty() ? std::string() : ": " + why));
+  throw CtlError(shmon::exit_code::kFailure,
+                 "could not attach to the agent on instance '" + options_.instance + "' within " +
+                     std::to_string(options_.timeout_ms) + " ms: " + client_.error());
 }
 
-std::optional<nlohmann::json> Connection::try_query(shmon::QueryKind kind, std::string* error,
-                                                    std::string_view filter, std::uint64_t cursor) {
-  shmon::QueryResult result = probe_->query(kind, filter, cursor);
-  if (result.status != shmon::CallStatus::kOk) {
-    if (error != nullptr) {
-      *error = std::string("query failed: ") + shmon::to_string(result.status);
-      std::string why = probe_->last_error();
-      if (!why.empty() && result.status == shmon::CallStatus::kNotConnected)
-        *error += " (" + why + ")";
-    }
-    return std::nullopt;
-  }
-  auto parsed = nlohmann::json::parse(result.json, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
-    if (error != nullptr) *error = "the agent answered with invalid JSON";
-    return std::nullopt;
-  }
-  return parsed;
+bool Connection::try_reattach() {
+  if (client_.check_alive()) return true;
+  return client_.attach(deadline()) == AttachOutcome::kAttached;
 }
 
-nlohmann::json Connection::query(shmon::QueryKind kind, std::string_view filter,
-                                 std::uint64_t cursor) {
+bool Connection::try_query(shmon::QueryKind kind, std::string& json, std::string* error,
+                           std::string_view filter, std::uint64_t cursor) {
+  const CallStatus st = client_.query(kind, json, filter, cursor, deadline());
+  if (st == CallStatus::kOk) return true;
+  if (error != nullptr) {
+    *error = std::string("query failed: ") + shmon::client::to_string(st);
+    if (st == CallStatus::kLockTimeout || st == CallStatus::kTimeout) {
+      *error += " (no answer within " + std::to_string(options_.timeout_ms) + " ms)";
+    } else if (!client_.error().empty() && !client_.connected()) {
+      *error += " (" + client_.error() + ")";
+    }
+  }
+  return false;
+}
+
+std::string Connection::query(shmon::QueryKind kind, std::string_view filter,
+                              std::uint64_t cursor) {
+  std::string json, error;
+  if (!try_query(kind, json, &error, filter, cursor)) {
+    throw CtlError(shmon::exit_code::kFailure, error);
+  }
+  return json;
+}
+
+bool Connection::try_directory(shmon::client::Directory& out, std::string* error) {
+  if (!client_.check_alive()) {
+    if (error != nullptr) *error = client_.error();
+    return false;
+  }
+  auto d = client_.directory();
+  if (!d) {
+    if (error != nullptr) *error = d.error();
+    return false;
+  }
+  out = std::move(*d);
+  return true;
+}
+
+shmon::client::Directory Connection::directory() {
+  shmon::client::Directory d;
   std::string error;
-  auto answer = try_query(kind, &error, filter, cursor);
-  if (!answer) throw CtlError(shmon::exit_code::kFailure, error);
-  return std::move(*answer);
+  if (!try_directory(d, &error)) throw CtlError(shmon::exit_code::kFailure, error);
+  return d;
+}
+
+std::uint64_t Connection::ping() {
+  std::uint64_t rtt = 0;
+  const CallStatus st = client_.ping(rtt, deadline());
+  if (st != CallStatus::kOk) {
+    throw CtlError(shmon::exit_code::kFailure,
+                   std::string("ping failed: ") + shmon::client::to_string(st));
+  }
+  return rtt;
 }
 
 }  // namespace shmonctl

@@ -1,16 +1,15 @@
-// shmonctl's link to the agent: a tool-kind probe with a tiny data region, attached on demand,
-// and JSON queries that turn every failure into a CtlError carrying the process exit code.
+// shmonctl's link to the agent: one tool-kind client (shmon_client's ToolClient), attached on
+// demand, with every wait bounded by the command's deadline. Failures become a CtlError
+// carrying the process exit code.
 #pragma once
 
 #include <cstdint>
-#include <memory>
-#include <nlohmann/json.hpp>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
-#include "shmon/probe.hpp"
+#include "model.hpp"
+#include "shmon/client/tool_client.hpp"
 
 namespace shmonctl {
 
@@ -27,31 +26,41 @@ class CtlError : public std::runtime_error {
 struct GlobalOptions {
   std::string instance;  // resolved: --instance, else $SHMON_INSTANCE, else "default"
   std::uint32_t timeout_ms = 2000;
+  // One-shot commands: the timeout bounds the whole command. Otherwise (watch, events
+  // --follow) it bounds each attach and each query.
+  bool whole_command = true;
 };
 
 class Connection {
  public:
   explicit Connection(const GlobalOptions& options);
 
-  // Attaches within the timeout or throws CtlError (exit 1) saying why.
+  // Attaches by the deadline or throws CtlError (exit 1) saying why.
   void attach();
-  // One non-blocking reattach attempt (for watch); true when attached.
-  bool try_reattach() { return probe_->poll(); }
+  // One bounded attach attempt when not attached (watch, follow); true when attached.
+  bool try_reattach();
 
-  // Runs a query and parses its answer; throws CtlError (exit 1) on any failure.
-  nlohmann::json query(shmon::QueryKind kind, std::string_view filter = {},
-                       std::uint64_t cursor = 0);
-  // Same, but reports failure as nullopt with the reason in `error` (for loops that retry).
-  std::optional<nlohmann::json> try_query(shmon::QueryKind kind, std::string* error,
-                                          std::string_view filter = {}, std::uint64_t cursor = 0);
+  // A query answer as text; throws CtlError (exit 1) on any failure.
+  std::string query(shmon::QueryKind kind, std::string_view filter = {}, std::uint64_t cursor = 0);
+  // Same, but reports failure as false with the reason in `error` (for loops that retry).
+  bool try_query(shmon::QueryKind kind, std::string& json, std::string* error,
+                 std::string_view filter = {}, std::uint64_t cursor = 0);
+  // The agent's state and clients from the directory, without the client mutex.
+  shmon::client::Directory directory();
+  bool try_directory(shmon::client::Directory& out, std::string* error);
+  // One ping's round trip (ns); throws CtlError on failure.
+  std::uint64_t ping();
 
-  shmon::Probe& probe() { return *probe_; }
+  bool connected() const { return client_.connected(); }
   const GlobalOptions& options() const { return options_; }
   std::string no_agent_message() const;
 
  private:
+  std::uint64_t deadline() const;
+
   GlobalOptions options_;
-  std::unique_ptr<shmon::Probe> probe_;
+  std::uint64_t command_deadline_ns_;
+  shmon::client::ToolClient client_;
 };
 
 // Resolves and validates the instance name; throws CtlError (exit 2) when it is invalid.

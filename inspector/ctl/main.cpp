@@ -1,8 +1,12 @@
 // shmonctl: query and watch a running shmon-agent from the command line.
 //   shmonctl [--instance NAME] [--timeout-ms MS] <status|clients|metrics|ping|events|watch|state>
 //   ...
-// Exit codes: 0 success, 1 no agent or runtime failure, 2 usage.
+// Exit codes (shmon/limits.hpp): 0 success, 1 no agent or runtime failure, 2 usage, 5 no such
+// metric (metrics NAME), 6 standard output could not be written.
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <exception>
 #include <iostream>
 
@@ -34,8 +38,9 @@ int run(CLI::App& app, const CommandLine& cl) {
       throw CtlError(shmon::exit_code::kUsage, "invalid metric name: " + *problem);
     }
   }
-  GlobalOptions options{resolve_instance(cl.instance), cl.timeout_ms};
   const std::string command = app.get_subcommands().front()->get_name();
+  const bool endless = command == "watch" || (command == "events" && cl.follow);
+  GlobalOptions options{resolve_instance(cl.instance), cl.timeout_ms, !endless};
   if (command == "state" && cl.state_action == "reset") {
     return run_state_reset(options.instance, cl.state_dir);
   }
@@ -44,24 +49,46 @@ int run(CLI::App& app, const CommandLine& cl) {
 
   Connection connection(options);
   connection.attach();
-  if (command == "status") return run_status(connection, cl.json);
-  if (command == "clients") return run_clients(connection, cl.json);
-  if (command == "metrics") return run_metrics(connection, cl.metric, cl.json);
-  if (command == "ping") return run_ping(connection, cl.ping_count, cl.json);
-  if (command == "events") return run_events(connection, cl.follow, cl.json);
-  if (command == "state") return run_state(connection, cl.json);
-  return run_watch(connection, cl.interval_ms, cl.iterations);
+  int code = 0;
+  if (command == "status") code = run_status(connection, cl.json);
+  if (command == "clients") code = run_clients(connection, cl.json);
+  if (command == "metrics") code = run_metrics(connection, cl.metric, cl.json);
+  if (command == "ping") code = run_ping(connection, cl.ping_count, cl.json);
+  if (command == "events") code = run_events(connection, cl.follow, cl.json);
+  if (command == "state") code = run_state(connection, cl.json);
+  if (command == "watch") code = run_watch(connection, cl.interval_ms, cl.iterations);
+  check_output();
+  return code;
 }
 
 }  // namespace
+
+namespace shmonctl {
+
+void check_output() {
+  errno = 0;
+  std::cout.flush();
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0 || !std::cout.good()) {
+    const int err = errno;
+    std::clearerr(stdout);
+    throw CtlError(shmon::exit_code::kOutputFailed,
+                   std::string("cannot write to standard output") +
+                       (err != 0 ? std::string(": ") + std::strerror(err) : std::string()));
+  }
+}
+
+}  // namespace shmonctl
 
 int main(int argc, char** argv) {
   CommandLine cl;
   CLI::App app{"Query and watch a running shmon-agent.", "shmonctl"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("shmonctl ") + SHMON_VERSION);
   app.add_option("--instance", cl.instance,
                  "agent instance (default: $SHMON_INSTANCE, else \"default\")");
-  app.add_option("--timeout-ms", cl.timeout_ms, "how long to wait for the agent (default 2000)")
+  app.add_option("--timeout-ms", cl.timeout_ms,
+                 "how long the whole command may take (watch, events --follow: each step); "
+                 "default 2000")
       ->check(CLI::Range(1u, 600000u));
 
   auto* status = app.add_subcommand("status", "agent summary");
@@ -92,7 +119,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::cerr << "shmonctl: " << e.what() << " (see shmonctl --help)\n";
     return shmon::exit_code::kUsage;
   }
@@ -101,6 +128,8 @@ int main(int argc, char** argv) {
     return run(app, cl);
   } catch (const shmonctl::CtlError& e) {
     std::cerr << "shmonctl: " << e.what() << '\n';
+    // What was printed before the failure may still sit in the buffer of a closed stdout.
+    std::clearerr(stdout);
     return e.code();
   } catch (const std::exception& e) {
     std::cerr << "shmonctl: " << e.what() << '\n';

@@ -1,14 +1,12 @@
 #include "data_source.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
+#include "shmon/client/tool_client.hpp"
 #include "shmon/clock.hpp"
-#include "shmon/paths.hpp"
-#include "shmon/probe.hpp"
+#include "shmon/limits.hpp"
 
 namespace shmon::inspector {
 namespace {
@@ -16,15 +14,26 @@ namespace {
 constexpr int kMaxEventPagesPerRefresh = 4;
 constexpr double kHistoryPeriodS = 1.0;
 
-// Queries are issued with the probe; a tool's region stays tiny.
-ProbeOptions probe_options(const DataSourceOptions& o) {
-  ProbeOptions p;
-  p.instance = o.instance;
-  p.name = o.name;
-  p.kind = ClientKind::kInspector;
-  p.params = DataParams{1, 1, 0, 2, 1};
-  p.background_connect = true;
-  return p;
+constexpr std::uint64_t kRetryNs = 500'000'000;
+
+client::ToolOptions tool_options(const DataSourceOptions& o) {
+  client::ToolOptions t;
+  t.instance = o.instance;
+  t.name = o.name;
+  t.kind = ClientKind::kInspector;
+  return t;
+}
+
+std::shared_ptr<const RegionImage> image(RegionKind kind, std::shared_ptr<const Mapping> m,
+                                         std::uint64_t generation, std::string label) {
+  if (!m || !m->valid()) return nullptr;
+  auto img = std::make_shared<RegionImage>();
+  img->kind = kind;
+  img->agent_generation = generation;
+  img->label = std::move(label);
+  img->size = m->size();
+  img->mapping = std::move(m);
+  return img;
 }
 
 std::uint64_t parse_hex(const std::string& s) {
@@ -65,11 +74,6 @@ void DataSource::want_data_region(std::int64_t slot) {
   if (wanted_slot_.exchange(slot) != slot) cv_.notify_all();
 }
 
-void DataSource::reload_data_region() {
-  reload_ = true;
-  cv_.notify_all();
-}
-
 void DataSource::publish(Snapshot next) {
   auto p = std::make_shared<const Snapshot>(std::move(next));
   std::lock_guard lock(mu_);
@@ -77,16 +81,19 @@ void DataSource::publish(Snapshot next) {
 }
 
 void DataSource::run() {
-  Probe probe(probe_options(options_));
-  RawConnection raw(options_.instance, options_.name + ".raw");
+  client::ToolClient client(tool_options(options_));
   Deriver deriver;
   const std::uint64_t start_ns = monotonic_ns();
+  std::uint64_t next_attempt_ns = 0;
   std::uint64_t cursor = 0;
+  std::uint64_t events_seen =
+      ~std::uint64_t(0);  // agent's events_received at the last events query
   std::string generation;
   double last_history_t = -1e9;
   std::uint64_t raw_generation = 0;
   auto events = std::make_shared<std::deque<EventInfo>>();
   std::shared_ptr<const History> history = std::make_shared<History>();
+  std::string json, err;
 
   while (!stop_) {
     Snapshot next = *snapshot();
@@ -94,89 +101,74 @@ void DataSource::run() {
     next.t = double(t0 - start_ns) / 1e9;
     next.query_error.clear();
     next.placeholder = false;
-    // At start, give the connector a moment so that a running agent is not reported down
-    // (no socket: no agent, nothing to wait for).
-    if (next.refreshes == 0 && next.generation_changes == 0 && t0 - start_ns < 1'000'000'000ull &&
-        ::access(socket_path(options_.instance).c_str(), F_OK) == 0) {
-      probe.wait_connected(500);
+
+    // --- One client: attach when needed (bounded by the attach timeout), notice EOF.
+    if (!client.check_alive() && t0 >= next_attempt_ns) {
+      next_attempt_ns = t0 + kRetryNs;
+      client.attach(deadline_after_ms(kAttachTimeoutMs));
     }
-
-    // --- Queries through the probe: one bounded mailbox session (or a few pages) each.
-    if (!probe.connected()) {
+    auto directory = client.connected() ? client.directory() : Error{client.error()};
+    if (!directory) {
       next.agent_up = false;
-      next.down_reason = probe.last_error().empty() ? "no agent" : probe.last_error();
+      next.down_reason = client.error().empty() ? "no agent" : client.error();
+      if (client.connected()) next.query_error = "directory: " + directory.error();
     } else {
-      QueryResult st = probe.query(QueryKind::kStatus);
-      std::string err;
-      std::optional<AgentStatus> status;
-      if (st.status == CallStatus::kOk) status = parse_status(st.json, &err);
-      if (!status) {
-        next.agent_up = st.status != CallStatus::kNotConnected && next.agent_up;
-        if (st.status == CallStatus::kNotConnected) {
-          next.down_reason = probe.last_error().empty() ? "no agent" : probe.last_error();
-        }
-        next.query_error =
-            std::string("status: ") + (st.status == CallStatus::kOk ? err : to_string(st.status));
+      // --- The agent and its clients: read from the directory, no client mutex.
+      AgentStatus status = status_from_directory(*directory);
+      if (status.generation != generation) {
+        // A new agent: its cumulative counters and event sequence start over.
+        if (!generation.empty()) ++next.generation_changes;
+        generation = status.generation;
+        deriver.reset();
+        cursor = 0;
+        events_seen = ~std::uint64_t(0);
+        last_history_t = -1e9;
+      }
+      next.agent_up = true;
+      next.down_reason.clear();
+      next.status = std::move(status);
+      next.clients = clients_from_directory(*directory);
+      ++next.refreshes;
+      deriver.feed(next.t, realtime_ns(), next.status, next.clients);
+
+      // --- What only the agent can compute: one bounded mailbox session (or a few pages) each.
+      if (auto st = client.query(QueryKind::kMetrics, json); st == client::CallStatus::kOk) {
+        if (auto metrics = parse_metrics(json, &err)) next.metrics = std::move(*metrics);
       } else {
-        if (status->generation != generation) {
-          // A new agent: its cumulative counters and event sequence start over.
-          if (!generation.empty()) ++next.generation_changes;
-          generation = status->generation;
-          deriver.reset();
-          cursor = 0;
-          last_history_t = -1e9;
-        }
-        next.agent_up = true;
-        next.down_reason.clear();
-        next.status = *status;
-        ++next.refreshes;
+        next.query_error = std::string("metrics: ") + client::to_string(st);
+      }
 
-        QueryResult cl = probe.query(QueryKind::kClients);
-        if (cl.status == CallStatus::kOk) {
-          if (auto clients = parse_clients(cl.json, &err))
-            next.clients = std::move(*clients);
-          else
-            next.query_error = "clients: " + err;
-        } else {
-          next.query_error = std::string("clients: ") + to_string(cl.status);
+      // Events only when the agent received some since the last look.
+      bool new_events = false;
+      for (int page = 0; page < kMaxEventPagesPerRefresh &&
+                         next.status.events_received != events_seen && client.connected();
+           ++page) {
+        if (client.query(QueryKind::kEvents, json, {}, cursor) != client::CallStatus::kOk) break;
+        auto parsed = parse_events(json, &err);
+        if (!parsed) break;
+        if (parsed->oldest > cursor) next.events_missed += parsed->oldest - cursor;
+        if (parsed->events.empty()) {
+          cursor = std::max(cursor, parsed->next);
+          events_seen = next.status.events_received;
+          break;
         }
-        deriver.feed(next.t, realtime_ns(), next.status, next.clients);
+        if (!new_events) events = std::make_shared<std::deque<EventInfo>>(*next.events);
+        new_events = true;
+        for (auto& e : parsed->events) events->push_back(std::move(e));
+        while (events->size() > kMaxEvents) events->pop_front();
+        if (parsed->next <= cursor) break;  // no progress: do not spin
+        cursor = parsed->next;
+      }
+      if (new_events) next.events = events;
 
-        QueryResult me = probe.query(QueryKind::kMetrics);
-        if (me.status == CallStatus::kOk) {
-          if (auto metrics = parse_metrics(me.json, &err)) next.metrics = std::move(*metrics);
-        }
-
-        bool new_events = false;
-        for (int page = 0; page < kMaxEventPagesPerRefresh; ++page) {
-          QueryResult ev = probe.query(QueryKind::kEvents, {}, cursor);
-          if (ev.status != CallStatus::kOk) break;
-          auto parsed = parse_events(ev.json, &err);
-          if (!parsed) break;
-          if (parsed->oldest > cursor) next.events_missed += parsed->oldest - cursor;
-          if (parsed->events.empty()) {
-            cursor = std::max(cursor, parsed->next);
-            break;
+      if (next.t - last_history_t >= kHistoryPeriodS && client.connected()) {
+        if (client.query(QueryKind::kHistory, json) == client::CallStatus::kOk) {
+          if (auto h = parse_history(json, &err)) {
+            history = std::make_shared<const History>(std::move(*h));
+            next.history = history;
           }
-          if (!new_events) events = std::make_shared<std::deque<EventInfo>>(*next.events);
-          new_events = true;
-          for (auto& e : parsed->events) events->push_back(std::move(e));
-          while (events->size() > kMaxEvents) events->pop_front();
-          if (parsed->next <= cursor) break;  // no progress: do not spin
-          cursor = parsed->next;
         }
-        if (new_events) next.events = events;
-
-        if (next.t - last_history_t >= kHistoryPeriodS) {
-          QueryResult hi = probe.query(QueryKind::kHistory);
-          if (hi.status == CallStatus::kOk) {
-            if (auto h = parse_history(hi.json, &err)) {
-              history = std::make_shared<const History>(std::move(*h));
-              next.history = history;
-            }
-          }
-          last_history_t = next.t;
-        }
+        last_history_t = next.t;
       }
     }
     if (!next.agent_up) next.status.mutex.holder.reset();
@@ -185,18 +177,19 @@ void DataSource::run() {
     next.marks = deriver.marks();
     next.timeouts = deriver.timeouts();
 
-    // --- Raw regions through the inspector's own connection.
-    raw.tick();
-    if (raw.agent_generation() != raw_generation) {
-      raw_generation = raw.agent_generation();
+    // --- Raw regions: the session's own mappings, and data regions requested on the socket.
+    if (client.connected() && client.agent_generation() != raw_generation) {
+      raw_generation = client.agent_generation();
+      next.control =
+          image(RegionKind::kControl, client.control_mapping(), raw_generation, "control region");
+      next.mailbox =
+          image(RegionKind::kMailbox, client.mailbox_mapping(), raw_generation, "mailbox region");
       next.data.reset();
       next.data_slot = -1;
     }
-    next.control = raw.control() ? raw.control() : next.control;
-    next.mailbox = raw.mailbox() ? raw.mailbox() : next.mailbox;
-    next.raw_error = raw.connected() ? "" : raw.error();
+    next.raw_error = client.connected() ? "" : client.error();
     const std::int64_t want = wanted_slot_.load();
-    bool fetch = reload_.exchange(false) || want != next.data_slot;
+    bool fetch = want != next.data_slot;
     if (!fetch && want >= 0 && next.data) {
       // The slot now belongs to someone else: fetch the new owner's region.
       for (const ClientInfo& c : next.clients) {
@@ -206,23 +199,31 @@ void DataSource::run() {
         }
       }
     }
-    if (fetch && want >= 0 && raw.connected()) {
-      auto img = raw.request_data(std::uint32_t(want));
+    if (fetch && want >= 0 && client.connected()) {
+      auto view = client.request_region(std::uint32_t(want), deadline_after_ms(kAttachTimeoutMs));
       next.data_slot = want;
-      if (img) {
-        next.data = img.value();
+      if (view) {
+        auto img = std::make_shared<RegionImage>();
+        img->kind = RegionKind::kData;
+        img->slot = view->slot;
+        img->incarnation = view->incarnation;
+        img->agent_generation = raw_generation;
+        img->label = "data region of " + view->client_name + " (slot " + std::to_string(want) + ")";
+        img->size = view->mapping.size();
+        img->mapping = std::make_shared<const Mapping>(std::move(view->mapping));
+        next.data = std::move(img);
         next.data_error.clear();
       } else {
         next.data.reset();
-        next.data_error = img.error();
+        next.data_error = view.error();
       }
     } else if (want < 0) {
       next.data.reset();
       next.data_slot = -1;
       next.data_error.clear();
-    } else if (fetch && !raw.connected()) {
-      next.data_slot = want;  // retried after the raw connection comes back
-      next.data_error = "not connected: " + raw.error();
+    } else if (fetch && !client.connected()) {
+      next.data_slot = want;  // retried after the connection comes back
+      next.data_error = "not connected: " + client.error();
     }
 
     next.refresh_ms = double(monotonic_ns() - t0) / 1e6;
@@ -231,9 +232,8 @@ void DataSource::run() {
     // Sleep until the next refresh; a change of settings or of the wanted region wakes us.
     const double hz = std::clamp(refresh_hz_.load(), 0.2, 60.0);
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::duration<double>(1.0 / hz), [&] {
-      return stop_.load() || reload_.load() || wanted_slot_.load() != current_->data_slot;
-    });
+    cv_.wait_for(lock, std::chrono::duration<double>(1.0 / hz),
+                 [&] { return stop_.load() || wanted_slot_.load() != current_->data_slot; });
   }
 }
 

@@ -1,6 +1,8 @@
-// The inspector's only contact with the agent, on one worker thread: the probe (kind inspector)
-// for queries, each a few bounded mailbox sessions at the refresh rate, and the raw connection
-// for region views. The UI thread never waits on either: it takes the latest immutable Snapshot.
+// The inspector's only contact with the agent, on one worker thread, through one client of kind
+// inspector (shmon_client's ToolClient: one slot in the agent's table). The agent's state and
+// the clients come from the lock-free directory; metrics, events and history are mailbox
+// queries (events only when the agent received new ones); region views are requests on the
+// socket. The UI thread never waits: it takes the latest immutable Snapshot.
 #pragma once
 
 #include <atomic>
@@ -16,9 +18,24 @@
 
 #include "derived.hpp"
 #include "model.hpp"
-#include "raw_connection.hpp"
+#include "shmon/memfd.hpp"
 
 namespace shmon::inspector {
+
+enum class RegionKind { kControl, kMailbox, kData };
+
+// A read-only view of a region, kept alive by whoever holds the pointer (it outlives a dead
+// agent).
+struct RegionImage {
+  RegionKind kind = RegionKind::kControl;
+  std::uint32_t slot = 0;         // kData: the client's slot
+  std::uint64_t incarnation = 0;  // kData: from the validated header
+  std::uint64_t agent_generation = 0;
+  std::string label;  // "control region", "data region of loadgen-1 (slot 3)"
+  std::shared_ptr<const Mapping> mapping;
+  std::size_t size = 0;
+  const std::byte* bytes() const { return mapping->data(); }
+};
 
 struct Snapshot {
   std::string instance;
@@ -67,7 +84,6 @@ class DataSource {
   void set_refresh_hz(double hz);
   // The data region the raw view wants (-1: none). Fetched on the worker thread.
   void want_data_region(std::int64_t slot);
-  void reload_data_region();
 
  private:
   void run();
@@ -77,7 +93,6 @@ class DataSource {
   DataSourceOptions options_;
   std::atomic<double> refresh_hz_;
   std::atomic<std::int64_t> wanted_slot_{-1};
-  std::atomic<bool> reload_{false};
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;
   std::condition_variable cv_;

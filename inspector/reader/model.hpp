@@ -1,5 +1,7 @@
-// What the agent answers to queries (docs/QUERIES.md), parsed into plain structs. Parsing is
-// lenient: a missing or mistyped field keeps its default, so a newer agent never breaks us.
+// The typed model every reader (shmonctl, the inspector) shows: what the agent answers to
+// queries (docs/QUERIES.md), parsed once into plain structs, and the same structs filled from
+// the lock-free directory in the control region. JSON parsing is lenient: a missing or mistyped
+// field keeps its default, so a newer agent never breaks us.
 #pragma once
 
 #include <array>
@@ -125,5 +127,18 @@ std::optional<std::vector<ClientInfo>> parse_clients(std::string_view json, std:
 std::optional<std::vector<MetricInfo>> parse_metrics(std::string_view json, std::string* error);
 std::optional<EventsPage> parse_events(std::string_view json, std::string* error);
 std::optional<History> parse_history(std::string_view json, std::string* error);
+
+}  // namespace shmon::inspector
+
+namespace shmon::client {
+struct Directory;
+}
+
+namespace shmon::inspector {
+
+// The agent's state and its clients from a directory copy (no client mutex taken): the same
+// values as the status and clients queries, computed the same way.
+AgentStatus status_from_directory(const client::Directory& directory);
+std::vector<ClientInfo> clients_from_directory(const client::Directory& directory);
 
 }  // namespace shmon::inspector

@@ -174,28 +174,22 @@ CallStatus testing::submit(Probe& probe, std::span<const SubmitRecord> records,
 }
 
 QueryResult Probe::query(QueryKind kind, std::string_view filter, std::uint64_t cursor) {
-  constexpr std::uint64_t kMaxAnswer = 64ull << 20;  // refuse absurd totals from a broken agent
   QueryResult out{CallStatus::kOk, {}};
-  if (filter.size() > kMaxMetricNameLen) return {CallStatus::kBadArgument, {}};
-  std::uint64_t total = 0;
-  do {
+  // Each page is its own call: other threads' calls may run between pages.
+  const auto page = [&](std::span<const std::byte> body, client::Reply& reply,
+                        std::span<const std::byte>& got) {
     std::unique_lock<detail::TimedMutex> lock;
-    if (out.status = core_->begin_call(lock); out.status != CallStatus::kOk)
-      return {out.status, {}};
-    QueryRequest q{};
-    q.kind = std::uint32_t(kind);
-    q.offset = out.json.size();
-    q.cursor = cursor;
-    if (!filter.empty()) std::memcpy(q.filter, filter.data(), filter.size());
-    detail::ProbeCore::Reply r;
-    out.status = core_->session_locked(RequestType::kQuery, std::as_bytes(std::span(&q, 1)), r);
-    if (out.status != CallStatus::kOk) return {out.status, {}};
-    total = r.total_size;
-    if (total > kMaxAnswer || (r.body_size == 0 && out.json.size() < total)) {
-      return {CallStatus::kAgentError, {}};
-    }
-    out.json.append(reinterpret_cast<const char*>(core_->response.data()), r.body_size);
-  } while (out.json.size() < total);
+    if (auto st = core_->begin_call(lock); st != CallStatus::kOk) return client::CallStatus(st);
+    const CallStatus st = core_->session_locked(RequestType::kQuery, body, reply);
+    got = std::span<const std::byte>(core_->response.data(), reply.body_size);
+    return client::CallStatus(st);
+  };
+  try {
+    out.status = CallStatus(client::query_pages(kind, filter, cursor, page, out.json));
+  } catch (...) {
+    return {CallStatus::kNotConnected, {}};
+  }
+  if (out.status != CallStatus::kOk) out.json.clear();
   return out;
 }
 

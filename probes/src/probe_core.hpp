@@ -23,6 +23,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "shmon/client/attach.hpp"
+#include "shmon/client/call.hpp"
 #include "shmon/fd.hpp"
 #include "shmon/layout.hpp"
 #include "shmon/memfd.hpp"
@@ -48,18 +50,11 @@ struct ResolvedOptions {
 ResolvedOptions resolve_options(const ProbeOptions& options);
 
 // The agent-side session: valid while `connected` is true; touched only under call_mutex.
-struct Session {
-  UniqueFd sock;
-  Mapping control;
-  std::uint32_t slot = kMailboxSlot;
-  std::uint32_t owner_token = 0;
-  std::uint64_t session = 0;
-  std::int32_t agent_pid = 0;
+struct Session : client::Attachment {
   bool ever_attached = false;
 };
 
-// Byte size reserved for the mailbox mapping (whole pages).
-std::size_t mailbox_reservation_size();
+using client::mailbox_reservation_size;
 
 struct ProbeCore {
   explicit ProbeCore(const ProbeOptions& options);
@@ -146,7 +141,7 @@ struct ProbeCore {
                                 std::span<const std::int64_t> upper_bounds,
                                 std::uint32_t* histogram_index);
 
-  // Connection (session.cpp, call.cpp, connector.cpp).
+  // Connection (session.cpp on the client library, connector.cpp).
   enum class AttachOutcome { kAttached, kNoAgent, kFull, kRefused, kFailed };
   AttachOutcome attach_locked();
   // The attach request for this process and region (memcpy only: safe in a fork handler).
@@ -154,11 +149,7 @@ struct ProbeCore {
   void drop_session_locked();
   bool attach_due_locked() const;
   void note_attach_outcome_locked(AttachOutcome outcome);
-  struct Reply {
-    ResponseStatus status = ResponseStatus::kOk;
-    std::uint32_t body_size = 0;
-    std::uint64_t total_size = 0;
-  };
+  using Reply = client::Reply;
   // Runs one mailbox session (call_mutex held, connected). The reply body lands in `response`.
   CallStatus session_locked(RequestType type, std::span<const std::byte> body, Reply& reply,
                             const std::function<void()>* while_holding = nullptr) noexcept;

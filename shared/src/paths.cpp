@@ -62,7 +62,10 @@ Status ensure_runtime_dir() {
     }
   }
   if (auto made = make_dir(dir); !made) return made;
+  return check_runtime_dir(dir);
+}
 
+Status check_runtime_dir(const std::string& dir) {
   struct stat st;
   if (::lstat(dir.c_str(), &st) != 0) {
     return Error{"cannot inspect runtime directory " + dir + ": " + errno_text(errno)};

@@ -1,28 +1,43 @@
-// Attaching to the agent and dropping the session. Everything here runs under call_mutex.
+// The rendezvous conversation of every client: checks, AttachRequest + data region fd, reply,
+// control and mailbox regions validated from private copies before anything is trusted.
+#include "shmon/client/attach.hpp"
+
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstring>
+#include <span>
 
-#include "probe_core.hpp"
-#include "region.hpp"
+#include "shmon/client/trust.hpp"
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
+#include "shmon/limits.hpp"
 #include "shmon/names.hpp"
 #include "shmon/paths.hpp"
+#include "shmon/protocol.hpp"
 #include "shmon/unix_socket.hpp"
 
-namespace shmon::detail {
+namespace shmon::client {
 namespace {
 
-constexpr std::uint64_t kRefusedRetryMs = 5000;
-constexpr std::uint64_t kMinBackoffMs = 10;
-constexpr std::uint64_t kMaxBackoffMs = 1000;
-
 std::string abi_message(const std::string& path, std::uint32_t theirs) {
-  return "agent at " + path + " speaks ABI " + std::to_string(theirs) + "; this probe speaks " +
+  return "agent at " + path + " speaks ABI " + std::to_string(theirs) + "; this client speaks " +
          std::to_string(kAbiVersion);
+}
+
+AttachResult outcome(AttachOutcome o, std::string message) {
+  AttachResult r;
+  r.outcome = o;
+  r.message = std::move(message);
+  return r;
+}
+
+// Puts zero pages back over a fixed mailbox reservation after a failed mapping.
+void restore_reservation(void* at) {
+  if (at != nullptr) {
+    ::mmap(at, mailbox_reservation_size(), PROT_READ | PROT_WRITE,
+           MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  }
 }
 
 }  // namespace
@@ -32,81 +47,52 @@ std::size_t mailbox_reservation_size() {
   return (MailboxLayout::kRegionSize + page - 1) / page * page;
 }
 
-AttachRequest ProbeCore::make_attach_request() const noexcept {
-  AttachRequest req{};
-  std::memcpy(req.magic, kAttachMagic, sizeof(kAttachMagic));
-  req.abi_version = kAbiVersion;
-  req.kind = std::uint32_t(opts.kind);
-  req.pid = std::int32_t(::getpid());
-  req.incarnation = header->incarnation;
-  std::memcpy(req.reattach_secret, reattach_secret, sizeof(req.reattach_secret));
-  write_fixed_name(req.name, sizeof(req.name), opts.name);
-  req.data_region_size = region_size;
-  return req;
-}
-
-bool ProbeCore::attach_due_locked() const {
-  return monotonic_ns() >= next_attempt_ns;
-}
-
-void ProbeCore::note_attach_outcome_locked(AttachOutcome outcome) {
-  const std::uint64_t now = monotonic_ns();
-  switch (outcome) {
-    case AttachOutcome::kAttached:
-      backoff_ms = kMinBackoffMs;
-      next_attempt_ns = now;
-      return;
-    case AttachOutcome::kRefused:
-      next_attempt_ns = now + kRefusedRetryMs * 1'000'000u;
-      return;
-    case AttachOutcome::kNoAgent:
-    case AttachOutcome::kFull:
-    case AttachOutcome::kFailed:
-      next_attempt_ns = now + backoff_ms * 1'000'000u;
-      backoff_ms = std::min(backoff_ms * 2, kMaxBackoffMs);
-      return;
-  }
-}
-
-ProbeCore::AttachOutcome ProbeCore::attach_locked() {
-  if (!region_shareable || mailbox == nullptr) return AttachOutcome::kRefused;
-  const std::string path = socket_path(opts.instance);
+AttachResult attach(const AttachParams& params) {
+  const std::string path = socket_path(params.instance);
   auto failed = [&](const std::string& why) {
-    stats().attach_failures.fetch_add(1, std::memory_order_relaxed);
-    set_error("attach to " + path + " failed: " + why);
-    state.store(ConnectionState::kDisconnected);
-    return AttachOutcome::kFailed;
+    return outcome(AttachOutcome::kFailed, "attach to " + path + " failed: " + why);
   };
-  auto refused = [&](const std::string& why) {
-    stats().attach_failures.fetch_add(1, std::memory_order_relaxed);
-    set_error(why);
-    state.store(ConnectionState::kRefused);
-    return AttachOutcome::kRefused;
-  };
+  auto refused = [&](std::string why) { return outcome(AttachOutcome::kRefused, std::move(why)); };
 
   Connected conn;
-  if (pending_attach) {
-    // A forked child sent its request from the fork handler (fork.cpp): read that reply.
-    conn.fd = std::move(pending_attach);
+  const bool pending = params.pending_sock >= 0;
+  if (pending) {
+    conn.fd = UniqueFd(params.pending_sock);
   } else {
+    if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+      return outcome(AttachOutcome::kNoAgent, "no agent at " + path);
+    }
+    if (auto st = check_socket_directory(path); !st) return refused(st.error());
     conn = connect_unix(path);
     if (!conn.fd) {
       if (conn.error == ConnectError::kPermission) {
         return refused("permission denied on " + path + ": " + conn.message);
       }
-      set_error(conn.message.empty() ? "no agent at " + path : conn.message);
-      state.store(ConnectionState::kDisconnected);
-      return AttachOutcome::kNoAgent;
+      return outcome(AttachOutcome::kNoAgent,
+                     conn.message.empty() ? "no agent at " + path : conn.message);
     }
-    const AttachRequest req = make_attach_request();
-    const int fds[1] = {data_fd.get()};
+  }
+  if (auto st = check_agent_credentials(conn.fd.get()); !st) {
+    return refused("agent at " + path + ": " + st.error());
+  }
+  if (!pending) {
+    AttachRequest req{};
+    std::memcpy(req.magic, kAttachMagic, sizeof(kAttachMagic));
+    req.abi_version = kAbiVersion;
+    req.kind = std::uint32_t(params.kind);
+    req.pid = std::int32_t(::getpid());
+    req.incarnation = params.incarnation;
+    std::memcpy(req.reattach_secret, params.reattach_secret.data(), sizeof(req.reattach_secret));
+    write_fixed_name(req.name, sizeof(req.name), params.name);
+    req.data_region_size = params.data_region_size;
+    const int fds[1] = {params.data_fd};
     if (auto st = send_message(conn.fd.get(), std::as_bytes(std::span(&req, 1)), fds); !st) {
       return failed(st.error());
     }
   }
   AttachReply rep{};
   auto got = receive_message(conn.fd.get(), std::as_writable_bytes(std::span(&rep, 1)), 2,
-                             deadline_after_ms(kAttachTimeoutMs));
+                             params.deadline_ns);
   if (!got) return failed(got.error());
   if (std::memcmp(rep.magic, kReplyMagic, sizeof(kReplyMagic)) != 0) {
     return failed("the reply has a bad magic");
@@ -118,16 +104,12 @@ ProbeCore::AttachOutcome ProbeCore::attach_locked() {
     case AttachStatus::kOk:
       break;
     case AttachStatus::kFull:
-      stats().attach_failures.fetch_add(1, std::memory_order_relaxed);
-      set_error("agent full (" + (agent_says.empty() ? std::string("no free slot") : agent_says) +
-                ")");
-      state.store(ConnectionState::kRefusedFull);
-      return AttachOutcome::kFull;
+      return outcome(
+          AttachOutcome::kFull,
+          "agent full (" + (agent_says.empty() ? std::string("no free slot") : agent_says) + ")");
     case AttachStatus::kAbiMismatch:
       return refused(abi_message(path, rep.abi_version) + (agent_says.empty() ? "" : ": ") +
                      agent_says);
-    case AttachStatus::kShuttingDown:
-      return failed("the agent is shutting down");
     default:
       return refused(std::string("agent at ") + path + " refused the attach (" +
                      to_string(AttachStatus(rep.status)) + (agent_says.empty() ? "" : ": ") +
@@ -135,6 +117,8 @@ ProbeCore::AttachOutcome ProbeCore::attach_locked() {
   }
   if (got->fds.size() != 2) return failed("the reply carries no region descriptors");
 
+  AttachResult result;
+  Attachment& a = result.attachment;
   // Control region: read-only, validated on a private copy of its header.
   const std::size_t max_control = control_region_size(kHardMaxClients + kReservedToolSlots);
   auto control_size = verify_region(got->fds[0].get(), sizeof(ControlHeader), max_control);
@@ -152,60 +136,42 @@ ProbeCore::AttachOutcome ProbeCore::attach_locked() {
   if (ch.abi_version != kAbiVersion) return refused(abi_message(path, ch.abi_version));
   if (auto st = validate_control_header(ch, *control_size); !st) return failed(st.error());
 
-  // Mailbox: mapped over our reservation so updaters can always read the doorbell words.
-  auto mbx_size =
-      verify_region(got->fds[1].get(), MailboxLayout::kRegionSize, mailbox_reservation_size());
+  // Mailbox: read-write; over the caller's reservation when it has one.
+  const std::size_t mbx_max =
+      params.mailbox_at != nullptr ? mailbox_reservation_size() : MailboxLayout::kRegionSize;
+  auto mbx_size = verify_region(got->fds[1].get(), MailboxLayout::kRegionSize, mbx_max);
   if (!mbx_size) return failed("mailbox: " + mbx_size.error());
-  void* p = ::mmap(mailbox, *mbx_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-                   got->fds[1].get(), 0);
-  if (p == MAP_FAILED) {
-    map_zero_pages(mailbox, mailbox_reservation_size());
-    return failed("cannot map the mailbox: " + std::string(std::strerror(errno)));
+  if (params.mailbox_at != nullptr) {
+    void* p = ::mmap(params.mailbox_at, *mbx_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+                     got->fds[1].get(), 0);
+    if (p == MAP_FAILED) {
+      const int err = errno;
+      restore_reservation(params.mailbox_at);
+      return failed("cannot map the mailbox: " + std::string(std::strerror(err)));
+    }
+    a.mailbox_header = static_cast<MailboxHeader*>(params.mailbox_at);
+  } else {
+    auto m = Mapping::map(got->fds[1].get(), *mbx_size, true);
+    if (!m) return failed("mailbox: " + m.error());
+    a.mailbox = std::move(*m);
+    a.mailbox_header = a.mailbox.as<MailboxHeader>();
   }
   MailboxHeader mh;
-  std::memcpy(static_cast<void*>(&mh), mailbox, sizeof(mh));
+  std::memcpy(static_cast<void*>(&mh), a.mailbox_header, sizeof(mh));
   if (auto st = validate_mailbox_header(mh, *mbx_size); !st) {
-    map_zero_pages(mailbox, mailbox_reservation_size());
+    restore_reservation(params.mailbox_at);
     return failed(st.error());
   }
 
-  session.sock = std::move(conn.fd);
-  session.control = std::move(*control);
-  session.slot = rep.slot;
-  session.session = rep.session;
-  session.owner_token = make_owner_token(rep.slot, rep.lock_generation);
-  session.agent_pid = rep.agent_pid;
-  connected.store(true, std::memory_order_release);
-  session_gen.fetch_add(1);
-
-  Reply reply;
-  const CallStatus hello = session_locked(RequestType::kHello, {}, reply);
-  if (hello != CallStatus::kOk) {
-    if (connected.load()) drop_session_locked();
-    stats().attach_failures.fetch_add(1, std::memory_order_relaxed);
-    set_error("attach to " + path + " failed: hello answered " + to_string(hello));
-    return AttachOutcome::kFailed;
-  }
-  if (session.ever_attached) stats().reconnects.fetch_add(1, std::memory_order_relaxed);
-  session.ever_attached = true;
-  state.store(ConnectionState::kConnected);
-  public_slot.store(session.slot);
-  set_error("");
-  return AttachOutcome::kAttached;
+  a.sock = std::move(conn.fd);
+  a.control = std::move(*control);
+  a.slot = rep.slot;
+  a.session = rep.session;
+  a.owner_token = make_owner_token(rep.slot, rep.lock_generation);
+  a.agent_pid = rep.agent_pid;
+  a.agent_generation = rep.agent_generation;
+  result.outcome = AttachOutcome::kAttached;
+  return result;
 }
 
-void ProbeCore::drop_session_locked() {
-  connected.store(false, std::memory_order_release);
-  state.store(ConnectionState::kDisconnected);
-  public_slot.store(kMailboxSlot);
-  session.sock.reset();
-  session.control = Mapping{};
-  if (mailbox != nullptr) map_zero_pages(mailbox, mailbox_reservation_size());
-  session.slot = kMailboxSlot;
-  session.owner_token = 0;
-  session.session = 0;
-  session_gen.fetch_add(1);
-  wake_connector();
-}
-
-}  // namespace shmon::detail
+}  // namespace shmon::client

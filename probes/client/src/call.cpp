@@ -1,17 +1,17 @@
 // One mailbox session (the seed handshake): lock -> request (seqlock) -> Exec -> Done -> response
 // -> unlock, every wait bounded.
+#include "shmon/client/call.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <bit>
-#include <chrono>
 #include <cstring>
 
-#include "probe_core.hpp"
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
 #include "shmon/event.hpp"
 
-namespace shmon::detail {
+namespace shmon::client {
 namespace {
 
 constexpr std::uint64_t kLockSpinNs = 20'000;
@@ -30,20 +30,50 @@ void record_lock_wait(ClientStats& s, std::uint64_t wait_ns) {
   s.lock_wait_hist[bucket].fetch_add(1, r);
 }
 
+// now + ms, but never past `limit` (0 = no limit).
+std::uint64_t bounded_deadline(std::uint32_t ms, std::uint64_t limit) {
+  const std::uint64_t d = deadline_after_ms(ms);
+  return limit != 0 ? std::min(d, limit) : d;
+}
+
 }  // namespace
 
-CallStatus ProbeCore::session_locked(RequestType type, std::span<const std::byte> body,
-                                     Reply& reply,
-                                     const std::function<void()>* while_holding) noexcept {
-  ClientStats& s = stats();
+const char* to_string(CallStatus status) {
+  switch (status) {
+    case CallStatus::kOk:
+      return "ok";
+    case CallStatus::kNotConnected:
+      return "not connected";
+    case CallStatus::kLockTimeout:
+      return "lock timeout";
+    case CallStatus::kTimeout:
+      return "timeout";
+    case CallStatus::kRevoked:
+      return "revoked";
+    case CallStatus::kAgentError:
+      return "agent error";
+    case CallStatus::kBadArgument:
+      return "bad argument";
+  }
+  return "unknown";
+}
+
+CallStatus call(const CallTarget& target, RequestType type, std::span<const std::byte> body,
+                std::span<std::byte> response, Reply& reply, std::atomic<std::uint64_t>& next_seq,
+                ClientStats& s, const CallLimits& limits,
+                const std::function<void()>* while_holding) noexcept {
   constexpr auto r = std::memory_order_relaxed;
-  if (!connected.load(std::memory_order_acquire)) return CallStatus::kNotConnected;
-  if (body.size() > kRequestBodyCapacity) return CallStatus::kBadArgument;
+  reply = Reply{};
+  if (target.mailbox == nullptr) return CallStatus::kNotConnected;
+  if (body.size() > kRequestBodyCapacity || response.size() < kResponseBodyCapacity) {
+    return CallStatus::kBadArgument;
+  }
   s.calls.fetch_add(1, r);
 
-  ClientMutex lock(&mailbox->lock);
-  const std::uint32_t token = session.owner_token;
-  const LockOutcome got = lock.acquire(token, deadline_after_ms(opts.lock_timeout_ms), kLockSpinNs);
+  ClientMutex lock(&target.mailbox->lock);
+  const std::uint32_t token = target.owner_token;
+  const LockOutcome got = lock.acquire(
+      token, bounded_deadline(limits.lock_timeout_ms, limits.deadline_ns), kLockSpinNs);
   if (got.result != LockResult::kAcquired) {
     s.lock_timeouts.fetch_add(1, r);
     s.call_errors.fetch_add(1, r);
@@ -57,7 +87,7 @@ CallStatus ProbeCore::session_locked(RequestType type, std::span<const std::byte
     }
   }
 
-  auto* base_ptr = reinterpret_cast<std::byte*>(mailbox);
+  auto* base_ptr = reinterpret_cast<std::byte*>(target.mailbox);
   auto* req = reinterpret_cast<RequestHeader*>(base_ptr + MailboxLayout::kRequestOffset);
   auto* rsp = reinterpret_cast<ResponseHeader*>(base_ptr + MailboxLayout::kResponseOffset);
   std::uint64_t n = next_seq.fetch_add(1, r);
@@ -70,25 +100,23 @@ CallStatus ProbeCore::session_locked(RequestType type, std::span<const std::byte
   req->seq.store(0, r);
   std::atomic_thread_fence(std::memory_order_release);
 #endif
-  req->session = session.session;
+  req->session = target.session;
   req->type = std::uint32_t(type);
-  req->slot = session.slot;
+  req->slot = target.slot;
   req->owner_token = token;
   req->body_size = std::uint32_t(body.size());
   if (!body.empty()) std::memcpy(reinterpret_cast<std::byte*>(req + 1), body.data(), body.size());
   req->seq.store(n, std::memory_order_release);
-  AutoResetEvent(&mailbox->exec).set();
+  AutoResetEvent(&target.mailbox->exec).set();
 
-  AutoResetEvent done(&mailbox->done);
-  const std::uint64_t deadline = deadline_after_ms(opts.done_timeout_ms);
+  AutoResetEvent done(&target.mailbox->done);
+  const std::uint64_t deadline = bounded_deadline(limits.done_timeout_ms, limits.deadline_ns);
   for (;;) {
     if (!done.wait_until(deadline, kDoneSpinNs)) {
       s.done_timeouts.fetch_add(1, r);
       s.call_errors.fetch_add(1, r);
       if (!lock.release(token)) s.revocations_seen.fetch_add(1, r);
-      set_error("no answer from the agent within " + std::to_string(opts.done_timeout_ms) +
-                " ms; dropped the session");
-      drop_session_locked();
+      reply.dropped = "no answer from the agent in time; dropped the session";
       return CallStatus::kTimeout;
     }
     // A different seq is a late answer to a request someone abandoned: keep waiting.
@@ -102,8 +130,7 @@ CallStatus ProbeCore::session_locked(RequestType type, std::span<const std::byte
   if (!lock.release(token)) {
     s.revocations_seen.fetch_add(1, r);
     s.call_errors.fetch_add(1, r);
-    set_error("the agent revoked our lease; dropped the session");
-    drop_session_locked();
+    reply.dropped = "the agent revoked our lease; dropped the session";
     return CallStatus::kRevoked;
   }
   switch (reply.status) {
@@ -112,8 +139,7 @@ CallStatus ProbeCore::session_locked(RequestType type, std::span<const std::byte
     case ResponseStatus::kStaleSession:
       // The agent no longer knows this session (revoked or restarted state): re-attach.
       s.call_errors.fetch_add(1, r);
-      set_error("the agent reports a stale session; dropped it");
-      drop_session_locked();
+      reply.dropped = "the agent reports a stale session; dropped it";
       return CallStatus::kRevoked;
     default:
       s.call_errors.fetch_add(1, r);
@@ -121,26 +147,33 @@ CallStatus ProbeCore::session_locked(RequestType type, std::span<const std::byte
   }
 }
 
-CallStatus ProbeCore::begin_call(std::unique_lock<TimedMutex>& lock) noexcept {
-  try {
-    // A fork child's first call attaches at once instead of waiting for the new connector.
-    const bool fresh_child = ensure_connector();
-    std::unique_lock lk(call_mutex, std::defer_lock);
-    if (!lk.try_lock_for(std::chrono::milliseconds(opts.lock_timeout_ms))) {
-      return CallStatus::kLockTimeout;
+CallStatus query_pages(QueryKind kind, std::string_view filter, std::uint64_t cursor,
+                       const PageCall& page, std::string& json) {
+  constexpr std::uint64_t kMaxAnswer = 64ull << 20;  // refuse absurd totals from a broken agent
+  json.clear();
+  if (filter.size() > kMaxMetricNameLen) return CallStatus::kBadArgument;
+  std::uint64_t total = 0;
+  do {
+    QueryRequest q{};
+    q.kind = std::uint32_t(kind);
+    q.offset = json.size();
+    q.cursor = cursor;
+    if (!filter.empty()) std::memcpy(q.filter, filter.data(), filter.size());
+    Reply r;
+    std::span<const std::byte> got;
+    if (auto st = page(std::as_bytes(std::span(&q, 1)), r, got); st != CallStatus::kOk) {
+      json.clear();
+      return st;
     }
-    if (!connected.load(std::memory_order_acquire)) {
-      if ((opts.background_connect && !fresh_child) || !attach_due_locked()) {
-        return CallStatus::kNotConnected;
-      }
-      note_attach_outcome_locked(attach_locked());
-      if (!connected.load(std::memory_order_acquire)) return CallStatus::kNotConnected;
+    total = r.total_size;
+    if (total > kMaxAnswer || (r.body_size == 0 && json.size() < total)) {
+      json.clear();
+      return CallStatus::kAgentError;
     }
-    lock = std::move(lk);
-    return CallStatus::kOk;
-  } catch (...) {
-    return CallStatus::kNotConnected;
-  }
+    json.append(reinterpret_cast<const char*>(got.data()),
+                std::min<std::size_t>(r.body_size, got.size()));
+  } while (json.size() < total);
+  return CallStatus::kOk;
 }
 
-}  // namespace shmon::detail
+}  // namespace shmon::client

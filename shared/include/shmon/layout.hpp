@@ -59,7 +59,9 @@ struct AgentStats {
   std::atomic<std::uint64_t> reattach_mismatches;   // attaches naming a known incarnation without
                                                     // its secret (treated as new clients)
   std::atomic<std::uint64_t> duplicate_requests;    // Exec for a request already answered
-  std::atomic<std::uint64_t> reserved[17];
+  std::atomic<std::uint64_t> requests_per_s_milli;  // gauge: requests/s over the last second, x1000
+  std::atomic<std::uint64_t> events_per_s_milli;    // gauge: events/s over the last second, x1000
+  std::atomic<std::uint64_t> reserved[15];
 };
 static_assert(sizeof(AgentStats) == 32 * 8);
 
@@ -121,7 +123,9 @@ struct DirectoryEntry {
   std::uint64_t metric_count;
   std::uint64_t data_region_size;
   std::uint64_t lock_held_ns;  // >0 while this client holds the mutex: how long so far
-  std::uint64_t reserved[12];
+  double requests_per_s;       // over the agent's last second
+  double events_per_s;
+  std::uint64_t reserved[10];
   ClientStatsSnapshot stats;  // copied from the client's data region
 };
 static_assert(sizeof(DirectoryEntry) == 768);

@@ -33,6 +33,9 @@ inline constexpr int kFailure = 1;         // runtime failure; shmonctl: no agen
 inline constexpr int kUsage = 2;           // bad command line or invalid name
 inline constexpr int kAlreadyRunning = 3;  // shmon-agent: another agent owns the instance
 inline constexpr int kResources = 4;       // cannot create socket, regions or memory reservation
+inline constexpr int kNotFound =
+    5;  // shmonctl: the metric named on the command line does not exist
+inline constexpr int kOutputFailed = 6;  // shmonctl: standard output could not be written
 }  // namespace exit_code
 
 }  // namespace shmon

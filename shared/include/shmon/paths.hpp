@@ -18,6 +18,11 @@ std::string lock_path(const std::string& instance);
 // owned by this user and not writable by others. Errors name the path and what is wrong.
 Status ensure_runtime_dir();
 
+// The checks alone, for clients: `dir` exists, is not a symbolic link, is a directory owned by
+// this user (effective uid) and is not writable by group or others. A directory that fails them
+// may be controlled by another user, who could serve a fake agent in it.
+Status check_runtime_dir(const std::string& dir);
+
 // Where instance NAME keeps its durable state (the agent's state store): `flag` when not empty,
 // else $SHMON_STATE_DIR, else $XDG_STATE_HOME/shmon, else $HOME/.local/state/shmon; then
 // "/NAME". Empty when none of these can be resolved (no HOME).

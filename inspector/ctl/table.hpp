@@ -1,18 +1,13 @@
-// Human-readable numbers and plain-text tables for shmonctl's views.
+// Plain-text tables for shmonctl's views. Numbers are formatted by the reader library
+// (format.hpp there), so shmonctl and the inspector print a value the same way; every cell is
+// escaped for the terminal (a client chose the names in it).
 #pragma once
 
-#include <cstdint>
 #include <ostream>
 #include <string>
 #include <vector>
 
 namespace shmonctl {
-
-std::string format_ns(double ns);            // "850 ns", "12.3 µs", "4.50 ms", "1.20 s"
-std::string format_uptime(double seconds);   // "45s", "12m03s", "3h02m", "2d04h"
-std::string format_rate(double per_second);  // "0", "12.5", "3.4k", "1.20M"
-std::string format_count(double value);      // integers as is, others with 3 significant digits
-std::string format_wall_time(std::uint64_t realtime_ns);  // "08:35:39.123" local time
 
 // Columns are left-aligned for text, right-aligned for numbers (declared per column).
 class Table {
