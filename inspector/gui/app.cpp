@@ -115,9 +115,19 @@ int run_app(const AppOptions& opt) {
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
   const std::string ini = cfg_dir + "/inspector-imgui.ini";
-  // Window layout persists in the config directory (ImGui writes it when it changes).
+  // Window layout persists in the config directory. ImGui's own file I/O would follow a FIFO or
+  // a device: we read (bounded, regular files only) and write (atomically) for it.
   save_settings(cfg_dir, settings, nullptr);
-  io.IniFilename = ini.c_str();
+  io.IniFilename = nullptr;
+  if (std::string text; read_small_file(ini, kMaxSettingsFile, text, nullptr)) {
+    ImGui::LoadIniSettingsFromMemory(text.data(), text.size());
+  }
+  const auto save_layout = [&] {
+    std::size_t size = 0;
+    const char* text = ImGui::SaveIniSettingsToMemory(&size);
+    write_file_atomically(ini, std::string(text, size), nullptr);
+    io.WantSaveIniSettings = false;
+  };
   io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
   float content_scale = 1;
   glfwGetWindowContentScale(window, &content_scale, nullptr);
@@ -316,6 +326,7 @@ int run_app(const AppOptions& opt) {
       save_settings(cfg_dir, settings, nullptr);
       settings_dirty_ns = 0;
     }
+    if (io.WantSaveIniSettings) save_layout();
     // Vsync does not throttle everywhere (Xvfb): cap the frame rate ourselves.
     if (!bench) {
       const std::uint64_t budget = 1'000'000'000ull / std::uint64_t(std::max(10, settings.fps_cap));
@@ -325,7 +336,7 @@ int run_app(const AppOptions& opt) {
   }
   if (bench) stats.print(int(source.snapshot()->clients.size()));
   save_settings(cfg_dir, settings, nullptr);
-  ImGui::SaveIniSettingsToDisk(ini.c_str());
+  save_layout();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();

@@ -1,10 +1,12 @@
 // shmon-inspector [--instance NAME]: a window onto one agent's traffic.
+// Exit codes: 0 success (and --help, --version), 1 no window or a failed test hook, 2 usage.
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
 #include "app.hpp"
+#include "settings.hpp"
 #include "shmon/limits.hpp"
 #include "shmon/names.hpp"
 
@@ -14,10 +16,10 @@ int main(int argc, char** argv) {
   cli.add_option("--instance,-i", opt.instance,
                  "agent instance (default: $SHMON_INSTANCE or 'default')");
   cli.add_option("--name", opt.name, "client name shown in the agent's client list");
-  cli.add_option("--refresh-hz", opt.refresh_hz, "queries per second (default 4, persisted)")
-      ->check(CLI::Range(0.2, 60.0));
+  cli.add_option("--refresh-hz", opt.refresh_hz, "refreshes per second (default 4, persisted)")
+      ->check(CLI::Range(shmon::inspector::kMinRefreshHz, shmon::inspector::kMaxRefreshHz));
   cli.add_option("--font-scale", opt.font_scale, "font scale for high-DPI screens (persisted)")
-      ->check(CLI::Range(0.5, 4.0));
+      ->check(CLI::Range(shmon::inspector::kMinFontScale, shmon::inspector::kMaxFontScale));
   cli.add_option("--width", opt.width, "window width")->check(CLI::Range(320, 8192));
   cli.add_option("--height", opt.height, "window height")->check(CLI::Range(240, 8192));
   cli.add_option("--frames", opt.frames, "render N frames, then exit 0 (tests)")
@@ -27,7 +29,14 @@ int main(int argc, char** argv) {
   cli.add_option("--bench-frames", opt.bench_frames,
                  "render N frames unthrottled once data arrived and print frame times")
       ->check(CLI::PositiveNumber);
-  CLI11_PARSE(cli, argc, argv);
+  cli.set_version_flag("--version", std::string("shmon-inspector ") + SHMON_VERSION);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return cli.exit(e);  // --help, --version
+    std::fprintf(stderr, "shmon-inspector: %s (see shmon-inspector --help)\n", e.what());
+    return shmon::exit_code::kUsage;
+  }
 
   if (opt.instance.empty()) {
     const char* env = std::getenv("SHMON_INSTANCE");

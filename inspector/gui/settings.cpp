@@ -1,12 +1,16 @@
 #include "settings.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "shmon/fd.hpp"
 
 namespace shmon::inspector {
 
@@ -18,13 +22,68 @@ std::string config_dir() {
   return ".shmon";
 }
 
+bool read_small_file(const std::string& path, std::size_t max_bytes, std::string& out,
+                     std::string* error) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) {
+    if (error) *error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (error) *error = path + " is not a regular file; ignored";
+    return false;
+  }
+  if (std::uint64_t(st.st_size) > max_bytes) {
+    if (error) *error = path + " is larger than " + std::to_string(max_bytes) + " bytes; ignored";
+    return false;
+  }
+  out.assign(std::size_t(st.st_size), '\0');
+  std::size_t got = 0;
+  while (got < out.size()) {
+    const ssize_t n = ::read(fd.get(), out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += std::size_t(n);
+  }
+  out.resize(got);  // a file that shrank meanwhile is read as it now is
+  return true;
+}
+
+bool write_file_atomically(const std::string& path, const std::string& text, std::string* error) {
+  const std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());  // a stale temporary (or a link planted there) is never written through
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd) {
+    if (error) *error = "cannot create " + tmp + ": " + std::strerror(errno);
+    return false;
+  }
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (error) *error = "cannot write " + tmp + ": " + std::strerror(errno);
+      ::unlink(tmp.c_str());
+      return false;
+    }
+    done += std::size_t(n);
+  }
+  fd.reset();
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    if (error) *error = "cannot rename " + tmp + ": " + std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
 Settings load_settings(const std::string& dir) {
   Settings s;
-  std::ifstream in(dir + "/inspector.json");
-  if (!in) return s;
-  std::stringstream text;
-  text << in.rdbuf();
-  auto j = nlohmann::json::parse(text.str(), nullptr, false);
+  std::string text;
+  if (!read_small_file(dir + "/inspector.json", kMaxSettingsFile, text, nullptr)) return s;
+  auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object()) return s;
   auto num = [&](const char* k, auto& out, double lo, double hi) {
     if (auto it = j.find(k); it != j.end() && it->is_number()) {
@@ -35,9 +94,9 @@ Settings load_settings(const std::string& dir) {
   auto flag = [&](const char* k, bool& out) {
     if (auto it = j.find(k); it != j.end() && it->is_boolean()) out = it->get<bool>();
   };
-  num("refresh_hz", s.refresh_hz, 0.2, 60);
-  num("font_scale", s.font_scale, 0, 4);
-  num("fps_cap", s.fps_cap, 10, 240);
+  num("refresh_hz", s.refresh_hz, kMinRefreshHz, kMaxRefreshHz);
+  num("font_scale", s.font_scale, kMinFontScale, kMaxFontScale);  // else 0: automatic
+  num("fps_cap", s.fps_cap, kMinFpsCap, kMaxFpsCap);
   flag("show_agent", s.show_agent);
   flag("show_clients", s.show_clients);
   flag("show_mutex", s.show_mutex);
@@ -61,21 +120,7 @@ bool save_settings(const std::string& dir, const Settings& s, std::string* error
                       {"show_timeouts", s.show_timeouts},
                       {"show_telemetry", s.show_telemetry},
                       {"show_raw", s.show_raw}};
-  const std::string path = dir + "/inspector.json";
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2) << "\n";
-    if (!out) {
-      if (error) *error = "cannot write " + tmp;
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    if (error) *error = "cannot rename " + tmp;
-    return false;
-  }
-  return true;
+  return write_file_atomically(dir + "/inspector.json", j.dump(2) + "\n", error);
 }
 
 }  // namespace shmon::inspector

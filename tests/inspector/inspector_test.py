@@ -6,6 +6,11 @@ render:    an agent and three `shmon-loadgen --hold-open` clients; the inspector
            loadgens in the client table, non-zero mutex statistics, the control header decoded).
 reconnect: the banner with no agent (dump), then a long-running inspector sees an agent start,
            get killed (banner) and a new one start (reconnection), through its stdout lines.
+settings:  hostile settings files (a font scale out of range, a FIFO, a link to /dev/zero) are
+           refused without a crash, a hang or a huge read, and never saved back; --version and a
+           usage error exit 0 and 2.
+mutex-rate (a measurement, not a ctest): client-mutex acquisitions per second caused by one open
+           inspector, from the agent's per-client counters (`--seconds`, default 10).
 
 Every wait is bounded by a deadline on a child's output; every child is killed on teardown.
 """
@@ -179,8 +184,9 @@ def scenario_render(args):
             fail("client table rows lack %s: %s" % (n, [r[0] for r in clients]))
         if by_name[n][2] != "app" or by_name[n][3] not in ("live", "attached"):
             fail("row of %s: %s" % (n, by_name[n]))
-    if not any(r[2] == "inspector" for r in clients):
-        fail("the inspector is not listed as a client of kind inspector")
+    inspectors = [r[0] for r in clients if r[2] == "inspector"]
+    if len(inspectors) != 1:
+        fail("one inspector must be one client of kind inspector, not %s" % inspectors)
 
     mutex = {r[0]: r[1] for r in rows_of(dump, "Mutex") if len(r) >= 2}
     acquired = int(mutex.get("acquired", "0"))
@@ -246,17 +252,103 @@ def scenario_reconnect(args):
     print("ok: banner shown, agent killed and restarted, the inspector reconnected")
 
 
+def run_briefly(args, env, extra, what):
+    """Runs the inspector for a few frames; returns its exit code (bounded wait)."""
+    p = spawn(xvfb(args, [args.inspector, "--instance", "insp-settings", "--frames", "5"] + extra),
+              env)
+    try:
+        return p.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        fail("the inspector hung with %s" % what)
+
+
+def scenario_settings(args):
+    tmp = tempfile.mkdtemp(prefix="shmon-insp-")
+    env = make_env(tmp)
+    cfg = os.path.join(env["XDG_CONFIG_HOME"], "shmon")
+    os.makedirs(cfg, mode=0o700)
+    settings = os.path.join(cfg, "inspector.json")
+    layout = os.path.join(cfg, "inspector-imgui.ini")
+
+    # 1. A font scale out of range is not used (it aborted ImGui) and not saved back.
+    with open(settings, "w") as f:
+        json.dump({"font_scale": 0.01, "refresh_hz": 1e9, "fps_cap": -3}, f)
+    rc = run_briefly(args, env, [], "font_scale 0.01")
+    if rc != 0:
+        fail("the inspector exited %d with font_scale 0.01 in its settings" % rc)
+    with open(settings) as f:
+        saved = json.load(f)
+    if saved.get("font_scale") == 0.01 or saved.get("refresh_hz") == 1e9 or saved.get("fps_cap") == -3:
+        fail("out-of-range settings were saved back: %s" % saved)
+
+    # 2. FIFOs (a reader would wait for a writer forever) and links to /dev/zero (endless).
+    for what, make in (("a FIFO", os.mkfifo), ("a link to /dev/zero",
+                                               lambda path: os.symlink("/dev/zero", path))):
+        for path in (settings, layout):
+            if os.path.lexists(path):
+                os.unlink(path)
+            make(path)
+        rc = run_briefly(args, env, [], what)
+        if rc != 0:
+            fail("the inspector exited %d with %s as its settings" % (rc, what))
+        for path in (settings, layout):
+            if not os.path.isfile(path) or os.path.islink(path):
+                fail("%s was not replaced by a regular file (saved atomically)" % path)
+
+    # 3. --version and a usage error.
+    out = subprocess.run([args.inspector, "--version"], env=env, capture_output=True, timeout=30)
+    if out.returncode != 0 or b"shmon-inspector" not in out.stdout:
+        fail("--version: exit %d, %r" % (out.returncode, out.stdout))
+    out = subprocess.run([args.inspector, "--no-such-flag"], env=env, capture_output=True,
+                         timeout=30)
+    if out.returncode != 2:
+        fail("a usage error exited %d, not 2" % out.returncode)
+    print("ok: out-of-range, FIFO and /dev/zero settings refused; saved atomically; exit codes")
+
+
+def client_acquired(args, env, instance, kind):
+    out = subprocess.run([args.ctl, "--instance", instance, "clients", "--json"], env=env,
+                         capture_output=True, timeout=30)
+    if out.returncode != 0:
+        fail("shmonctl clients: %r" % out.stderr)
+    return sum(c["mutex"]["acquired"] for c in json.loads(out.stdout) if c["kind"] == kind)
+
+
+def scenario_mutex_rate(args):
+    if not args.ctl:
+        fail("mutex-rate needs --ctl")
+    tmp = tempfile.mkdtemp(prefix="shmon-insp-")
+    env = make_env(tmp)
+    instance = "insp-mutex"
+    start_agent(args, env, instance)
+    lg = spawn([args.loadgen, "--instance", instance, "--name", "events", "--threads", "1",
+                "--counter", "c", "--increments", "1000", "--events", "50", "--hold-open"],
+               env, stdin=subprocess.PIPE)
+    wait_line(lg, "status=ok", 30, "loadgen")
+    insp = spawn(xvfb(args, [args.inspector, "--instance", instance, "--frames", "1000000"]), env)
+    wait_line(insp, "inspector: connected", 60, "inspector")
+    time.sleep(2)  # measurement warm-up, not synchronization: the window starts after it
+    a0, t0 = client_acquired(args, env, instance, "inspector"), time.monotonic()
+    time.sleep(args.seconds)  # the measurement window
+    a1, t1 = client_acquired(args, env, instance, "inspector"), time.monotonic()
+    print("mutex-rate: the inspector acquired the client mutex %d times in %.1f s: %.1f/s"
+          % (a1 - a0, t1 - t0, (a1 - a0) / (t1 - t0)))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("scenario", choices=["render", "reconnect"])
+    ap.add_argument("scenario", choices=["render", "reconnect", "settings", "mutex-rate"])
     ap.add_argument("--agent", required=True)
     ap.add_argument("--loadgen", required=True)
     ap.add_argument("--inspector", required=True)
     ap.add_argument("--xvfb-run", default="xvfb-run")
     ap.add_argument("--out", default=".")
+    ap.add_argument("--ctl", default="")
+    ap.add_argument("--seconds", type=float, default=10)
     args = ap.parse_args()
     try:
-        {"render": scenario_render, "reconnect": scenario_reconnect}[args.scenario](args)
+        {"render": scenario_render, "reconnect": scenario_reconnect, "settings": scenario_settings,
+         "mutex-rate": scenario_mutex_rate}[args.scenario](args)
     finally:
         teardown()
 

@@ -25,6 +25,7 @@
 //   submit-count     honest: acknowledged submits for --wait-ms; prints how many were accepted
 //   vandal           attaches, then attacks the mailbox for --wait-ms (--variant: exec-storm,
 //                    futex-words, headers, forge-lock, drain-sleeping, hold-lock)
+//   hostile-text     emits an event whose text carries terminal escapes, flushes, leaves
 // Exit 0 when the mode observed what the tests expect, 1 otherwise, 2 on a bad command line.
 #include <cstdio>
 #include <map>
@@ -56,7 +57,8 @@ int main(int argc, char** argv) {
       {"claim-incarnation", run_claim_incarnation},
       {"submit-count", run_submit_count},
       {"vandal", run_vandal},
-      {"fork-burst", run_fork_burst}};
+      {"fork-burst", run_fork_burst},
+      {"hostile-text", run_hostile_text}};
   const auto it = modes.find(args.mode);
   if (it == modes.end()) {
     std::fprintf(stderr, "shmon-testclient: unknown mode '%s'\n", args.mode.c_str());
