@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "shmon/client_mutex.hpp"
@@ -13,7 +14,12 @@ namespace shmon::agent {
 
 namespace {
 constexpr std::uint64_t kBogus = std::uint64_t(1) << 62;
+
+// A rate as published in the directory: per second x 1000, saturated.
+std::uint64_t milli(double rate) {
+  return rate > 0 ? std::uint64_t(std::min(rate * 1000.0, double(kBogus))) : 0;
 }
+}  // namespace
 
 ClientStatsSnapshot clamped_stats(const Client& client) {
   ClientStatsSnapshot s = snapshot(client.header().stats);
@@ -77,8 +83,8 @@ void publish_directory(AgentContext& ctx) {
     e.lock_held_ns = (owner == c->owner_token && holder_since != 0 && now > holder_since)
                          ? now - holder_since
                          : 0;
-    e.requests_per_s = c->requests_per_s;
-    e.events_per_s = c->events_per_s;
+    e.requests_per_s_milli = milli(c->requests_per_s);
+    e.events_per_s_milli = milli(c->events_per_s);
     e.stats = clamped_stats(*c);
   }
   h->directory_seq.fetch_add(1, std::memory_order_release);  // even: consistent
@@ -88,7 +94,6 @@ void publish_directory(AgentContext& ctx) {
   s.events_received.store(t.events_received, std::memory_order_relaxed);
   s.events_dropped.store(t.events_dropped, std::memory_order_relaxed);
   s.clients_connected.store(t.clients_connected, std::memory_order_relaxed);
-  const auto milli = [](double rate) { return rate > 0 ? std::uint64_t(rate * 1000.0) : 0; };
   s.requests_per_s_milli.store(milli(ctx.history.rate("agent.requests")),
                                std::memory_order_relaxed);
   s.events_per_s_milli.store(milli(ctx.history.rate("agent.events_received")),

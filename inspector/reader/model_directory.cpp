@@ -94,8 +94,8 @@ std::vector<ClientInfo> clients_from_directory(const client::Directory& d) {
     c.last_seen_age_ms = age_ms(d.read_monotonic_ns, e.last_seen_monotonic_ns);
     c.requests = e.requests;
     c.request_errors = e.request_errors;
-    c.requests_per_s = e.requests_per_s;
-    c.events_per_s = e.events_per_s;
+    c.requests_per_s = double(e.requests_per_s_milli) / 1000.0;
+    c.events_per_s = double(e.events_per_s_milli) / 1000.0;
     c.events_written = e.events_written;
     c.events_received = e.events_received;
     c.metric_count = e.metric_count;

@@ -54,6 +54,8 @@ constexpr FieldDesc kAgentStats[] = {
     SHMON_FIELD(AS, reattach_mismatches,
                 "attaches naming a known incarnation without its secret (treated as new)"),
     SHMON_FIELD(AS, duplicate_requests, "Exec for a request already answered"),
+    SHMON_FIELD(AS, requests_per_s_milli, "gauge: requests/s over the agent's last second, x1000"),
+    SHMON_FIELD(AS, events_per_s_milli, "gauge: events/s over the agent's last second, x1000"),
     SHMON_FIELD(AS, reserved, ""),
 };
 
@@ -118,6 +120,8 @@ constexpr FieldDesc kDirectoryEntry[] = {
     SHMON_FIELD(DE, metric_count, "validated descriptors"),
     SHMON_FIELD(DE, data_region_size, "bytes"),
     SHMON_FIELD(DE, lock_held_ns, "> 0 while this client holds the mutex: for how long"),
+    SHMON_FIELD(DE, requests_per_s_milli, "requests/s over the agent's last second, x1000"),
+    SHMON_FIELD(DE, events_per_s_milli, "events/s over the agent's last second, x1000"),
     SHMON_FIELD(DE, reserved, ""),
     SHMON_NESTED(DE, stats, kClientStatsFields, "the client's ClientStats, copied and clamped"),
 };

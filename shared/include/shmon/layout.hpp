@@ -122,9 +122,9 @@ struct DirectoryEntry {
   std::uint64_t events_received;  // sum of ring tails the agent committed
   std::uint64_t metric_count;
   std::uint64_t data_region_size;
-  std::uint64_t lock_held_ns;  // >0 while this client holds the mutex: how long so far
-  double requests_per_s;       // over the agent's last second
-  double events_per_s;
+  std::uint64_t lock_held_ns;          // >0 while this client holds the mutex: how long so far
+  std::uint64_t requests_per_s_milli;  // requests/s over the agent's last second, x1000
+  std::uint64_t events_per_s_milli;    // events/s over the agent's last second, x1000
   std::uint64_t reserved[10];
   ClientStatsSnapshot stats;  // copied from the client's data region
 };
