@@ -20,6 +20,7 @@
 #include "shmon/clock.hpp"
 #include "shmon/memfd.hpp"
 #include "shmon/paths.hpp"
+#include "shmon/protocol.hpp"
 #include "shmon/unix_socket.hpp"
 
 namespace shmon::agent {
@@ -27,6 +28,11 @@ namespace shmon::agent {
 namespace {
 
 constexpr std::uint64_t kTickNs = 50'000'000;
+// Rendezvous limits: silent connections kept at once, the pause after accept ran out of
+// descriptors, and how long reading an AttachRequest that has fully arrived may take.
+constexpr std::size_t kMaxPending = 256;
+constexpr std::uint64_t kAcceptPauseNs = 100'000'000;
+constexpr std::uint64_t kCompleteRequestWaitNs = 20'000'000;
 
 void fail(const std::string& message) {
   std::fprintf(stderr, "shmon-agent: %s\n", message.c_str());
@@ -61,9 +67,17 @@ int Agent::start() {
     fail(lock.error);
     return exit_code::kResources;
   }
-  if (!lock.fd) {
+  if (!lock.fd && lock.holder > 0) {
     fail("instance '" + o.instance + "' is already served by shmon-agent pid " +
          std::to_string(lock.holder));
+    return exit_code::kAlreadyRunning;
+  }
+  if (!lock.fd) {
+    // Someone holds the lock, but the file names no pid: not an agent's doing (an agent writes
+    // its pid before it serves). Say what we found rather than "pid 0".
+    fail("instance '" + o.instance + "' is locked by another process, and " +
+         lock_path(o.instance) + " holds no agent pid (\"" + lock.holder_text +
+         "\"): find the process holding it (fuser " + lock_path(o.instance) + ")");
     return exit_code::kAlreadyRunning;
   }
   lock_fd_ = std::move(lock.fd);
@@ -124,9 +138,9 @@ int Agent::start() {
   return -1;
 }
 
-void Agent::watch(int fd) {
+void Agent::watch(int fd, std::uint32_t events) {
   epoll_event ev{};
-  ev.events = EPOLLIN;
+  ev.events = events;
   ev.data.fd = fd;
   if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
     spdlog::error("epoll_ctl(ADD {}) failed: {}", fd, std::strerror(errno));
@@ -160,6 +174,7 @@ void Agent::loop() {
         [[maybe_unused]] auto r = ::read(fd, &expirations, sizeof(expirations));
         drop_stale_pending();
         drop_punched_regions();
+        resume_accepts_if_due(monotonic_ns());
         housekeeper_->tick();
       } else if (fd == listen_fd_.get()) {
         on_accept();
@@ -176,20 +191,63 @@ void Agent::on_accept() {
   for (;;) {
     const int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        pause_accepts(errno);
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         spdlog::warn("accept failed: {}", std::strerror(errno));
       }
       return;
     }
+    if (pending_.size() >= kMaxPending) {
+      // A flood of silent connections: the oldest is the likeliest to be one of them.
+      auto oldest = pending_.begin();
+      for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+        if (it->second.second < oldest->second.second) oldest = it;
+      }
+      unwatch(oldest->first);
+      pending_.erase(oldest);
+    }
     pending_.emplace(fd, std::make_pair(UniqueFd(fd), monotonic_ns()));
-    watch(fd);
+    watch(fd, EPOLLIN | EPOLLET);  // one event per arrival: a partial request is not re-reported
   }
 }
 
+void Agent::pause_accepts(int error) {
+  const std::uint64_t now = monotonic_ns();
+  ++accept_failures_;
+  if (!accepts_paused_) {
+    accepts_paused_ = true;
+    unwatch(listen_fd_.get());
+  }
+  accepts_resume_ns_ = now + kAcceptPauseNs;
+  if (now - accept_log_ns_ >= 1'000'000'000) {
+    spdlog::warn(
+        "accept failed {} time(s) since the last report: {}; pausing new connections "
+        "for {} ms ({} connection(s) pending)",
+        accept_failures_, std::strerror(error), kAcceptPauseNs / 1'000'000, pending_.size());
+    accept_log_ns_ = now;
+    accept_failures_ = 0;
+  }
+}
+
+void Agent::resume_accepts_if_due(std::uint64_t now) {
+  if (!accepts_paused_ || now < accepts_resume_ns_) return;
+  accepts_paused_ = false;
+  watch(listen_fd_.get());
+  on_accept();  // whatever queued meanwhile (it pauses again if descriptors are still short)
+}
+
 void Agent::on_pending(int fd) {
-  auto node = pending_.extract(fd);
+  auto it = pending_.find(fd);
+  if (it == pending_.end()) return;
+  AttachRequest peek;
+  const ssize_t n = ::recv(fd, &peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+  if (n > 0 && std::size_t(n) < sizeof(AttachRequest)) return;  // partial: wait (deadline)
+  // Complete, or EOF/error (handle_attach reports and drops it): nothing below blocks for long.
+  auto node = pending_.extract(it);
   unwatch(fd);
-  const std::uint64_t deadline = node.mapped().second + std::uint64_t(kAttachTimeoutMs) * 1'000'000;
+  const std::uint64_t deadline = monotonic_ns() + kCompleteRequestWaitNs;
   auto client =
       handle_attach(ctx_, std::move(node.mapped().first), deadline,
                     [this](const std::shared_ptr<Client>& c) { retire(c, "re-attached"); });

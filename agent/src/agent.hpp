@@ -2,6 +2,8 @@
 // (rendezvous socket, pending and attached client sockets, pidfds, signalfd, 50 ms timer).
 #pragma once
 
+#include <sys/epoll.h>
+
 #include <map>
 #include <memory>
 
@@ -31,12 +33,18 @@ class Agent {
   void loop();
   void shutdown();
   void on_accept();
+  // Stops accepting for a while when the process or system is out of descriptors (accept would
+  // fail again at once), with one summary log line per second at most.
+  void pause_accepts(int error);
+  void resume_accepts_if_due(std::uint64_t now);
+  // A pending connection became readable: attaches it once its whole AttachRequest has arrived
+  // (peeked, never blocking the main thread on a slow peer); until then it stays pending.
   void on_pending(int fd);
   void on_client_event(int fd, std::uint32_t events);
   void drop_stale_pending();
   // Drops clients whose data region lost pages since attach (punched holes).
   void drop_punched_regions();
-  void watch(int fd);
+  void watch(int fd, std::uint32_t events = EPOLLIN);
   void unwatch(int fd);
 
   AgentContext ctx_;
@@ -50,7 +58,11 @@ class Agent {
   std::unique_ptr<DrainThread> drain_;
   std::unique_ptr<Housekeeper> housekeeper_;
   std::map<int, std::pair<UniqueFd, std::uint64_t>> pending_;  // fd -> socket, accept time
-  std::map<int, std::shared_ptr<Client>> by_fd_;               // socket and pidfd -> client
+  bool accepts_paused_ = false;
+  std::uint64_t accepts_resume_ns_ = 0;
+  std::uint64_t accept_failures_ = 0;  // since the last summary line
+  std::uint64_t accept_log_ns_ = 0;
+  std::map<int, std::shared_ptr<Client>> by_fd_;  // socket and pidfd -> client
 };
 
 }  // namespace shmon::agent

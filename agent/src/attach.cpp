@@ -46,12 +46,15 @@ void refuse(AgentContext& ctx, int sock, AttachStatus status, const std::string&
 }
 
 // Finds a slot for `kind`; mu held. Returns capacity when none is free.
+// Apps get at most --max-clients slots and tools (shmonctl, inspector) at most the reserved
+// kReservedToolSlots, so neither kind can lock the other out by filling the table.
 std::uint32_t find_slot(const AgentContext& ctx, ClientKind kind) {
-  std::uint32_t apps = 0;
+  std::uint32_t apps = 0, tools = 0;
   for (const auto& c : ctx.slots) {
-    if (c && c->kind == ClientKind::kApp) ++apps;
+    if (c) ++(c->kind == ClientKind::kApp ? apps : tools);
   }
   if (kind == ClientKind::kApp && apps >= ctx.options.max_clients) return ctx.regions.capacity;
+  if (kind != ClientKind::kApp && tools >= kReservedToolSlots) return ctx.regions.capacity;
   for (std::uint32_t i = 0; i < ctx.regions.capacity; ++i) {
     if (!ctx.slots[i]) return i;
   }
@@ -237,10 +240,13 @@ std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uin
     } else if (slot == ctx.regions.capacity) {
       std::uint32_t apps = 0;
       for (const auto& o : ctx.slots) apps += (o && o->kind == ClientKind::kApp) ? 1 : 0;
-      refuse(ctx, sock.get(), AttachStatus::kFull,
-             "agent full: " + std::to_string(apps) + " of " +
-                 std::to_string(ctx.options.max_clients) + " app clients connected",
-             label);
+      const std::string why = c->kind == ClientKind::kApp
+                                  ? "agent full: " + std::to_string(apps) + " of " +
+                                        std::to_string(ctx.options.max_clients) +
+                                        " app clients connected"
+                                  : "agent full: all " + std::to_string(kReservedToolSlots) +
+                                        " tool slots are taken (shmonctl, inspector)";
+      refuse(ctx, sock.get(), AttachStatus::kFull, why, label);
       return nullptr;
     } else {
       const auto unfold = ctx.departed.unfold(c->reattach);

@@ -8,6 +8,7 @@
 #include "persistence.hpp"
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
+#include "shmon/event.hpp"
 
 namespace shmon::agent {
 
@@ -32,34 +33,78 @@ void Housekeeper::tick() {
 }
 
 void Housekeeper::check_lease(std::uint64_t now) {
-  ClientMutex mutex(&ctx_.regions.mailbox_header()->lock);
+  MailboxHeader* mailbox = ctx_.regions.mailbox_header();
+  ClientMutex mutex(&mailbox->lock);
   const std::uint32_t owner = mutex.owner();
   AgentStats& stats = ctx_.stats();
   if (owner != watched_owner_) {
     watched_owner_ = owner;
     owner_since_ = now;
+    unclaimed_ticks_ = 0;
   }
+  if (owner == 0) {
+    stats.lock_holder_since_ns.store(0, std::memory_order_relaxed);
+    return;
+  }
+  // A request may be waiting whose Exec the service thread missed (a vandal can consume Exec or
+  // hide the waiter flag): have it look again. It answers each request at most once.
+  AutoResetEvent(&mailbox->exec).set();
+
+  // Who holds it? Only a serving client's current token is a real holder, and only while that
+  // client's own data region (which no other client can write) claims it.
+  auto holder = ctx_.client_at(owner_slot(owner));
+  const bool token_live = holder && holder->owner_token == owner && holder->serving();
+  if (!token_live) {
+    release_forged(owner, "a token no serving client owns");
+    return;
+  }
+  const bool claimed = holder->header().mutex_claim.load(std::memory_order_acquire) == owner;
+  if (!claimed) {
+    // The holder claims right after its CAS and unclaims right before releasing: unclaimed on
+    // two consecutive ticks means someone else wrote its token into the lock word.
+    if (++unclaimed_ticks_ >= 2) {
+      release_forged(owner, "the token of " + holder->name + " (pid " +
+                                std::to_string(holder->pid) + "), which it does not hold");
+    }
+    return;
+  }
+  unclaimed_ticks_ = 0;
   // The same token seen on consecutive ticks may be a busy client locking once per call: a
   // request answered since then proves it released and re-acquired (or at least progresses).
-  auto holder = owner != 0 ? ctx_.client_at(owner_slot(owner)) : nullptr;
-  if (holder && holder->owner_token == owner) {
-    owner_since_ = std::max(owner_since_, holder->last_answered_ns.load(std::memory_order_acquire));
-  }
-  stats.lock_holder_since_ns.store(owner != 0 ? owner_since_ : 0, std::memory_order_relaxed);
+  owner_since_ = std::max(owner_since_, holder->last_answered_ns.load(std::memory_order_acquire));
+  stats.lock_holder_since_ns.store(owner_since_, std::memory_order_relaxed);
   // The service thread may stamp last_answered_ns after `now` was read: never let that underflow.
   const std::uint64_t held_ns = now > owner_since_ ? now - owner_since_ : 0;
-  if (owner == 0 || held_ns <= std::uint64_t(ctx_.options.lease_ms) * 1'000'000) return;
+  if (held_ns <= std::uint64_t(ctx_.options.lease_ms) * 1'000'000) return;
   if (!mutex.force_release(owner)) return;  // released meanwhile
-  const std::uint64_t held_ms = held_ns / 1'000'000;
   watched_owner_ = 0;
   stats.lock_holder_since_ns.store(0, std::memory_order_relaxed);
   stats.lease_revocations.fetch_add(1, std::memory_order_relaxed);
-  if (holder && holder->owner_token == owner) {
-    holder->state.store(std::uint32_t(ClientState::kRevoked), std::memory_order_release);
-    spdlog::warn("revoked client mutex from {} (pid {}) after {} ms", holder->name, holder->pid,
-                 held_ms);
-  } else {
-    spdlog::warn("revoked client mutex from unknown token {:#x} after {} ms", owner, held_ms);
+  // The holder itself claims the lock and overstayed: it is the offender, and only it loses its
+  // session (its token stops being valid, so a re-take is released at the next tick).
+  holder->state.store(std::uint32_t(ClientState::kRevoked), std::memory_order_release);
+  spdlog::warn(
+      "revoked client mutex from {} (pid {}, slot {}) after {} ms: it held it past the "
+      "lease",
+      holder->name, holder->pid, holder->slot, held_ns / 1'000'000);
+}
+
+void Housekeeper::release_forged(std::uint32_t owner, const std::string& what) {
+  ClientMutex mutex(&ctx_.regions.mailbox_header()->lock);
+  if (!mutex.force_release(owner)) return;  // changed meanwhile
+  watched_owner_ = 0;
+  unclaimed_ticks_ = 0;
+  ctx_.stats().lock_repairs.fetch_add(1, std::memory_order_relaxed);
+  ctx_.stats().lock_holder_since_ns.store(0, std::memory_order_relaxed);
+  // A forged word cannot be attributed (every client can write the mailbox): say so, at most
+  // once a second, and revoke nobody.
+  const std::uint64_t now = monotonic_ns();
+  if (now - last_repair_log_ns_ >= 1'000'000'000) {
+    last_repair_log_ns_ = now;
+    spdlog::warn(
+        "released the client mutex: the lock word held {} (token {:#x}); written by an "
+        "unidentifiable client through the shared mailbox; nobody revoked",
+        what, owner);
   }
 }
 

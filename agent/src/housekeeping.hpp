@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "context.hpp"
 
@@ -13,13 +14,21 @@ class Housekeeper {
   explicit Housekeeper(AgentContext& ctx) : ctx_(ctx) {}
   void tick();
 
-  // Revokes the client mutex when its holder exceeded the lease. Public for tests.
+  // Watches the client mutex word (which every client can write): releases a token that no
+  // serving client owns at once, and a live client's token that its owner's region does not
+  // claim after two ticks (forged; nobody is revoked), and revokes a holder that claims the lock
+  // past the lease (the offender, named in the log). While the lock is held it also sets Exec,
+  // so a request whose wake-up a vandal swallowed is answered within a tick. Public for tests.
   void check_lease(std::uint64_t now);
   // Samples every series and refreshes rates. Call with ctx.mu held.
   void sample_history(std::uint64_t now);
 
  private:
+  void release_forged(std::uint32_t owner, const std::string& what);
+
   AgentContext& ctx_;
+  std::uint32_t unclaimed_ticks_ = 0;
+  std::uint64_t last_repair_log_ns_ = 0;
   std::uint32_t watched_owner_ = 0;
   std::uint64_t owner_since_ = 0;
   std::uint64_t last_sample_ns_ = 0;

@@ -11,6 +11,40 @@
 #include "shmon/paths.hpp"
 
 namespace shmon::agent {
+namespace {
+
+// The file an agent writes holds "<pid>\n": anything else (garbage, empty, a pid out of range)
+// gives 0.
+pid_t parse_pid(const std::string& text) {
+  std::size_t end = text.size();
+  if (end > 0 && text[end - 1] == '\n') --end;
+  if (end == 0 || end > 10) return 0;
+  long long v = 0;
+  for (std::size_t i = 0; i < end; ++i) {
+    if (text[i] < '0' || text[i] > '9') return 0;
+    v = v * 10 + (text[i] - '0');
+  }
+  return v > 0 && v <= 0x7fffffff ? pid_t(v) : 0;
+}
+
+// Control and non-ASCII bytes as \xNN, so the message stays one plain line.
+std::string printable(const std::string& text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const unsigned char c : text.substr(0, 16)) {
+    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
+      out += char(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  if (text.size() > 16) out += "...";
+  return out;
+}
+
+}  // namespace
 
 LockOutcome acquire_instance_lock(const std::string& instance) {
   LockOutcome out;
@@ -27,7 +61,9 @@ LockOutcome acquire_instance_lock(const std::string& instance) {
     }
     char buf[32] = {};
     const ssize_t n = ::pread(fd.get(), buf, sizeof(buf) - 1, 0);
-    if (n > 0) out.holder = pid_t(std::strtol(buf, nullptr, 10));
+    const std::string text(buf, n > 0 ? std::size_t(n) : 0);
+    out.holder = parse_pid(text);
+    if (out.holder == 0) out.holder_text = printable(text);
     return out;
   }
   const std::string pid = std::to_string(::getpid()) + "\n";

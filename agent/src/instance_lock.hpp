@@ -10,9 +10,10 @@
 namespace shmon::agent {
 
 struct LockOutcome {
-  UniqueFd fd;        // valid when we hold the lock (keep it open for the agent's life)
-  pid_t holder = 0;   // when another agent holds it: its pid (0 if unreadable)
-  std::string error;  // non-empty on failure other than "already held"
+  UniqueFd fd;              // valid when we hold the lock (keep it open for the agent's life)
+  pid_t holder = 0;         // when another process holds it: the pid in the file (0 if not a pid)
+  std::string holder_text;  // when holder == 0: what the file holds, escaped and shortened
+  std::string error;        // non-empty on failure other than "already held"
 };
 
 // Opens and locks the instance's lock file without blocking and writes our pid into it.

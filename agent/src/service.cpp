@@ -42,10 +42,11 @@ void ServiceThread::run() {
     while (!ctx_.stop.load(std::memory_order_acquire)) {
       const std::uint64_t now = monotonic_ns();
       const std::uint64_t spin = now - last_activity < kBusyWindowNs ? kSpinNs : 0;
-      if (!exec.wait_until(now + kWaitNs, spin)) continue;
+      // Look at the mailbox after every wake-up, signalled or not: Exec is only a hint (any
+      // client can set or swallow it), and a request is answered at most once anyway.
+      exec.wait_until(now + kWaitNs, spin);
       if (ctx_.stop.load(std::memory_order_acquire)) break;
-      handle_one();
-      last_activity = monotonic_ns();
+      if (handle_one()) last_activity = monotonic_ns();
     }
   } catch (const std::exception& e) {
     spdlog::critical("service thread failed: {}", e.what());
@@ -53,11 +54,11 @@ void ServiceThread::run() {
   }
 }
 
-void ServiceThread::handle_one() {
+bool ServiceThread::handle_one() {
   const Regions& r = ctx_.regions;
   RequestHeader* shared = r.request();
   const std::uint64_t s1 = shared->seq.load(std::memory_order_acquire);
-  if (s1 == 0) return;  // a client is still writing, or a spurious Exec
+  if (s1 == 0) return false;  // a client is still writing, or a spurious Exec
 
   // Copy header fields (after the seq word) and body into private memory.
   struct PlainHeader {
@@ -83,7 +84,7 @@ void ServiceThread::handle_one() {
   if (s1 != s2) {
     stats.torn_requests.fetch_add(1, std::memory_order_relaxed);
     spdlog::debug("torn request (seq {} -> {}): not answered", s1, s2);
-    return;
+    return false;
   }
 
   RequestCopy req{s1,
@@ -105,7 +106,7 @@ void ServiceThread::handle_one() {
     // Already answered: a repeated Exec (or a client that never changed its request) must not
     // execute it again, nor overwrite the answer its sender may still be reading.
     stats.duplicate_requests.fetch_add(1, std::memory_order_relaxed);
-    return;
+    return false;
   }
   last_seq_ = s1, last_session_ = h.session, last_slot_ = h.slot;
   if (own_session) client->last_answered_seq = s1;
@@ -144,6 +145,7 @@ void ServiceThread::handle_one() {
   if (error) {
     spdlog::debug("request type {} slot {} answered {}", h.type, h.slot, to_string(reply.status));
   }
+  return true;
 }
 
 }  // namespace shmon::agent

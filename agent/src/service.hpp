@@ -20,8 +20,9 @@ class ServiceThread {
   void wake();  // sets Exec so the thread re-checks ctx.stop
   void join();
 
-  // One request (public so tests can drive the handshake without the thread).
-  void handle_one();
+  // Looks at the mailbox once; true when it answered a request (public so tests can drive the
+  // handshake without the thread).
+  bool handle_one();
 
  private:
   void run();

@@ -44,6 +44,7 @@ void ring_doorbell_if_sleeping(ProbeCore& core) noexcept {
   if (m->drain_sleeping.exchange(0, std::memory_order_seq_cst) == 0) return;
   m->doorbell.fetch_add(1, std::memory_order_release);
   futex_wake(&m->doorbell, 1);
+  core.stats().doorbell_rings.fetch_add(1, std::memory_order_relaxed);
 }
 
 void count_drop(ProbeCore& core) noexcept {
@@ -127,7 +128,15 @@ bool emit_event(ProbeCore& core, std::uint32_t id, EventLevel level, PayloadKind
   // connector installed before publishing it is visible (a plain load on x86).
   if (ok && core.connected.load(std::memory_order_acquire) &&
       core.mailbox->drain_sleeping.load(std::memory_order_relaxed) != 0) [[unlikely]] {
-    ring_doorbell_if_sleeping(core);
+    // The flag lives in the shared mailbox: any client may hold it set. Ring once per drain
+    // commit of this ring (the drain sleeps only with every ring empty, so an honest sleep
+    // always follows a commit of ours or finds nothing of ours pending).
+    ShardClaim& claim = t_claims.claims[0];
+    const std::uint64_t tail = core.region.ring(shard)->tail.load(std::memory_order_relaxed);
+    if (tail != claim.bell_tail) {
+      claim.bell_tail = tail;
+      ring_doorbell_if_sleeping(core);
+    }
   }
   return ok;
 }

@@ -61,6 +61,7 @@ int rebuild_region(ProbeCore& c) noexcept {
   DataHeader* h = c.region.header();
   std::memset(static_cast<void*>(&h->stats), 0, sizeof(h->stats));
   std::memset(h->command_area, 0, sizeof(h->command_area));
+  h->mutex_claim.store(0, std::memory_order_relaxed);  // the parent's claim is not ours
   write_data_header(h, c.geometry(), random_u64(), h->kind, h->name);
   init_histogram_extremes(c.region);
   return fd;

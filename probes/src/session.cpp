@@ -1,9 +1,10 @@
 // The probe's session, built on the client library: attach with backoff, the mailbox call, and
 // dropping the session. Everything here runs under call_mutex.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <unistd.h>
 
 #include "probe_core.hpp"
 #include "region.hpp"
@@ -128,7 +129,8 @@ CallStatus ProbeCore::session_locked(RequestType type, std::span<const std::byte
                                      Reply& reply,
                                      const std::function<void()>* while_holding) noexcept {
   if (!connected.load(std::memory_order_acquire)) return CallStatus::kNotConnected;
-  const client::CallTarget target{mailbox, session.slot, session.owner_token, session.session};
+  const client::CallTarget target{mailbox, session.slot, session.owner_token, session.session,
+                                  &header->mutex_claim};
   const client::CallLimits limits{opts.lock_timeout_ms, opts.done_timeout_ms, 0};
   const client::CallStatus st =
       client::call(target, type, body, response, reply, next_seq, stats(), limits, while_holding);

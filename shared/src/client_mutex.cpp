@@ -14,6 +14,8 @@
 namespace shmon {
 namespace {
 
+constexpr std::uint64_t kSleepSliceNs = 10'000'000;
+
 // Releases when the owner bits equal `owner`, preserving the caller's view of the waiters bit so
 // that a sleeper is woken. Returns false when someone else (or nobody) holds the lock.
 bool release_if_owner(std::atomic<std::uint32_t>* word, std::uint32_t owner, int wake_count) {
@@ -78,10 +80,11 @@ LockOutcome ClientMutex::acquire(std::uint32_t owner, std::uint64_t deadline_ns,
       }
       v |= kMutexWaitersBit;
     }
-    if (futex_wait_until(word_, v, deadline_ns) == WaitResult::kTimedOut ||
-        monotonic_ns() >= deadline_ns) {
-      return done(LockResult::kTimedOut);
-    }
+    // Sleep in slices: the word is shared with every client, and one that clears the waiters bit
+    // (or the agent releasing a forged token) must not strand us until the deadline.
+    const std::uint64_t slice = std::min(monotonic_ns() + kSleepSliceNs, deadline_ns);
+    futex_wait_until(word_, v, slice);
+    if (monotonic_ns() >= deadline_ns) return done(LockResult::kTimedOut);
     v = word_->load(std::memory_order_relaxed);
   }
 }

@@ -1,10 +1,13 @@
-// Auto-reset event: bit 0 = signalled, bits 1..31 = sleeping waiters (in units of 2), so set()
-// can skip the system call when nobody sleeps.
+// Auto-reset event: bit 0 = signalled, bit 1 = "a waiter may sleep", so set() can skip the
+// system call when nobody sleeps. No count: a count in a word every client can write could be
+// left wrong for good (a waiter then never woken again); a flag is re-set by every sleeper and
+// cleared by every set(), so garbage lasts at most one wait.
 #include "shmon/event.hpp"
 
 #include <sched.h>
 
 #include <algorithm>
+#include <climits>
 
 #include "cpu_relax.hpp"
 #include "shmon/clock.hpp"
@@ -14,7 +17,7 @@ namespace shmon {
 namespace {
 
 constexpr std::uint32_t kSignalled = 1;
-constexpr std::uint32_t kOneWaiter = 2;
+constexpr std::uint32_t kWaiter = 2;
 // Pure spinning only this long; then each round also yields. On a 2-core machine the peer we
 // wait for is often runnable on our own core: spinning there only delays it until our spin ends.
 constexpr std::uint64_t kPureSpinNs = 2'000;
@@ -23,7 +26,11 @@ constexpr std::uint64_t kPureSpinNs = 2'000;
 
 void AutoResetEvent::set() {
   const std::uint32_t prev = word_->fetch_or(kSignalled, std::memory_order_acq_rel);
-  if ((prev >> 1) != 0) futex_wake(word_, 1);
+  if ((prev & kWaiter) != 0) {
+    // Everyone wakes; the one that consumes returns, the others register again and sleep.
+    word_->fetch_and(~kWaiter, std::memory_order_acq_rel);
+    futex_wake(word_, INT_MAX);
+  }
 }
 
 bool AutoResetEvent::try_consume() {
@@ -56,12 +63,17 @@ bool AutoResetEvent::wait_until(std::uint64_t deadline_ns, std::uint64_t spin_ns
   }
   for (;;) {
     // Register before sleeping so that a set() after this point issues a wake.
-    const std::uint32_t v = word_->fetch_add(kOneWaiter, std::memory_order_acq_rel) + kOneWaiter;
+    const std::uint32_t v = word_->fetch_or(kWaiter, std::memory_order_acq_rel) | kWaiter;
     WaitResult r = WaitResult::kWoken;
     if ((v & kSignalled) == 0) r = futex_wait_until(word_, v, deadline_ns);
-    word_->fetch_sub(kOneWaiter, std::memory_order_acq_rel);
     if (try_consume()) return true;
-    if (r == WaitResult::kTimedOut || monotonic_ns() >= deadline_ns) return false;
+    if (r == WaitResult::kTimedOut || monotonic_ns() >= deadline_ns) {
+      // Unregister. With the one waiter each of shmon's events has (Exec: the agent; Done: the
+      // mutex holder) nobody else needs the flag; a second waiter would at worst miss one wake,
+      // which its bounded wait absorbs.
+      word_->fetch_and(~kWaiter, std::memory_order_acq_rel);
+      return false;
+    }
   }
 }
 

@@ -56,6 +56,7 @@ constexpr FieldDesc kAgentStats[] = {
     SHMON_FIELD(AS, duplicate_requests, "Exec for a request already answered"),
     SHMON_FIELD(AS, requests_per_s_milli, "gauge: requests/s over the agent's last second, x1000"),
     SHMON_FIELD(AS, events_per_s_milli, "gauge: events/s over the agent's last second, x1000"),
+    SHMON_FIELD(AS, lock_repairs, "lock word released: it held a token no client holds"),
     SHMON_FIELD(AS, reserved, ""),
 };
 
@@ -100,6 +101,7 @@ constexpr FieldDesc kClientStats[] = {
     SHMON_FIELD(CS, drops_not_connected, "events dropped: ring full while no agent was attached"),
     SHMON_FIELD(CS, drops_metric_table_full, "registrations refused (table full, bad name)"),
     SHMON_FIELD(CS, wait_policy_timeouts, "kWait gave up waiting for ring space"),
+    SHMON_FIELD(CS, doorbell_rings, "drain doorbell system calls made by this client"),
     SHMON_FIELD(CS, reserved, ""),
 };
 
@@ -192,6 +194,7 @@ constexpr FieldDesc kDataHeader[] = {
     SHMON_FIELD(DH, reserved0, ""),
     SHMON_FIELD(DH, metric_count, "descriptors published (release, after each is complete)"),
     SHMON_FIELD(DH, histogram_count, "histogram blocks in use"),
+    SHMON_FIELD(DH, mutex_claim, "client mutex token this client holds (0: none)"),
     SHMON_FIELD(DH, command_area, "reserved for agent -> client commands"),
     SHMON_NESTED(DH, stats, kClientStatsFields, "ClientStats, relaxed atomics"),
     SHMON_FIELD(DH, reserved1, ""),

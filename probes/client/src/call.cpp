@@ -16,6 +16,7 @@ namespace {
 
 constexpr std::uint64_t kLockSpinNs = 20'000;
 constexpr std::uint64_t kDoneSpinNs = 50'000;
+constexpr std::uint64_t kDoneSliceNs = 10'000'000;
 
 void record_lock_wait(ClientStats& s, std::uint64_t wait_ns) {
   constexpr auto r = std::memory_order_relaxed;
@@ -80,6 +81,13 @@ CallStatus call(const CallTarget& target, RequestType type, std::span<const std:
     return CallStatus::kLockTimeout;
   }
   record_lock_wait(s, got.wait_ns);
+  // Our own region says we hold it: the agent trusts the shared lock word only with this claim.
+  if (target.mutex_claim != nullptr) target.mutex_claim->store(token, std::memory_order_release);
+  // Every way out below releases the mutex; the claim goes first.
+  auto release = [&] {
+    if (target.mutex_claim != nullptr) target.mutex_claim->store(0, std::memory_order_release);
+    return lock.release(token);
+  };
   if (while_holding != nullptr && *while_holding) {
     try {
       (*while_holding)();
@@ -111,23 +119,26 @@ CallStatus call(const CallTarget& target, RequestType type, std::span<const std:
 
   AutoResetEvent done(&target.mailbox->done);
   const std::uint64_t deadline = bounded_deadline(limits.done_timeout_ms, limits.deadline_ns);
-  for (;;) {
-    if (!done.wait_until(deadline, kDoneSpinNs)) {
+  for (std::uint64_t spin = kDoneSpinNs;; spin = 0) {
+    // Done is a hint in a word every client can write (one may swallow or fake it): wait in
+    // slices and trust only the response's seq.
+    done.wait_until(std::min(monotonic_ns() + kDoneSliceNs, deadline), spin);
+    // A different seq is a late answer to a request someone abandoned: keep waiting.
+    if (rsp->seq.load(std::memory_order_acquire) == n) break;
+    if (monotonic_ns() >= deadline) {
       s.done_timeouts.fetch_add(1, r);
       s.call_errors.fetch_add(1, r);
-      if (!lock.release(token)) s.revocations_seen.fetch_add(1, r);
+      if (!release()) s.revocations_seen.fetch_add(1, r);
       reply.dropped = "no answer from the agent in time; dropped the session";
       return CallStatus::kTimeout;
     }
-    // A different seq is a late answer to a request someone abandoned: keep waiting.
-    if (rsp->seq.load(std::memory_order_acquire) == n) break;
   }
   reply.status = ResponseStatus(rsp->status);
   reply.total_size = rsp->total_size;
   reply.body_size = std::min<std::uint32_t>(rsp->body_size, kResponseBodyCapacity);
   std::memcpy(response.data(), reinterpret_cast<std::byte*>(rsp + 1), reply.body_size);
 
-  if (!lock.release(token)) {
+  if (!release()) {
     s.revocations_seen.fetch_add(1, r);
     s.call_errors.fetch_add(1, r);
     reply.dropped = "the agent revoked our lease; dropped the session";

@@ -130,8 +130,9 @@ CallStatus ToolClient::call(RequestType type, std::span<const std::byte> body, R
                             std::span<const std::byte>& page, std::uint64_t deadline_ns) {
   page = {};
   if (!attached_) return CallStatus::kNotConnected;
-  CallTarget target{at_.mailbox_header, at_.slot, at_.owner_token, at_.session};
   auto* header = region_.as<DataHeader>();
+  CallTarget target{at_.mailbox_header, at_.slot, at_.owner_token, at_.session,
+                    &header->mutex_claim};
   const CallStatus st = client::call(target, type, body, response_, reply, next_seq_, header->stats,
                                      limits_until(deadline_ns));
   if (reply.dropped != nullptr) drop(reply.dropped);

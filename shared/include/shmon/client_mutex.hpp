@@ -6,8 +6,11 @@
 // seen die (force_release) or one that overstayed its lease (revoke), and a resumed or stale
 // client cannot release a lock that is no longer its own.
 //
-// Contract: every acquisition is bounded by an absolute monotonic deadline; release() never
-// blocks; the agent is the only party that calls force_release().
+// Contract: every acquisition is bounded by an absolute monotonic deadline (and sleeps in slices
+// of 10 ms, so no value another client writes into the word can strand a waiter); release()
+// never blocks; the agent is the only party that calls force_release(). A holder also publishes
+// its token in its own data region (DataHeader::mutex_claim), which no other client can write:
+// that is how the agent tells a real holder from a token forged into the shared word.
 #pragma once
 
 #include <atomic>

@@ -1,9 +1,11 @@
 // An auto-reset event on one futex word shared between processes (the seed's Exec and Done).
 //
-// Word layout: bit 0 = signalled; bits 1..31 = number of sleeping waiters. set() makes no system
-// call when nobody sleeps. A successful wait consumes the signal (auto-reset): exactly one waiter
-// returns per set(). Waits take an absolute monotonic deadline, optionally spin first, and loop
-// on spurious wake-ups.
+// Word layout: bit 0 = signalled; bit 1 = a waiter may sleep; bits 2..31 unused (ignored, so
+// garbage written there by a client changes nothing). set() makes no system call when nobody
+// sleeps. Any value in the word recovers within one wait: a cleared flag costs a sleeper at most
+// its (bounded) wait, a stray signal a spurious return that callers re-check. A successful wait
+// consumes the signal (auto-reset): exactly one waiter returns per set(). Waits take an absolute
+// monotonic deadline, optionally spin first, and loop on spurious wake-ups.
 #pragma once
 
 #include <atomic>

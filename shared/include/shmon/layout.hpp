@@ -28,7 +28,7 @@
 
 namespace shmon {
 
-inline constexpr std::uint32_t kAbiVersion = 1;
+inline constexpr std::uint32_t kAbiVersion = 2;  // 2: mutex_claim, Exec/Done flag words
 inline constexpr char kControlMagic[8] = {'S', 'H', 'M', 'O', 'N', 'C', 'T', 'L'};
 inline constexpr char kMailboxMagic[8] = {'S', 'H', 'M', 'O', 'N', 'M', 'B', 'X'};
 inline constexpr char kDataMagic[8] = {'S', 'H', 'M', 'O', 'N', 'D', 'A', 'T'};
@@ -61,7 +61,8 @@ struct AgentStats {
   std::atomic<std::uint64_t> duplicate_requests;    // Exec for a request already answered
   std::atomic<std::uint64_t> requests_per_s_milli;  // gauge: requests/s over the last second, x1000
   std::atomic<std::uint64_t> events_per_s_milli;    // gauge: events/s over the last second, x1000
-  std::atomic<std::uint64_t> reserved[15];
+  std::atomic<std::uint64_t> lock_repairs;          // lock word released: held a token nobody holds
+  std::atomic<std::uint64_t> reserved[14];
 };
 static_assert(sizeof(AgentStats) == 32 * 8);
 
@@ -324,6 +325,10 @@ struct DataHeader {
   // Published by the client with release after a descriptor is complete; never decreases.
   alignas(64) std::atomic<std::uint32_t> metric_count;
   std::atomic<std::uint32_t> histogram_count;
+  // The client mutex token this client holds, 0 when none: stored right after acquiring, cleared
+  // right before releasing. The agent trusts a token in the shared lock word only while its
+  // owner's region claims it (see client_mutex.hpp).
+  std::atomic<std::uint32_t> mutex_claim;
   // Room for agent -> client commands (seed 003's command channel), a later ABI feature.
   alignas(64) std::uint8_t command_area[512];
   alignas(64) ClientStats stats;

@@ -69,7 +69,8 @@ struct ClientStatsT {
   T drops_not_connected;  // ring full while no agent was attached
   T drops_metric_table_full;
   T wait_policy_timeouts;  // waited for ring space and gave up (the event is dropped too)
-  T reserved[17];
+  T doorbell_rings;        // drain doorbell system calls made by this client's producers
+  T reserved[16];
 };
 using ClientStatsSnapshot = ClientStatsT<std::uint64_t>;
 static_assert(sizeof(ClientStatsSnapshot) == 64 * 8);

@@ -26,6 +26,7 @@
 //   vandal           attaches, then attacks the mailbox for --wait-ms (--variant: exec-storm,
 //                    futex-words, headers, forge-lock, drain-sleeping, hold-lock)
 //   hostile-text     emits an event whose text carries terminal escapes, flushes, leaves
+//   slowloris | hold-tool | fd-flood   attacks on the rendezvous socket (mode_rendezvous.cpp)
 // Exit 0 when the mode observed what the tests expect, 1 otherwise, 2 on a bad command line.
 #include <cstdio>
 #include <map>
@@ -58,7 +59,10 @@ int main(int argc, char** argv) {
       {"submit-count", run_submit_count},
       {"vandal", run_vandal},
       {"fork-burst", run_fork_burst},
-      {"hostile-text", run_hostile_text}};
+      {"hostile-text", run_hostile_text},
+      {"slowloris", run_slowloris},
+      {"hold-tool", run_hold_tool},
+      {"fd-flood", run_fd_flood}};
   const auto it = modes.find(args.mode);
   if (it == modes.end()) {
     std::fprintf(stderr, "shmon-testclient: unknown mode '%s'\n", args.mode.c_str());

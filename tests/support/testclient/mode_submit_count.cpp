@@ -1,7 +1,7 @@
 // submit-count: an honest client beside an attacker. A real probe submits one event record per
 // call (acknowledged through the mailbox, 200 us apart) for --wait-ms milliseconds, then prints
 // "SUBMITTED accepted=N failed=F max_call_us=U" and exits 0. The agent's total of the event type
-// "acked.event" must equal N: every acknowledged record counted exactly once.
+// (--variant, default "acked.event") must equal N: every acknowledged record counted exactly once.
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,7 +21,7 @@ int run_submit_count(const Args& args) {
   options.instance = args.instance;
   options.name = args.name;
   Probe probe(options);
-  const EventType type = probe.event_type("acked.event");
+  const EventType type = probe.event_type(args.variant.empty() ? "acked.event" : args.variant);
   if (!probe.wait_connected(10000)) {
     say("CONNECT failed " + probe.last_error());
     return 1;

@@ -73,8 +73,11 @@ int run_vandal(const Args& args) {
       if (++slot == 8) slot = 0, generation = generation % 4 + 1;
     } else if (v == "drain-sleeping") {
       m->drain_sleeping.store(1, std::memory_order_relaxed);
-    } else {  // hold-lock: take it whenever it is free, never release
-      ClientMutex(&m->lock).acquire(own_token, deadline_after_ms(10));
+    } else {  // hold-lock: take it whenever it is free (claiming it, as a probe does), keep it
+      if (ClientMutex(&m->lock).acquire(own_token, deadline_after_ms(10)).result ==
+          LockResult::kAcquired) {
+        session.data.as<DataHeader>()->mutex_claim.store(own_token, std::memory_order_release);
+      }
     }
   }
   say("VANDAL done iterations=" + std::to_string(iterations));

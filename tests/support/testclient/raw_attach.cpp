@@ -97,7 +97,7 @@ bool build_region(const RawAttachOptions& options, const PrepareRegion& prepare,
   }
   auto* header = mapping->as<DataHeader>();
   const std::uint64_t incarnation = options.incarnation != 0 ? options.incarnation : random_u64();
-  init_data_header(*header, *geometry, ClientKind::kApp, ::getpid(), incarnation, options.name);
+  init_data_header(*header, *geometry, options.kind, ::getpid(), incarnation, options.name);
   if (options.flaw == RegionFlaw::kBadMagic) std::memcpy(header->magic, "NOTSHMON", 8);
   if (prepare) prepare(mapping->data(), *geometry);
   session.data_fd = std::move(*fd);
@@ -122,7 +122,7 @@ RawSession raw_attach(const RawAttachOptions& options, const PrepareRegion& prep
   AttachRequest request{};
   std::memcpy(request.magic, kAttachMagic, sizeof request.magic);
   request.abi_version = options.abi_version;
-  request.kind = std::uint32_t(ClientKind::kApp);
+  request.kind = std::uint32_t(options.kind);
   request.pid = ::getpid();
   request.incarnation = session.data.as<DataHeader>()->incarnation;
   if (options.random_secret) {

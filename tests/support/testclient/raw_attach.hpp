@@ -30,6 +30,7 @@ struct RawAttachOptions {
   RegionFlaw flaw = RegionFlaw::kNone;
   std::uint64_t incarnation = 0;  // 0: a random one
   bool random_secret = false;     // false: no re-attach secret (all zero)
+  ClientKind kind = ClientKind::kApp;
 };
 
 // Runs on the initialised region before the attach request is sent (lies told at attach).

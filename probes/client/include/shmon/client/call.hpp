@@ -33,6 +33,9 @@ struct CallTarget {
   std::uint32_t slot = 0;
   std::uint32_t owner_token = 0;
   std::uint64_t session = 0;
+  // The caller's own DataHeader::mutex_claim: the token is stored there while the mutex is held,
+  // the one proof of ownership no other client can forge (the shared lock word can be).
+  std::atomic<std::uint32_t>* mutex_claim = nullptr;
 };
 
 struct CallLimits {
