@@ -1,5 +1,6 @@
 #include "state_store.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -219,6 +220,11 @@ std::string StateStore::open_db(const std::string& path, const std::string& inst
              std::to_string(::geteuid()) + ")";
     }
     if (st.st_size == 0) return "empty (truncated)";
+  } else {
+    // Created 0600 by us: SQLite gives its -wal and -shm files the database file's mode.
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return std::string("cannot create: ") + std::strerror(errno);
+    ::close(fd);
   }
   if (sqlite3_open_v2(path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
