@@ -9,28 +9,14 @@
 #include "fast_path.hpp"
 #include "probe_core.hpp"
 #include "probe_testing.hpp"
+#include "shmon/client/call.hpp"
 #include "shmon/clock.hpp"
 
 namespace shmon {
 
+// Same values in the same order as the client library's (checked in session.cpp): one wording.
 const char* to_string(CallStatus status) {
-  switch (status) {
-    case CallStatus::kOk:
-      return "ok";
-    case CallStatus::kNotConnected:
-      return "not connected";
-    case CallStatus::kLockTimeout:
-      return "lock timeout";
-    case CallStatus::kTimeout:
-      return "timeout";
-    case CallStatus::kRevoked:
-      return "revoked";
-    case CallStatus::kAgentError:
-      return "agent error";
-    case CallStatus::kBadArgument:
-      return "bad argument";
-  }
-  return "unknown";
+  return client::to_string(client::CallStatus(int(status)));
 }
 
 const char* to_string(ConnectionState state) {

@@ -19,7 +19,12 @@ constexpr std::uint64_t kRefusedRetryMs = 5000;
 constexpr std::uint64_t kMinBackoffMs = 10;
 constexpr std::uint64_t kMaxBackoffMs = 1000;
 
-// The public CallStatus mirrors the library's, value for value.
+// The public CallStatus mirrors the library's, value for value (public_status and to_string
+// convert by value).
+static_assert(int(CallStatus::kOk) == int(client::CallStatus::kOk));
+static_assert(int(CallStatus::kNotConnected) == int(client::CallStatus::kNotConnected));
+static_assert(int(CallStatus::kLockTimeout) == int(client::CallStatus::kLockTimeout));
+static_assert(int(CallStatus::kTimeout) == int(client::CallStatus::kTimeout));
 static_assert(int(CallStatus::kBadArgument) == int(client::CallStatus::kBadArgument));
 static_assert(int(CallStatus::kAgentError) == int(client::CallStatus::kAgentError));
 static_assert(int(CallStatus::kRevoked) == int(client::CallStatus::kRevoked));
