@@ -149,7 +149,9 @@ TEST(State, EventsAndTheEventLogTailAreExactAcrossAgentKills) {
   EXPECT_EQ(metric_total(env, instance, "evhits"), kClients * 2'000'000u);
   // The log's records survive too: the newest one is still readable after the restart, with the
   // last sequence number (one JSON object per line).
-  const CtlRun run = run_ctl(env, instance, {"events", "--json"}, 30s);
+  // 40000 records, 80 pages: the command's own deadline (2 s by default, for the whole command) is
+  // raised to fit the unoptimized ASan build (about 1 s per 1000 records there, 40 ms in release).
+  const CtlRun run = run_ctl(env, instance, {"--timeout-ms", "150000", "events", "--json"}, 160s);
   ASSERT_TRUE(exited_with(run.status, 0)) << run.describe;
   const auto last_line = run.out.substr(run.out.rfind('\n', run.out.size() - 2) + 1);
   const auto last = nlohmann::json::parse(last_line, nullptr, false);
