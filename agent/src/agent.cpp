@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "activation.hpp"
 #include "attach.hpp"
 #include "directory.hpp"
 #include "instance_lock.hpp"
@@ -58,6 +59,14 @@ int Agent::run() {
 
 int Agent::start() {
   const Options& o = ctx_.options;
+  socket_path_ = socket_path(o.instance);
+  // Socket activation first: it reads and clears LISTEN_* before any thread exists. A socket
+  // that is not this instance's is refused before anything else happens.
+  auto activated = adopt_activated_socket(socket_path_);
+  if (!activated) {
+    fail(activated.error());
+    return exit_code::kActivationRefused;
+  }
   if (auto st = ensure_runtime_dir(); !st) {
     fail(st.error());
     return exit_code::kResources;
@@ -110,13 +119,19 @@ int Agent::start() {
   ctx_.slot_generation.assign(ctx_.regions.capacity, 0);
   open_and_restore_state(ctx_);
 
-  socket_path_ = socket_path(o.instance);
-  auto listener = listen_unix(socket_path_);
-  if (!listener) {
-    fail(listener.error());
-    return exit_code::kResources;
+  if (activated.value()) {
+    // systemd owns the socket file (same inode for every activation); connections queued on it
+    // before we ran are accepted by the first loop iteration (level-triggered EPOLLIN).
+    listen_fd_ = std::move(*activated.value());
+    socket_inherited_ = true;
+  } else {
+    auto listener = listen_unix(socket_path_);
+    if (!listener) {
+      fail(listener.error());
+      return exit_code::kResources;
+    }
+    listen_fd_ = std::move(listener.value());
   }
-  listen_fd_ = std::move(listener.value());
 
   const itimerspec spec{{0, long(kTickNs)}, {0, long(kTickNs)}};
   ::timerfd_settime(timer_fd_.get(), 0, &spec, nullptr);
@@ -132,9 +147,10 @@ int Agent::start() {
 
   spdlog::info("agent for instance '{}' started (max {} clients, lease {} ms)", o.instance,
                o.max_clients, o.lease_ms);
-  std::printf("shmon-agent: ready instance=%s pid=%d socket=%s\n", o.instance.c_str(), ::getpid(),
-              socket_path_.c_str());
+  std::printf("shmon-agent: ready instance=%s pid=%d socket=%s%s\n", o.instance.c_str(), ::getpid(),
+              socket_path_.c_str(), socket_inherited_ ? " (activated)" : "");
   std::fflush(stdout);
+  notify_ready(o.instance, ctx_.stats().clients_connected.load(std::memory_order_relaxed));
   return -1;
 }
 
@@ -344,6 +360,7 @@ void Agent::drop_punched_regions() {
 }
 
 void Agent::shutdown() {
+  if (listen_fd_) notify_stopping();
   ctx_.stop = true;
   if (service_) {
     service_->wake();
@@ -364,7 +381,9 @@ void Agent::shutdown() {
   }
   if (listen_fd_) {
     listen_fd_.reset();
-    ::unlink(socket_path_.c_str());
+    // An activated socket's file belongs to systemd, which keeps listening on it for the next
+    // activation; only a socket we bound ourselves is removed.
+    if (!socket_inherited_) ::unlink(socket_path_.c_str());
   }
 }
 

@@ -54,6 +54,7 @@ class Agent {
   UniqueFd signal_fd_;
   UniqueFd timer_fd_;
   std::string socket_path_;
+  bool socket_inherited_ = false;  // from socket activation: systemd owns the file
   std::unique_ptr<ServiceThread> service_;
   std::unique_ptr<DrainThread> drain_;
   std::unique_ptr<Housekeeper> housekeeper_;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "activation.hpp"
 #include "directory.hpp"
 #include "persistence.hpp"
 #include "shmon/client_mutex.hpp"
@@ -16,6 +17,7 @@ void Housekeeper::tick() {
   const std::uint64_t now = monotonic_ns();
   ctx_.regions.header()->heartbeat_monotonic_ns.store(now, std::memory_order_release);
   check_lease(now);
+  bool sampled = false;
   {
     std::lock_guard lock(ctx_.mu);
     for (const auto& c : ctx_.slots) {
@@ -25,8 +27,15 @@ void Housekeeper::tick() {
     if (now - last_sample_ns_ >= History::kPeriodMs * 1'000'000) {
       last_sample_ns_ = now;
       sample_history(now);
+      sampled = true;
     }
     publish_directory(ctx_);
+  }
+  if (sampled) {
+    // Once a second, outside the lock (the send could wait on systemd's queue).
+    const AgentStats& s = ctx_.stats();
+    notify_status(s.clients_connected.load(std::memory_order_relaxed),
+                  s.events_per_s_milli.load(std::memory_order_relaxed));
   }
   persist_stats(ctx_);
   persist_maintenance(ctx_, now, /*force=*/false);

@@ -36,6 +36,8 @@ inline constexpr int kResources = 4;       // cannot create socket, regions or m
 inline constexpr int kNotFound =
     5;  // shmonctl: the metric named on the command line does not exist
 inline constexpr int kOutputFailed = 6;  // shmonctl: standard output could not be written
+// shmon-agent: socket activation passed a socket that is not this instance's rendezvous
+inline constexpr int kActivationRefused = 7;
 }  // namespace exit_code
 
 }  // namespace shmon
