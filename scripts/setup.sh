@@ -10,12 +10,13 @@ packages=(
   libimgui-dev libglfw3-dev libgl-dev
   xvfb xauth
   fonts-dejavu-core python3 lintian
-  libsystemd-dev systemd
+  libsystemd-dev systemd desktop-file-utils
 )
 # fonts-dejavu-core: the inspector draws with DejaVu Sans and DejaVu Sans Mono (µ, —, ≤ need them);
 # python3: the inspector tests and the install test; lintian: the .deb test (ctest deb_package).
 # libsystemd-dev: socket activation and readiness in the agent; systemd: systemd-socket-activate
-# and systemd-analyze for the activation and unit tests.
+# and systemd-analyze for the activation and unit tests; desktop-file-utils: the unit test checks
+# the desktop files.
 
 missing=()
 for p in "${packages[@]}"; do

@@ -25,6 +25,11 @@ file(WRITE ${CMAKE_BINARY_DIR}/deb-control/shlibs
 file(WRITE ${CMAKE_BINARY_DIR}/deb-control/triggers "activate-noawait ldconfig\n")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   ${CMAKE_BINARY_DIR}/deb-control/shlibs ${CMAKE_BINARY_DIR}/deb-control/triggers)
+# The tray's XDG autostart entry is the package's only file in /etc (packaging/install_desktop.cmake).
+if(shmon_with_tray)
+  file(WRITE ${CMAKE_BINARY_DIR}/deb-control/conffiles "/etc/xdg/autostart/shmon-tray.desktop\n")
+  list(APPEND CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/deb-control/conffiles)
+endif()
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # Debian policy files: copyright and a compressed changelog in /usr/share/doc/shmon.
 set(shmon_deb_doc ${CMAKE_BINARY_DIR}/deb-doc)

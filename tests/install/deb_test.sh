@@ -23,11 +23,18 @@ done
 grep -q 'libshmon_probe.so.0 -> \|libshmon_probe.so.0$' "$scratch/contents" || fail "no libshmon_probe.so.0"
 grep -q 'shmon-probe.pc$' "$scratch/contents" || fail "no pkg-config file"
 grep -q 'shmonConfig.cmake$' "$scratch/contents" || fail "no CMake package"
+for f in './usr/lib/systemd/user/shmon-agent@.socket' './usr/lib/systemd/user/shmon-agent@.service' \
+         ./usr/share/applications/shmon-inspector.desktop; do
+  grep -q " $f\$" "$scratch/contents" || fail "$f is not in the package"
+done
 
 # The unpacked programs run (and answer --version).
 dpkg-deb -x "$deb" "$scratch/root"
 "$scratch/root/usr/bin/shmon-agent" --version
 "$scratch/root/usr/bin/shmonctl" --help >/dev/null
+# The packaged units start the packaged agent.
+grep -qx 'ExecStart=/usr/bin/shmon-agent --instance %i' "$scratch/root/usr/lib/systemd/user/shmon-agent@.service" ||
+  fail "the packaged service does not start /usr/bin/shmon-agent"
 
 if ! command -v lintian >/dev/null; then
   fail "lintian is not installed (scripts/setup.sh installs it)"
