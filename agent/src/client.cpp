@@ -32,7 +32,7 @@ ReattachKey ReattachKey::decode(std::uint64_t incarnation, const std::string& bl
 std::uint64_t Client::head_sum() const {
   std::uint64_t sum = 0;
   for (std::uint32_t s = 0; s < geo.params.shard_count; ++s) {
-    sum += ring(s)->head.load(std::memory_order_acquire);
+    sum = saturating_add(sum, ring(s)->head.load(std::memory_order_acquire));
   }
   return sum;
 }
@@ -40,16 +40,9 @@ std::uint64_t Client::head_sum() const {
 std::uint64_t Client::tail_sum() const {
   std::uint64_t sum = 0;
   for (std::uint32_t s = 0; s < geo.params.shard_count; ++s) {
-    sum += tails[s].load(std::memory_order_relaxed);
+    sum = saturating_add(sum, tails[s].load(std::memory_order_relaxed));
   }
   return sum;
-}
-
-std::uint64_t Client::drops() const {
-  const ClientStats& st = header().stats;
-  return st.drops_ring_full.load(std::memory_order_relaxed) +
-         st.drops_payload_too_large.load(std::memory_order_relaxed) +
-         st.drops_not_connected.load(std::memory_order_relaxed);
 }
 
 void Client::read_drops(std::uint64_t out[3]) const {
@@ -80,11 +73,7 @@ std::uint64_t Client::init_tails() {
 std::uint64_t Client::start_credit(std::uint64_t age_ns) {
   const std::uint64_t ceiling = max_count_in(age_ns);
   std::uint64_t implausible_claims = 0;
-  std::uint64_t claimed = 0;  // saturating: wrapped tails must not sum to something small
-  for (std::uint32_t s = 0; s < geo.params.shard_count; ++s) {
-    const std::uint64_t t = tails[s].load(std::memory_order_relaxed);
-    claimed = t > UINT64_MAX - claimed ? UINT64_MAX : claimed + t;
-  }
+  const std::uint64_t claimed = tail_sum();
   CreditedCount received;
   if (!received.start(claimed, ceiling)) ++implausible_claims;
   received_credit.store(received.credited(), std::memory_order_relaxed);

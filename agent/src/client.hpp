@@ -166,10 +166,9 @@ class Client {
   const DataHeader& header() const { return *region().header(); }
   RingHeader* ring(std::uint32_t shard) const { return region().ring(shard); }
   const EventRecord* ring_records(std::uint32_t shard) const { return region().records(shard); }
+  // Sums over the shards' rings, saturating (a hostile client's positions must not wrap).
   std::uint64_t head_sum() const;
   std::uint64_t tail_sum() const;
-  // Drops reported by the client: ring full + payload too large + not connected.
-  std::uint64_t drops() const;
   // The three raw drop counters, in drop_credit's order.
   void read_drops(std::uint64_t out[3]) const;
   // Drops the agent credits (table mutex held).

@@ -17,6 +17,12 @@ namespace shmon::agent {
 // what the probe's fastest update does.
 inline constexpr std::uint64_t kMaxCountPerNsPerCpu = 1;
 
+// a + b, or UINT64_MAX when that overflows: sums of values a client wrote must not wrap into
+// something small and plausible.
+inline std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
+  return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
 // How much a cumulative count can grow in `elapsed_ns` on this machine (saturating).
 std::uint64_t max_count_in(std::uint64_t elapsed_ns);
 

@@ -103,8 +103,10 @@ int data_region(const std::uint8_t* data, std::size_t size) {
     const std::uint64_t head = c->ring(s)->head.load();
     SHMON_FUZZ_CHECK(head - c->tails[s].load() <= geo->params.ring_capacity);
   }
-  (void)c->head_sum();
-  (void)c->drops();
+  for (std::uint32_t s = 0; s < geo->params.shard_count; ++s) {
+    SHMON_FUZZ_CHECK(c->head_sum() >= c->ring(s)->head.load());  // saturates, never wraps
+    SHMON_FUZZ_CHECK(c->tail_sum() >= c->tails[s].load());
+  }
   check_values(*c);
 
   // Claims at attach are credited only up to what a process of that age can count.

@@ -2,8 +2,11 @@
 // into its agent-wide totals: ring positions and drop counters.
 //   --variant at-attach     the region arrives claiming ~10^19 events received and dropped
 //   --variant after-attach  once attached, ring heads and drop counters jump by ~10^19
-// Prints POISONED, then reads stdin: the line "backwards" sets every drop counter back to 1
-// (prints BACKWARDS); EOF ends the client (exit 0).
+// Prints "POISONED lies=N", N being how many implausible values the agent must count for it:
+// at attach, one claim of events received (the sum over its rings) and three drop counters;
+// after attach, one head per ring and three drop counters. Then it reads stdin: the line
+// "backwards" sets every drop counter back to 1 (three more lies; prints BACKWARDS); EOF ends the
+// client (exit 0).
 #include <cstdio>
 #include <string>
 
@@ -15,6 +18,7 @@ namespace shmon::testclient {
 namespace {
 
 constexpr std::uint64_t kHuge = 10'000'000'000'000'000'000ull;  // 10^19
+constexpr std::uint32_t kDropCounters = 3;
 
 RingHeader* ring_at(std::byte* region, const DataGeometry& g, std::uint32_t shard) {
   return reinterpret_cast<RingHeader*>(region + g.rings_offset + g.ring_stride * shard);
@@ -59,6 +63,7 @@ int run_poison_totals(const Args& args) {
     return 1;
   }
   say("ATTACHED");
+  std::uint32_t lies = 1 + kDropCounters;
   if (!at_attach) {
     auto geometry = validate_data_header(*session.data.as<DataHeader>(), session.data.size());
     if (!geometry) {
@@ -72,8 +77,9 @@ int run_poison_totals(const Args& args) {
     stats.drops_ring_full.store(kHuge);
     stats.drops_payload_too_large.store(kHuge / 2);
     stats.drops_not_connected.store(kHuge / 4);
+    lies = geometry->params.shard_count + kDropCounters;
   }
-  say("POISONED");
+  say("POISONED lies=" + std::to_string(lies));
   serve_stdin(session.data.as<DataHeader>());
   say("BYE");
   return 0;
