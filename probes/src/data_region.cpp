@@ -97,7 +97,8 @@ bool ProbeCore::init_region() {
   }
   DataGeometry geometry = *g;
   bool fits = true;
-  if (std::string why = fit_memory_cgroup(geometry, fits); !why.empty()) set_error(why);
+  // Lasting: the connector's first attach clears last_error, and the reduction outlives it.
+  if (std::string why = fit_memory_cgroup(geometry, fits); !why.empty()) set_lasting_note(why);
   opts.params = geometry.params;
   region_size = geometry.region_size;
   std::byte* base = nullptr;

@@ -51,9 +51,17 @@ void ProbeCore::set_error(std::string message) noexcept {
   }
 }
 
+void ProbeCore::set_lasting_note(std::string message) noexcept {
+  try {
+    std::lock_guard lock(error_mutex);
+    lasting_note = std::move(message);
+  } catch (...) {
+  }
+}
+
 std::string ProbeCore::error() const {
   std::lock_guard lock(error_mutex);
-  return last_error;
+  return last_error.empty() ? lasting_note : last_error;
 }
 
 }  // namespace shmon::detail

@@ -120,8 +120,12 @@ struct ProbeCore {
   std::mutex connector_mutex;
 
   // ---- errors -------------------------------------------------------------------------------
+  // last_error is the latest connection problem; a successful attach clears it. lasting_note
+  // is a condition of this probe that no attach changes (its region was reduced to fit the
+  // memory cgroup): error() shows it whenever there is no connection problem to show.
   mutable std::mutex error_mutex;
   std::string last_error;
+  std::string lasting_note;
 
   // ---- live list (fork, thread-exit release) ------------------------------------------------
   ProbeCore* prev = nullptr;
@@ -129,6 +133,7 @@ struct ProbeCore {
 
   ClientStats& stats() { return header->stats; }
   void set_error(std::string message) noexcept;
+  void set_lasting_note(std::string message) noexcept;
   std::string error() const;
 
   // Regions (data_region.cpp).

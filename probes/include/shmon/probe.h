@@ -63,8 +63,10 @@ int shmon_probe_connected(const shmon_probe* probe);
 int shmon_probe_poll(shmon_probe* probe);
 /* Waits at most timeout_ms until attached. Returns 1 when connected, 0 otherwise. */
 int shmon_probe_wait_connected(shmon_probe* probe, uint32_t timeout_ms);
-/* The last reason for not being connected (or a refused registration), NUL-terminated and
- * truncated to `size` bytes. Returns the full length (as snprintf); 0 when there is none. */
+/* The last reason for not being connected (or a refused registration); when there is none, a
+ * lasting condition of the probe (its data region was reduced to fit the memory cgroup).
+ * NUL-terminated and truncated to `size` bytes. Returns the full length (as snprintf); 0 when
+ * there is nothing to say. */
 size_t shmon_probe_last_error(const shmon_probe* probe, char* buffer, size_t size);
 
 /* unit may be NULL (none). A repeated name returns a handle to the same metric. */

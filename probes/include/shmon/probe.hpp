@@ -169,7 +169,9 @@ class Probe {
   ConnectionState state() const noexcept;
   // Waits (bounded) until attached; true when attached.
   bool wait_connected(std::uint32_t timeout_ms) noexcept;
-  // Last human-readable reason for not being connected ("agent full (4 clients)", ...).
+  // Last human-readable reason for not being connected ("agent full (4 clients)", ...); when
+  // there is none, a lasting condition of the probe if any (its data region was reduced to fit
+  // the memory cgroup), else empty.
   std::string last_error() const;
 
   ClientStatsSnapshot stats() const noexcept;

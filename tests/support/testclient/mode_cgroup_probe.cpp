@@ -2,7 +2,8 @@
 // real probe that asks for a data region bigger than the cgroup allows (16 shards of 32768-event
 // rings, about 32 MiB). The probe must neither get the process OOM-killed nor stop working: it
 // prints LAST_ERROR <last_error()>, counts 1000 on "cgroup_hits", says CONNECTED or LOCAL, and
-// exits 0 once the count is flushed (or immediately when it stayed local).
+// exits 0 once the count is flushed (or immediately when it stayed local). After the
+// flush it prints CONNECTED_LAST_ERROR <last_error()>: the reduction is still reported then.
 #include <unistd.h>
 
 #include <cstdio>
@@ -36,6 +37,7 @@ int run_cgroup_probe(const Args& args) {
   say("CONNECTED");
   const FlushResult flushed = probe.flush();
   say(std::string("FLUSH ") + to_string(flushed.status));
+  say("CONNECTED_LAST_ERROR " + probe.last_error());  // the attach has completed by now
   return flushed.status == CallStatus::kOk ? 0 : 1;
 }
 
