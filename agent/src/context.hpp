@@ -36,6 +36,9 @@ struct AgentContext {
   std::uint64_t generation = 0;
   std::uint64_t start_monotonic_ns = 0;
   std::atomic<bool> stop{false};
+  // Set by the service thread while it executes a request: the lock holder is then waiting for
+  // the agent, and that time is not the holder's to answer for (see Housekeeper::check_lease).
+  std::atomic<bool> serving_request{false};
 
   std::mutex mu;
   std::vector<std::shared_ptr<Client>> slots;  // size = regions.capacity; null = free

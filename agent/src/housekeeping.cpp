@@ -81,6 +81,9 @@ void Housekeeper::check_lease(std::uint64_t now) {
   // The same token seen on consecutive ticks may be a busy client locking once per call: a
   // request answered since then proves it released and re-acquired (or at least progresses).
   owner_since_ = std::max(owner_since_, holder->last_answered_ns.load(std::memory_order_acquire));
+  // While the service thread executes its request the holder waits for us: a slow answer (a big
+  // page, a slow build) must not cost an honest client its session. The clock restarts then.
+  if (ctx_.serving_request.load(std::memory_order_acquire)) owner_since_ = now;
   stats.lock_holder_since_ns.store(owner_since_, std::memory_order_relaxed);
   // The service thread may stamp last_answered_ns after `now` was read: never let that underflow.
   const std::uint64_t held_ns = now > owner_since_ ? now - owner_since_ : 0;

@@ -109,6 +109,7 @@ bool ServiceThread::handle_one() {
     return false;
   }
   last_seq_ = s1, last_session_ = h.session, last_slot_ = h.slot;
+  ctx_.serving_request.store(true, std::memory_order_release);
   if (own_session) client->last_answered_seq = s1;
   if (h.body_size > kRequestBodyCapacity) {
     reply.status = ResponseStatus::kTooLarge;
@@ -142,6 +143,8 @@ bool ServiceThread::handle_one() {
     client->last_seen_ns.store(now, std::memory_order_relaxed);
     client->last_answered_ns.store(now, std::memory_order_release);
   }
+  // After last_answered_ns: the lease clock restarts at the answer, not at the request.
+  ctx_.serving_request.store(false, std::memory_order_release);
   if (error) {
     spdlog::debug("request type {} slot {} answered {}", h.type, h.slot, to_string(reply.status));
   }
