@@ -11,12 +11,15 @@ packages=(
   xvfb xauth
   fonts-dejavu-core python3 lintian
   libsystemd-dev systemd desktop-file-utils
+  libcpp-httplib-dev prometheus prometheus-cpp-dev
 )
 # fonts-dejavu-core: the inspector draws with DejaVu Sans and DejaVu Sans Mono (µ, —, ≤ need them);
 # python3: the inspector tests and the install test; lintian: the .deb test (ctest deb_package).
 # libsystemd-dev: socket activation and readiness in the agent; systemd: systemd-socket-activate
 # and systemd-analyze for the activation and unit tests; desktop-file-utils: the unit test checks
 # the desktop files.
+# libcpp-httplib-dev: the agent's /metrics endpoint; prometheus: promtool and the server the
+# Prometheus tests scrape with; prometheus-cpp-dev: the update-cost baseline in the benchmarks.
 
 missing=()
 for p in "${packages[@]}"; do

@@ -145,10 +145,29 @@ int Agent::start() {
   service_->start();
   drain_->start();
 
+  std::string metrics_url = "off";
+  if (!o.metrics_listen.empty()) {
+    std::string error;
+    const auto address = parse_listen_address(o.metrics_listen, error);  // checked by options
+    metrics_ = std::make_unique<MetricsHttp>(ctx_, o.metrics_per_client);
+    error = address ? metrics_->start(*address) : error;
+    if (error.empty()) {
+      const bool v6 = address->host.find(':') != std::string::npos;
+      metrics_url = "http://" + (v6 ? "[" + address->host + "]" : address->host) + ":" +
+                    std::to_string(metrics_->port()) + "/metrics";
+      ctx_.metrics_url = metrics_url;
+      spdlog::info("metrics: serving {}", metrics_url);
+    } else {
+      // The agent's job is the instance: it serves it without the endpoint.
+      spdlog::warn("metrics: {}; /metrics is off (--metrics-listen sets the address)", error);
+      metrics_.reset();
+    }
+  }
   spdlog::info("agent for instance '{}' started (max {} clients, lease {} ms)", o.instance,
                o.max_clients, o.lease_ms);
-  std::printf("shmon-agent: ready instance=%s pid=%d socket=%s%s\n", o.instance.c_str(), ::getpid(),
-              socket_path_.c_str(), socket_inherited_ ? " (activated)" : "");
+  std::printf("shmon-agent: ready instance=%s pid=%d socket=%s%s metrics=%s\n", o.instance.c_str(),
+              ::getpid(), socket_path_.c_str(), socket_inherited_ ? " (activated)" : "",
+              metrics_url.c_str());
   std::fflush(stdout);
   notify_ready(o.instance, ctx_.stats().clients_connected.load(std::memory_order_relaxed));
   return -1;
@@ -362,6 +381,7 @@ void Agent::drop_punched_regions() {
 void Agent::shutdown() {
   if (listen_fd_) notify_stopping();
   ctx_.stop = true;
+  if (metrics_) metrics_->stop();
   if (service_) {
     service_->wake();
     service_->join();

@@ -10,6 +10,7 @@
 #include "context.hpp"
 #include "drain.hpp"
 #include "housekeeping.hpp"
+#include "metrics_http.hpp"
 #include "service.hpp"
 
 namespace shmon::agent {
@@ -58,6 +59,7 @@ class Agent {
   std::unique_ptr<ServiceThread> service_;
   std::unique_ptr<DrainThread> drain_;
   std::unique_ptr<Housekeeper> housekeeper_;
+  std::unique_ptr<MetricsHttp> metrics_;                       // null when /metrics is off
   std::map<int, std::pair<UniqueFd, std::uint64_t>> pending_;  // fd -> socket, accept time
   bool accepts_paused_ = false;
   std::uint64_t accepts_resume_ns_ = 0;

@@ -129,11 +129,10 @@ Departed::Unfold Departed::unfold(const ReattachKey& key) {
   return Unfold::kUnfolded;
 }
 
-std::map<std::string, MetricAggregate> collect_metrics(
-    const std::vector<std::shared_ptr<Client>>& live, const Departed& departed, std::uint64_t& bad,
-    const AdmitFn& admit) {
-  std::map<std::string, MetricAggregate> out;
-  for (const auto& [name, m] : departed.totals().metrics) {
+namespace {
+
+void add_departed(std::map<std::string, MetricAggregate>& out, const Folded& totals) {
+  for (const auto& [name, m] : totals.metrics) {
     MetricAggregate& a = out[name];
     a.kind = m.kind;
     a.unit = m.unit;
@@ -141,46 +140,81 @@ std::map<std::string, MetricAggregate> collect_metrics(
     a.departed_total = m.kind == MetricKind::kHistogram ? m.hist.count : m.total;
     a.hist = m.hist;
   }
+}
+
+// Adds one live client's values; `admitted(index)` says which descriptors count.
+template <class Admitted>
+void add_live(std::map<std::string, MetricAggregate>& out, const Client& c,
+              std::map<std::uint32_t, MetricValue>& values, Admitted&& admitted, std::uint64_t& bad,
+              bool keep_client_hist) {
+  std::map<std::string, bool> counted;  // live_clients counts each client once per name
+  for (auto& [index, v] : values) {
+    if (!admitted(index)) continue;  // refused: another metric's name
+    auto [it, fresh] = out.try_emplace(v.name);
+    MetricAggregate& a = it->second;
+    if (fresh) {
+      a.kind = v.kind;
+      a.unit = v.unit;
+    } else if (a.kind != v.kind) {
+      ++bad;
+      continue;
+    }
+    double value = 0;
+    switch (v.kind) {
+      case MetricKind::kCounter:
+      case MetricKind::kEvent:
+        a.total += v.total;
+        value = double(v.total);
+        break;
+      case MetricKind::kGauge:
+        a.gauge_total += v.gauge;
+        value = v.gauge;
+        break;
+      case MetricKind::kHistogram:
+        if (!a.hist.merge(v.hist)) {
+          ++bad;
+          continue;
+        }
+        value = double(v.hist.count);
+        break;
+    }
+    if (!counted[v.name]) {
+      counted[v.name] = true;
+      ++a.live_clients;
+    }
+    a.clients.push_back({c.slot, c.name, c.pid, value, {}});
+    if (keep_client_hist && v.kind == MetricKind::kHistogram) a.clients.back().hist = v.hist;
+  }
+}
+
+}  // namespace
+
+std::map<std::string, MetricAggregate> collect_metrics(
+    const std::vector<std::shared_ptr<Client>>& live, const Departed& departed, std::uint64_t& bad,
+    const AdmitFn& admit) {
+  std::map<std::string, MetricAggregate> out;
+  add_departed(out, departed.totals());
   for (const auto& c : live) {
-    std::map<std::string, bool> counted;  // live_clients counts each client once per name
     auto values = c->read_values();
     if (admit) admit(*c);
-    for (auto& [index, v] : values) {
-      if (admit && !c->metric_admitted(index)) continue;  // refused: another metric's name
-      auto [it, fresh] = out.try_emplace(v.name);
-      MetricAggregate& a = it->second;
-      if (fresh) {
-        a.kind = v.kind;
-        a.unit = v.unit;
-      } else if (a.kind != v.kind) {
-        ++bad;
-        continue;
-      }
-      double value = 0;
-      switch (v.kind) {
-        case MetricKind::kCounter:
-        case MetricKind::kEvent:
-          a.total += v.total;
-          value = double(v.total);
-          break;
-        case MetricKind::kGauge:
-          a.gauge_total += v.gauge;
-          value = v.gauge;
-          break;
-        case MetricKind::kHistogram:
-          if (!a.hist.merge(v.hist)) {
-            ++bad;
-            continue;
-          }
-          value = double(v.hist.count);
-          break;
-      }
-      if (!counted[v.name]) {
-        counted[v.name] = true;
-        ++a.live_clients;
-      }
-      a.clients.push_back({c->slot, c->name, c->pid, value});
-    }
+    add_live(
+        out, *c, values, [&](std::uint32_t index) { return !admit || c->metric_admitted(index); },
+        bad, false);
+  }
+  return out;
+}
+
+std::map<std::string, MetricAggregate> collect_metrics_unlocked(
+    const std::vector<LiveClientView>& live, const Folded& departed_totals, std::uint64_t& bad,
+    bool keep_client_hist) {
+  std::map<std::string, MetricAggregate> out;
+  add_departed(out, departed_totals);
+  for (const LiveClientView& v : live) {
+    auto values = v.client->read_values();
+    add_live(
+        out, *v.client, values,
+        [&](std::uint32_t index) { return index < v.admitted.size() && v.admitted[index] != 0; },
+        bad, keep_client_hist);
   }
   return out;
 }

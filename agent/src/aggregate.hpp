@@ -81,6 +81,7 @@ struct ClientMetricValue {
   std::string name;
   pid_t pid;
   double value;
+  HistogramValue hist;  // histograms, only when collect_metrics_unlocked was asked to keep it
 };
 
 struct MetricAggregate {
@@ -100,5 +101,20 @@ struct MetricAggregate {
 std::map<std::string, MetricAggregate> collect_metrics(
     const std::vector<std::shared_ptr<Client>>& live, const Departed& departed, std::uint64_t& bad,
     const AdmitFn& admit = {});
+
+// A live client as a reader outside the table mutex sees it: the client (its region stays mapped
+// while held) and which descriptors were admitted when the snapshot was taken (indices past the
+// end count as refused until the next snapshot decides them).
+struct LiveClientView {
+  std::shared_ptr<Client> client;
+  std::vector<std::uint8_t> admitted;
+};
+
+// collect_metrics without the table mutex: the departed totals and the admissions were copied
+// under it, the values are read here (Client::read_values is thread-safe). With
+// `keep_client_hist`, every ClientMetricValue of a histogram carries that client's histogram.
+std::map<std::string, MetricAggregate> collect_metrics_unlocked(
+    const std::vector<LiveClientView>& live, const Folded& departed_totals, std::uint64_t& bad,
+    bool keep_client_hist = false);
 
 }  // namespace shmon::agent

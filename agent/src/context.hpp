@@ -44,6 +44,7 @@ struct AgentContext {
   std::vector<std::shared_ptr<Client>> slots;  // size = regions.capacity; null = free
   std::vector<std::uint32_t> slot_generation;  // lock generation, +1 on every attach
   Departed departed;
+  std::string metrics_url;  // the /metrics endpoint served, empty when off (set before ready)
   MetricIdentities identities;
   History history;
   std::uint64_t data_bytes_total = 0;

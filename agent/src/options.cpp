@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "metrics_http.hpp"
 #include "shmon/names.hpp"
 #include "shmon/version.hpp"
 
@@ -29,6 +30,12 @@ int parse_options(int argc, char** argv, Options& out) {
   app.add_option("--state-sync-ms", out.state_sync_ms,
                  "how often the state is made durable against a power cut (fsync/msync)")
       ->check(CLI::Range(100u, 3'600'000u));
+  app.add_option("--metrics-listen", out.metrics_listen,
+                 "Prometheus /metrics endpoint HOST:PORT ([V6]:PORT; port 0 picks a free one; "
+                 "empty turns it off)")
+      ->capture_default_str();
+  app.add_flag("--metrics-per-client", out.metrics_per_client,
+               "also export one series per attached client (<name>_by_client{client=...})");
   app.add_option("--log-level", out.log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   app.set_version_flag("--version", std::string("shmon-agent ") + version_string());
@@ -47,6 +54,14 @@ int parse_options(int argc, char** argv, Options& out) {
   if (auto bad = check_instance_name(out.instance)) {
     std::fprintf(stderr, "shmon-agent: invalid instance name: %s\n", bad->c_str());
     return exit_code::kUsage;
+  }
+  if (!out.metrics_listen.empty()) {
+    std::string error;
+    if (!parse_listen_address(out.metrics_listen, error)) {
+      std::fprintf(stderr, "shmon-agent: invalid --metrics-listen '%s': %s\n",
+                   out.metrics_listen.c_str(), error.c_str());
+      return exit_code::kUsage;
+    }
   }
   return -1;
 }

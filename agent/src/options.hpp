@@ -19,6 +19,10 @@ struct Options {
   std::string state_dir;
   std::uint64_t event_log_records = 65536;  // event log capacity (64 bytes each)
   std::uint32_t state_sync_ms = 5000;       // how often commits are made power-cut durable
+  // Prometheus endpoint (docs/PROMETHEUS.md): HOST:PORT, empty = off. 9077 lies outside the
+  // ports Prometheus's own components (9090-9094) and its exporter allocations (9100-9999) use.
+  std::string metrics_listen = "127.0.0.1:9077";
+  bool metrics_per_client = false;  // adds <name>_by_client series with a client label
 };
 
 // Parses argv. Returns the exit code to leave with (0 after --help, 2 on a usage error, having

@@ -175,6 +175,7 @@ json status_json(AgentContext& ctx) {
                 {"hist", wait_hist(sum.lock_wait_hist)},
                 {"holder", holder_json(ctx)}}},
               {"state", state_json(ctx)},
+              {"metrics_url", ctx.metrics_url.empty() ? json(nullptr) : json(ctx.metrics_url)},
               {"agent_stats", agent_stats_json(s)}};
 }
 

@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
       {"hostile-text", run_hostile_text},
       {"slowloris", run_slowloris},
       {"hold-tool", run_hold_tool},
-      {"fd-flood", run_fd_flood}};
+      {"fd-flood", run_fd_flood},
+      {"exposition-mix", run_exposition_mix}};
   const auto it = modes.find(args.mode);
   if (it == modes.end()) {
     std::fprintf(stderr, "shmon-testclient: unknown mode '%s'\n", args.mode.c_str());

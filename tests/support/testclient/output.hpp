@@ -47,5 +47,6 @@ int run_fork_burst(const Args& args);
 int run_slowloris(const Args& args);
 int run_hold_tool(const Args& args);
 int run_fd_flood(const Args& args);
+int run_exposition_mix(const Args& args);  // --variant hold | exit
 
 }  // namespace shmon::testclient
