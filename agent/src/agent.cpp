@@ -140,6 +140,7 @@ int Agent::start() {
   watch(timer_fd_.get());
 
   housekeeper_ = std::make_unique<Housekeeper>(ctx_);
+  housekeeper_->prime_windows();  // before any client attaches
   service_ = std::make_unique<ServiceThread>(ctx_);
   drain_ = std::make_unique<DrainThread>(ctx_);
   service_->start();

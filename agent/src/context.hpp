@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "aggregate.hpp"
+#include "bucket_history.hpp"
 #include "client.hpp"
 #include "event_log.hpp"
 #include "history.hpp"
@@ -47,6 +48,7 @@ struct AgentContext {
   std::string metrics_url;  // the /metrics endpoint served, empty when off (set before ready)
   MetricIdentities identities;
   History history;
+  BucketHistory bucket_history;  // windowed quantiles of histograms
   std::uint64_t data_bytes_total = 0;
 
   EventLog events;

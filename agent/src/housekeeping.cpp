@@ -120,6 +120,17 @@ void Housekeeper::release_forged(std::uint32_t owner, const std::string& what) {
   }
 }
 
+void Housekeeper::prime_windows() {
+  std::lock_guard lock(ctx_.mu);
+  std::uint64_t ignored = 0;
+  const double t = double(realtime_ns()) / 1e9;
+  for (const auto& [name, m] :
+       collect_metrics(ctx_.live_clients(), ctx_.departed, ignored, admitter(ctx_))) {
+    if (m.kind == MetricKind::kHistogram) ctx_.bucket_history.add(name, m.hist, t);
+  }
+  ctx_.bucket_history.end_pass();
+}
+
 void Housekeeper::sample_history(std::uint64_t now) {
   const double t = double(realtime_ns()) / 1e9;
   std::vector<HistoryPoint> points;
@@ -141,6 +152,7 @@ void Housekeeper::sample_history(std::uint64_t now) {
         break;
       case MetricKind::kHistogram:
         v = double(m.hist.count);
+        ctx_.bucket_history.add(name, m.hist, t);
         break;
     }
     add(name, to_string(m.kind), v);

@@ -13,6 +13,9 @@ class Housekeeper {
  public:
   explicit Housekeeper(AgentContext& ctx) : ctx_(ctx) {}
   void tick();
+  // Takes the restored totals (departed clients) as the baseline of the windowed quantiles, so
+  // a restart does not show them as one second's burst. Call before any client attaches.
+  void prime_windows();
 
   // Watches the client mutex word (which every client can write): releases a token that no
   // serving client owns at once, and a live client's token that its owner's region does not

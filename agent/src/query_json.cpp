@@ -1,5 +1,6 @@
 #include "query_json.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -228,7 +229,14 @@ json clients_json(AgentContext& ctx, std::string_view filter) {
   return out;
 }
 
-json metrics_json(AgentContext& ctx, std::string_view filter) {
+// Histograms: the lifetime quantiles, and the same over the last `window_s` seconds.
+json window_json(const BucketHistory::Window& w, std::uint32_t window_s) {
+  return json{{"seconds", window_s},         {"covered_s", w.covered_s},
+              {"count", w.hist.count},       {"p50", w.hist.quantile(0.5)},
+              {"p90", w.hist.quantile(0.9)}, {"p99", w.hist.quantile(0.99)}};
+}
+
+json metrics_json(AgentContext& ctx, std::string_view filter, std::uint32_t window_s) {
   std::uint64_t ignored = 0;
   const auto metrics = collect_metrics(ctx.live_clients(), ctx.departed, ignored, admitter(ctx));
   json out = json::array();
@@ -268,6 +276,7 @@ json metrics_json(AgentContext& ctx, std::string_view filter) {
         j["bounds"] = h.bounds;
         j["buckets"] = h.buckets;
         j["rate_per_s"] = ctx.history.rate(name);
+        j["window"] = window_json(ctx.bucket_history.window(name, window_s, h), window_s);
         break;
       }
     }
@@ -317,7 +326,20 @@ json history_json(AgentContext& ctx, std::string_view filter) {
     if (!filter.empty() && filter != name) continue;
     json points = json::array();
     for (const auto& [t, v] : ctx.history.points(s)) points.push_back(json::array({t, v}));
-    series.push_back(json{{"name", name}, {"kind", s.kind}, {"points", std::move(points)}});
+    json one{{"name", name}, {"kind", s.kind}, {"points", std::move(points)}};
+    // One histogram asked by name: also its per-second bucket deltas, for a latency heatmap.
+    if (!filter.empty() && s.kind == "histogram") {
+      const auto columns = ctx.bucket_history.columns(name, BucketHistory::kColumns);
+      json heat = json::array();
+      for (const BucketHistory::Column& c : columns) {
+        json cells = json::array();
+        for (const auto& [i, d] : c.cells) cells.push_back(json::array({i, d}));
+        heat.push_back(json::array({c.t_s, std::move(cells)}));
+      }
+      one["bounds"] = ctx.bucket_history.bounds(name);
+      one["heatmap"] = std::move(heat);
+    }
+    series.push_back(std::move(one));
   }
   return json{{"period_ms", History::kPeriodMs}, {"series", std::move(series)}};
 }
@@ -335,7 +357,11 @@ std::string render_query(AgentContext& ctx, QueryKind kind, std::string_view fil
       doc = clients_json(ctx, filter);
       break;
     case QueryKind::kMetrics:
-      doc = metrics_json(ctx, filter);
+      // kMetrics: the cursor is the quantile window in seconds (0: the default).
+      doc = metrics_json(
+          ctx, filter,
+          cursor == 0 ? BucketHistory::kDefaultWindowS
+                      : std::uint32_t(std::min<std::uint64_t>(cursor, BucketHistory::kColumns)));
       break;
     case QueryKind::kEvents:
       doc = events_json(ctx, filter, cursor);

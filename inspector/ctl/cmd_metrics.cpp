@@ -15,30 +15,42 @@ std::string with_unit(double value, const std::string& unit) {
 
 }  // namespace
 
-Table metrics_table(const std::vector<MetricInfo>& metrics, std::size_t max_rows) {
+Table metrics_table(const std::vector<MetricInfo>& metrics, const QuantileView& view,
+                    std::size_t max_rows) {
   using Align = Table::Align;
   Table table;
   table.add_column("name", Align::kLeft);
   table.add_column("kind", Align::kLeft);
-  for (const char* title : {"total", "rate", "clients", "count", "p50", "p99", "max"}) {
-    table.add_column(title);
-  }
+  // The quantile columns say what they cover: "p99 60s" (the default) or "p99 life".
+  const std::string span = view.lifetime ? " life" : " " + std::to_string(view.window_s) + "s";
+  for (const std::string title : {"total", "rate", "clients", "count"}) table.add_column(title);
+  table.add_column("p50" + span);
+  table.add_column("p99" + span);
+  table.add_column("max");
   std::size_t rows = 0;
   for (const MetricInfo& m : metrics) {
     if (rows++ == max_rows) break;
     const bool histogram = m.kind == "histogram";
     const bool gauge = m.kind == "gauge";
-    table.add_row(
-        {m.name, m.kind, gauge ? with_unit(m.total, m.unit) : fmt_count(m.total),
-         gauge ? "" : fmt_rate(m.rate_per_s), std::to_string(m.clients.size()),
-         histogram ? std::to_string(m.count) : "", histogram ? with_unit(m.p50, m.unit) : "",
-         histogram ? with_unit(m.p99, m.unit) : "", histogram ? with_unit(m.max, m.unit) : ""});
+    // A window with no samples has no quantiles: "-", never a stale or zero latency.
+    const bool quiet = !view.lifetime && m.window.count == 0;
+    const double p50 = view.lifetime ? m.p50 : m.window.p50;
+    const double p99 = view.lifetime ? m.p99 : m.window.p99;
+    const auto quantile = [&](double v) {
+      return !histogram ? std::string() : quiet ? std::string("-") : with_unit(v, m.unit);
+    };
+    table.add_row({m.name, m.kind, gauge ? with_unit(m.total, m.unit) : fmt_count(m.total),
+                   gauge ? "" : fmt_rate(m.rate_per_s), std::to_string(m.clients.size()),
+                   histogram ? std::to_string(m.count) : "", quantile(p50), quantile(p99),
+                   histogram ? with_unit(m.max, m.unit) : ""});
   }
   return table;
 }
 
-int run_metrics(Connection& connection, const std::string& name, bool json) {
-  const std::string answer = connection.query(shmon::QueryKind::kMetrics, name);
+int run_metrics(Connection& connection, const std::string& name, const QuantileView& view,
+                bool json) {
+  // The query's cursor carries the window in seconds (docs/QUERIES.md).
+  const std::string answer = connection.query(shmon::QueryKind::kMetrics, name, view.window_s);
   std::string error;
   auto metrics = parse_metrics(answer, &error);
   if (!metrics) throw CtlError(shmon::exit_code::kFailure, "the agent's answer: " + error);
@@ -51,7 +63,7 @@ int run_metrics(Connection& connection, const std::string& name, bool json) {
     throw CtlError(shmon::exit_code::kNotFound, "no metric named '" + name + "' on instance '" +
                                                     connection.options().instance + "'");
   }
-  if (!json) metrics_table(*metrics).print(std::cout);
+  if (!json) metrics_table(*metrics, view).print(std::cout);
   return 0;
 }
 

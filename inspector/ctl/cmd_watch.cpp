@@ -45,7 +45,7 @@ bool render_frame(Connection& connection, std::ostream& out) {
                    [](const auto& a, const auto& b) { return a.rate_per_s > b.rate_per_s; });
   const std::size_t shown = std::min(kTopMetrics, metrics->size());
   out << "\nmetrics (top " << shown << " of " << metrics->size() << " by rate)\n";
-  metrics_table(*metrics, kTopMetrics).print(out);
+  metrics_table(*metrics, QuantileView{}, kTopMetrics).print(out);
   return true;
 }
 

@@ -17,7 +17,13 @@ namespace shmonctl {
 
 int run_status(Connection& connection, bool json);
 int run_clients(Connection& connection, bool json);
-int run_metrics(Connection& connection, const std::string& name, bool json);
+// Which quantiles `metrics` shows: over the last `window_s` seconds (1..600), or the lifetime.
+struct QuantileView {
+  std::uint32_t window_s = 60;
+  bool lifetime = false;
+};
+int run_metrics(Connection& connection, const std::string& name, const QuantileView& view,
+                bool json);
 int run_ping(Connection& connection, std::uint32_t count, bool json);
 int run_events(Connection& connection, bool follow, bool json);
 int run_watch(Connection& connection, std::uint32_t interval_ms, std::uint32_t iterations);
@@ -29,7 +35,7 @@ int run_state_reset(const std::string& instance, const std::string& state_dir_fl
 // Tables shared by the one-shot commands and watch.
 Table clients_table(const std::vector<shmon::inspector::ClientInfo>& clients);
 Table metrics_table(const std::vector<shmon::inspector::MetricInfo>& metrics,
-                    std::size_t max_rows = SIZE_MAX);
+                    const QuantileView& view, std::size_t max_rows = SIZE_MAX);
 
 // Throws CtlError(kOutputFailed) when standard output could not be written (a full disk, a
 // closed pipe): a command that printed nothing must not report success.

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <map>
 
 #include "commands.hpp"
 #include "connection.hpp"
@@ -24,6 +25,7 @@ struct CommandLine {
   bool json = false;
   bool follow = false;
   std::string metric;
+  shmonctl::QuantileView quantiles;
   std::uint32_t ping_count = 4;
   std::uint32_t interval_ms = 1000;
   std::uint32_t iterations = 0;
@@ -52,7 +54,7 @@ int run(CLI::App& app, const CommandLine& cl) {
   int code = 0;
   if (command == "status") code = run_status(connection, cl.json);
   if (command == "clients") code = run_clients(connection, cl.json);
-  if (command == "metrics") code = run_metrics(connection, cl.metric, cl.json);
+  if (command == "metrics") code = run_metrics(connection, cl.metric, cl.quantiles, cl.json);
   if (command == "ping") code = run_ping(connection, cl.ping_count, cl.json);
   if (command == "events") code = run_events(connection, cl.follow, cl.json);
   if (command == "state") code = run_state(connection, cl.json);
@@ -109,6 +111,18 @@ int main(int argc, char** argv) {
   }
   for (auto* sub : {status, clients, metrics, ping, events, watch, state}) sub->fallthrough();
   metrics->add_option("NAME", cl.metric, "only this metric");
+  auto* window =
+      metrics
+          ->add_option(
+              "--window", cl.quantiles.window_s,
+              "histogram quantiles over the last DURATION (90, 30s, 5m; up to 10m; default 60s)")
+          ->transform(
+              CLI::AsNumberWithUnit(std::map<std::string, std::uint32_t>{{"s", 1}, {"m", 60}},
+                                    CLI::AsNumberWithUnit::UNIT_OPTIONAL, "DURATION"))
+          ->check(CLI::Range(1u, 600u));
+  metrics
+      ->add_flag("--lifetime", cl.quantiles.lifetime, "histogram quantiles since the metric began")
+      ->excludes(window);
   ping->add_option("--count", cl.ping_count, "number of pings (default 4)")
       ->check(CLI::Range(1u, 1000000u));
   events->add_flag("--follow,-f", cl.follow, "keep printing new events until interrupted");

@@ -86,6 +86,14 @@ struct MetricClientValue {
   double value = 0;
 };
 
+// A histogram's quantiles over the agent's recent window (the last `seconds`, of which it has seen
+// `covered_s`): unlike the lifetime ones, they move when an old metric gets slow.
+struct QuantileWindow {
+  std::uint32_t seconds = 0, covered_s = 0;
+  std::uint64_t count = 0;
+  double p50 = 0, p90 = 0, p99 = 0;
+};
+
 struct MetricInfo {
   std::string name, kind, unit;
   double total = 0, rate_per_s = 0;
@@ -96,6 +104,7 @@ struct MetricInfo {
   double sum = 0, min = 0, max = 0, mean = 0, p50 = 0, p90 = 0, p99 = 0;
   std::vector<double> bounds;
   std::vector<std::uint64_t> buckets;
+  QuantileWindow window;
   std::vector<MetricClientValue> clients;
 };
 

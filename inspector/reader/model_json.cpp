@@ -185,6 +185,14 @@ std::optional<std::vector<MetricInfo>> parse_metrics(std::string_view text, std:
         m.buckets.push_back(b.is_number() ? b.get<std::uint64_t>() : 0);
       }
     }
+    if (auto it = j.find("window"); it != j.end() && it->is_object()) {
+      get(*it, "seconds", m.window.seconds);
+      get(*it, "covered_s", m.window.covered_s);
+      get(*it, "count", m.window.count);
+      get(*it, "p50", m.window.p50);
+      get(*it, "p90", m.window.p90);
+      get(*it, "p99", m.window.p99);
+    }
     if (auto it = j.find("clients"); it != j.end() && it->is_array()) {
       for (const json& c : *it) {
         if (!c.is_object()) continue;

@@ -26,6 +26,7 @@
 //   vandal           attaches, then attacks the mailbox for --wait-ms (--variant: exec-storm,
 //                    futex-words, headers, forge-lock, drain-sleeping, hold-lock)
 //   hostile-text     emits an event whose text carries terminal escapes, flushes, leaves
+//   record-values    honest: records histogram values that stdin names ("VALUE COUNT" lines)
 //   slowloris | hold-tool | fd-flood   attacks on the rendezvous socket (mode_rendezvous.cpp)
 // Exit 0 when the mode observed what the tests expect, 1 otherwise, 2 on a bad command line.
 #include <cstdio>
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
       {"vandal", run_vandal},
       {"fork-burst", run_fork_burst},
       {"hostile-text", run_hostile_text},
+      {"record-values", run_record_values},
       {"slowloris", run_slowloris},
       {"hold-tool", run_hold_tool},
       {"fd-flood", run_fd_flood},

@@ -25,6 +25,7 @@ void say(const std::string& line);
 
 int run_hold_lock(const Args& args);
 int run_hostile_text(const Args& args);
+int run_record_values(const Args& args);
 int run_garbage_mailbox(const Args& args);
 int run_bad_magic(const Args& args);
 int run_bad_abi(const Args& args);
