@@ -27,7 +27,8 @@ while (($#)); do
   shift
 done
 
-targets=(shmon-agent shmon_bench_probe shmon_bench_drain shmon_bench_driver shmon_bench_report)
+targets=(shmon-agent shmon_bench_probe shmon_bench_drain shmon_bench_scrape shmon_bench_driver
+  shmon_bench_report)
 if [[ ! -f "$build/build.ninja" ]]; then
   if [[ "$build" == "$root/build/release" ]]; then
     (cd "$root" && cmake --preset release -DSHMON_BUILD_BENCHMARKS=ON >/dev/null)
@@ -59,7 +60,12 @@ timeout 120 "$bin/shmon_bench_drain" --benchmark_repetitions="$reps" \
   --benchmark_min_time="$min_time" --benchmark_out="$out/drain.json" \
   --benchmark_out_format=json >"$out/drain.txt" 2>&1 || echo "bench: shmon_bench_drain failed (see $out/drain.txt)" >&2
 
-report_args=(--gbench "$out/probe.json" --gbench "$out/drain.json")
+echo "bench: /metrics scrape, 256 clients x 100 metrics (repetitions $reps)" >&2
+timeout 300 "$bin/shmon_bench_scrape" --benchmark_repetitions="$reps" \
+  --benchmark_min_time="$min_time" --benchmark_out="$out/scrape.json" \
+  --benchmark_out_format=json >"$out/scrape.txt" 2>&1 || echo "bench: shmon_bench_scrape failed (see $out/scrape.txt)" >&2
+
+report_args=(--gbench "$out/probe.json" --gbench "$out/drain.json" --gbench "$out/scrape.json")
 for ((i = 1; i <= runs; i++)); do
   echo "bench: multi-process driver, run $i of $runs" >&2
   timeout 600 "$bin/shmon_bench_driver" "${driver_args[@]}" --out "$out/driver-$i.json" \

@@ -142,12 +142,14 @@ void add_departed(std::map<std::string, MetricAggregate>& out, const Folded& tot
   }
 }
 
-// Adds one live client's values; `admitted(index)` says which descriptors count.
+enum class Detail { kTotals, kClients, kClientsWithHistograms };
+
+// Adds one live client's values; `admitted(index)` says which descriptors count. `detail` says
+// whether MetricAggregate::clients is filled (a scrape of totals only does not need it).
 template <class Admitted>
 void add_live(std::map<std::string, MetricAggregate>& out, const Client& c,
               std::map<std::uint32_t, MetricValue>& values, Admitted&& admitted, std::uint64_t& bad,
-              bool keep_client_hist) {
-  std::map<std::string, bool> counted;  // live_clients counts each client once per name
+              Detail detail) {
   for (auto& [index, v] : values) {
     if (!admitted(index)) continue;  // refused: another metric's name
     auto [it, fresh] = out.try_emplace(v.name);
@@ -178,12 +180,14 @@ void add_live(std::map<std::string, MetricAggregate>& out, const Client& c,
         value = double(v.hist.count);
         break;
     }
-    if (!counted[v.name]) {
-      counted[v.name] = true;
+    if (a.last_counted != &c) {  // live_clients counts each client once per name
+      a.last_counted = &c;
       ++a.live_clients;
     }
+    if (detail == Detail::kTotals) continue;
     a.clients.push_back({c.slot, c.name, c.pid, value, {}});
-    if (keep_client_hist && v.kind == MetricKind::kHistogram) a.clients.back().hist = v.hist;
+    if (detail == Detail::kClientsWithHistograms && v.kind == MetricKind::kHistogram)
+      a.clients.back().hist = std::move(v.hist);
   }
 }
 
@@ -199,14 +203,14 @@ std::map<std::string, MetricAggregate> collect_metrics(
     if (admit) admit(*c);
     add_live(
         out, *c, values, [&](std::uint32_t index) { return !admit || c->metric_admitted(index); },
-        bad, false);
+        bad, Detail::kClients);
   }
   return out;
 }
 
 std::map<std::string, MetricAggregate> collect_metrics_unlocked(
     const std::vector<LiveClientView>& live, const Folded& departed_totals, std::uint64_t& bad,
-    bool keep_client_hist) {
+    bool per_client) {
   std::map<std::string, MetricAggregate> out;
   add_departed(out, departed_totals);
   for (const LiveClientView& v : live) {
@@ -214,7 +218,7 @@ std::map<std::string, MetricAggregate> collect_metrics_unlocked(
     add_live(
         out, *v.client, values,
         [&](std::uint32_t index) { return index < v.admitted.size() && v.admitted[index] != 0; },
-        bad, keep_client_hist);
+        bad, per_client ? Detail::kClientsWithHistograms : Detail::kTotals);
   }
   return out;
 }

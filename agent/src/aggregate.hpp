@@ -93,6 +93,7 @@ struct MetricAggregate {
   std::uint64_t departed_total = 0;
   std::uint32_t live_clients = 0;
   std::vector<ClientMetricValue> clients;
+  const void* last_counted = nullptr;  // while collecting: the client live_clients counted last
 };
 
 // Every metric name across the given live clients and the departed totals. Call with the table
@@ -111,10 +112,11 @@ struct LiveClientView {
 };
 
 // collect_metrics without the table mutex: the departed totals and the admissions were copied
-// under it, the values are read here (Client::read_values is thread-safe). With
-// `keep_client_hist`, every ClientMetricValue of a histogram carries that client's histogram.
+// under it, the values are read here (Client::read_values is thread-safe). Only with
+// `per_client` is MetricAggregate::clients filled, histograms included (a scrape of totals does
+// not need it).
 std::map<std::string, MetricAggregate> collect_metrics_unlocked(
     const std::vector<LiveClientView>& live, const Folded& departed_totals, std::uint64_t& bad,
-    bool keep_client_hist = false);
+    bool per_client = false);
 
 }  // namespace shmon::agent

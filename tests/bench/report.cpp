@@ -155,6 +155,33 @@ void probe_rows(const Sources& s, Table& t) {
   t.add(at_least("event: StatsD line / data plane", ratio(statsd, emit), 0, times));
 }
 
+void prometheus_rows(const Sources& s, Table& t) {
+  t.section("Prometheus: prometheus-cpp update cost against the probe's (same run)");
+  const auto name = [](const char* bm, int threads) {
+    return std::string(bm) + "/real_time/threads:" + std::to_string(threads);
+  };
+  for (int threads : {1, 2}) {
+    const std::string th = std::to_string(threads) + " thread" + (threads > 1 ? "s" : "");
+    const auto pc = s.gb(name("BM_PromCppCounterInc", threads), "ns_per_op");
+    const auto ph = s.gb(name("BM_PromCppHistogramObserve", threads), "ns_per_op");
+    t.add(at_most("prometheus-cpp counter Increment, " + th, pc, 0, format_ns));
+    t.add(at_least("  counter: prometheus-cpp / probe, " + th,
+                   ratio(pc, s.gb(name("BM_CounterAdd", threads), "ns_per_op")), 3, times));
+    t.add(at_most("prometheus-cpp histogram Observe (127 bounds), " + th, ph, 0, format_ns));
+    t.add(at_least("  histogram: prometheus-cpp / probe, " + th,
+                   ratio(ph, s.gb(name("BM_HistogramRecord", threads), "ns_per_op")), 3, times));
+  }
+  t.section("Prometheus: one /metrics scrape, 256 clients x 100 metrics (in-process)");
+  for (int per_client : {0, 1}) {
+    const std::string bm = "BM_Scrape/" + std::to_string(per_client) + "/real_time";
+    const std::string what = per_client ? "per-client series too" : "totals";
+    t.add(
+        at_most("scrape CPU, " + what + " (ms)", s.gb(bm, "cpu_ms"), per_client ? 0 : 20, ratio3));
+    t.add(at_most("scrape wall time, " + what + " (ms)", s.gb(bm, "wall_ms"), 0, ratio3));
+    t.add(at_most("scrape size, " + what, s.gb(bm, "bytes"), 0, format_bytes));
+  }
+}
+
 void drain_rows(const Sources& s, Table& t) {
   t.section("Agent drain (one thread, in-process over a producer-filled region)");
   t.add(at_least("drain, 1 ring of 2048", s.gb("BM_AgentDrain/1/2048/manual_time", "events_per_s"),
@@ -261,6 +288,7 @@ int main(int argc, char** argv) {
   Table table;
   probe_rows(sources, table);
   drain_rows(sources, table);
+  prometheus_rows(sources, table);
   e2e_rows(sources, table);
   ping_rows(sources, table);
   rest_rows(sources, table);
