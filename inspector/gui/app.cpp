@@ -138,8 +138,9 @@ int run_app(const AppOptions& opt) {
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 150");
 
-  DataSource source({opt.instance, opt.name, settings.refresh_hz});
+  DataSource source({opt.instance, opt.name, settings.refresh_hz, opt.metric});
   UiState ui;
+  ui.selected_metric = opt.metric;
   FrameStats stats;
   int announced = -1;  // last agent state printed on stdout: 0 down, 1 up
   std::uint64_t announced_generation_changes = 0;

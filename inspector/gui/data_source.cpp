@@ -43,7 +43,9 @@ std::uint64_t parse_hex(const std::string& s) {
 }  // namespace
 
 DataSource::DataSource(DataSourceOptions options)
-    : options_(std::move(options)), refresh_hz_(options_.refresh_hz) {
+    : options_(std::move(options)),
+      refresh_hz_(options_.refresh_hz),
+      wanted_heatmap_(options_.heatmap) {
   auto first = std::make_shared<Snapshot>();
   first->instance = options_.instance;
   first->placeholder = true;
@@ -72,6 +74,11 @@ void DataSource::set_refresh_hz(double hz) {
 
 void DataSource::want_data_region(std::int64_t slot) {
   if (wanted_slot_.exchange(slot) != slot) cv_.notify_all();
+}
+
+void DataSource::want_heatmap(const std::string& metric) {
+  std::lock_guard lock(mu_);
+  wanted_heatmap_ = metric;
 }
 
 void DataSource::publish(Snapshot next) {
@@ -166,6 +173,18 @@ void DataSource::run() {
           if (auto h = parse_history(json, &err)) {
             history = std::make_shared<const History>(std::move(*h));
             next.history = history;
+          }
+        }
+        std::string wanted;
+        {
+          std::lock_guard lock(mu_);
+          wanted = wanted_heatmap_;
+        }
+        next.heatmap.reset();
+        if (!wanted.empty() &&
+            client.query(QueryKind::kHistory, json, wanted) == client::CallStatus::kOk) {
+          if (auto h = parse_history(json, &err); h && h->series.size() == 1) {
+            next.heatmap = std::make_shared<const HistorySeries>(std::move(h->series.front()));
           }
         }
         last_history_t = next.t;

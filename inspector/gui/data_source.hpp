@@ -52,6 +52,7 @@ struct Snapshot {
   std::vector<ClientInfo> clients;
   std::vector<MetricInfo> metrics;
   std::shared_ptr<const History> history;
+  std::shared_ptr<const HistorySeries> heatmap;  // the histogram want_heatmap() names, if any
   std::shared_ptr<const std::deque<EventInfo>> events;  // oldest first
   std::uint64_t events_missed = 0;  // fell out of the agent's buffer before we read them
 
@@ -69,6 +70,7 @@ struct DataSourceOptions {
   std::string instance;
   std::string name = "shmon-inspector";
   double refresh_hz = 4;
+  std::string heatmap;  // the first want_heatmap(), so the first history answer carries it
 };
 
 class DataSource {
@@ -84,6 +86,9 @@ class DataSource {
   void set_refresh_hz(double hz);
   // The data region the raw view wants (-1: none). Fetched on the worker thread.
   void want_data_region(std::int64_t slot);
+  // The histogram whose latency heatmap the telemetry view shows ("" for none). Fetched with the
+  // history, once a second.
+  void want_heatmap(const std::string& metric);
 
  private:
   void run();
@@ -93,6 +98,7 @@ class DataSource {
   DataSourceOptions options_;
   std::atomic<double> refresh_hz_;
   std::atomic<std::int64_t> wanted_slot_{-1};
+  std::string wanted_heatmap_;  // guarded by mu_
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;
   std::condition_variable cv_;

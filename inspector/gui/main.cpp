@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(shmon::inspector::kMinFontScale, shmon::inspector::kMaxFontScale));
   cli.add_option("--width", opt.width, "window width")->check(CLI::Range(320, 8192));
   cli.add_option("--height", opt.height, "window height")->check(CLI::Range(240, 8192));
+  cli.add_option("--metric", opt.metric,
+                 "open with this metric selected (histograms: quantiles and a heatmap)");
   cli.add_option("--frames", opt.frames, "render N frames, then exit 0 (tests)")
       ->check(CLI::PositiveNumber);
   cli.add_option("--screenshot", opt.screenshot, "with --frames: PNG of the last frame");

@@ -201,6 +201,58 @@ void bucket_histogram(const char* id, const std::vector<double>& bounds,
               hi_text.c_str());
 }
 
+void heatmap(const char* id, const HistorySeries& s, std::size_t seconds, ImVec2 size) {
+  ImVec2 p0, p1;
+  if (!begin_area(id, size, p0, p1)) return;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const std::size_t n = std::min(seconds, s.heatmap.size());
+  const std::size_t first = s.heatmap.size() - n;
+  std::uint32_t lo = UINT32_MAX, hi = 0;
+  std::uint64_t max_count = 0;
+  for (std::size_t c = first; c < s.heatmap.size(); ++c) {
+    for (const auto& [i, count] : s.heatmap[c].cells) {
+      lo = std::min(lo, i), hi = std::max(hi, i), max_count = std::max(max_count, count);
+    }
+  }
+  if (max_count == 0) {
+    dl->AddText(ImVec2(p0.x + 8, p0.y + 6), kAxisText, "no samples in this window");
+    return;
+  }
+  const float fs = ImGui::GetFontSize();
+  const float left = 58;
+  const ImVec2 a(p0.x + left, p0.y + 4), b(p1.x - 4, p1.y - fs - 2);
+  const float w = (b.x - a.x) / float(seconds), h = (b.y - a.y) / float(hi - lo + 1);
+  const double log_max = std::log1p(double(max_count));
+  const auto bound = [&](std::uint32_t i) {
+    return i < s.bounds.size() ? fmt_count(s.bounds[i]) : std::string("?");
+  };
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  for (std::size_t c = first; c < s.heatmap.size(); ++c) {
+    const float x0 = b.x - w * float(s.heatmap.size() - c);
+    for (const auto& [i, count] : s.heatmap[c].cells) {
+      const float y1 = b.y - h * float(i - lo), y0 = y1 - h;
+      // Dark blue (one sample) to yellow (the busiest cell), on a log scale of counts.
+      const float k = float(std::log1p(double(count)) / log_max);
+      const ImU32 color = IM_COL32(int(40 + 215 * k), int(60 + 170 * k), int(140 - 100 * k), 255);
+      dl->AddRectFilled(ImVec2(x0, y0), ImVec2(x0 + std::max(1.0f, w), y1), color);
+      if (ImGui::IsItemHovered() && mouse.x >= x0 && mouse.x < x0 + w && mouse.y >= y0 &&
+          mouse.y < y1) {
+        ImGui::BeginTooltip();
+        ImGui::Text("%s ago, (%s, %s]: %llu samples",
+                    fmt_duration_s(s.heatmap.back().t_s - s.heatmap[c].t_s).c_str(),
+                    i > 0 ? bound(i - 1).c_str() : "-inf", bound(i).c_str(),
+                    static_cast<unsigned long long>(count));
+        ImGui::EndTooltip();
+      }
+    }
+  }
+  dl->AddText(ImVec2(p0.x + 4, a.y), kAxisText, ("\xe2\x89\xa4" + bound(hi)).c_str());
+  dl->AddText(ImVec2(p0.x + 4, b.y - fs), kAxisText, ("\xe2\x89\xa4" + bound(lo)).c_str());
+  const std::string span = "-" + std::to_string(seconds) + " s";
+  dl->AddText(ImVec2(a.x, b.y + 2), kAxisText, span.c_str());
+  dl->AddText(ImVec2(b.x - ImGui::CalcTextSize("now").x, b.y + 2), kAxisText, "now");
+}
+
 void sparkline(const char* id, const std::vector<float>& y, ImVec2 size, ImU32 color) {
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   ImGui::Dummy(size);

@@ -38,6 +38,10 @@ void wait_histogram(const char* id, const WaitHist& hist, ImVec2 size, ImU32 col
 void bucket_histogram(const char* id, const std::vector<double>& bounds,
                       const std::vector<std::uint64_t>& buckets, ImVec2 size, ImU32 color);
 
+// A latency heatmap: one column per second (the last `seconds`, newest at the right), one row
+// per bucket in the span that has samples, brightness on a log scale of the count.
+void heatmap(const char* id, const HistorySeries& s, std::size_t seconds, ImVec2 size);
+
 void sparkline(const char* id, const std::vector<float>& y, ImVec2 size, ImU32 color);
 
 ImU32 palette(int i);  // distinct series colours

@@ -120,9 +120,18 @@ struct EventsPage {
   std::vector<EventInfo> events;
 };
 
+// One second of a histogram's heatmap: the buckets that received samples then, with how many.
+struct HeatColumn {
+  double t_s = 0;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> cells;  // [bucket index, samples]
+};
+
 struct HistorySeries {
   std::string name, kind;
   std::vector<std::pair<double, double>> points;  // [t_s, value]
+  // Only in the answer for one histogram asked by name (docs/QUERIES.md kHistory).
+  std::vector<double> bounds;
+  std::vector<HeatColumn> heatmap;  // oldest first
 };
 
 struct History {

@@ -256,6 +256,25 @@ std::optional<History> parse_history(std::string_view text, std::string* error) 
           }
         }
       }
+      if (auto b = j.find("bounds"); b != j.end() && b->is_array()) {
+        for (const json& v : *b) s.bounds.push_back(v.is_number() ? v.get<double>() : 0.0);
+      }
+      if (auto hm = j.find("heatmap"); hm != j.end() && hm->is_array()) {
+        for (const json& col : *hm) {
+          if (!col.is_array() || col.size() != 2 || !col[0].is_number() || !col[1].is_array()) {
+            continue;
+          }
+          HeatColumn c;
+          c.t_s = col[0].get<double>();
+          for (const json& cell : col[1]) {
+            if (cell.is_array() && cell.size() == 2 && cell[0].is_number_unsigned() &&
+                cell[1].is_number_unsigned()) {
+              c.cells.emplace_back(cell[0].get<std::uint32_t>(), cell[1].get<std::uint64_t>());
+            }
+          }
+          s.heatmap.push_back(std::move(c));
+        }
+      }
       h.series.push_back(std::move(s));
     }
   }

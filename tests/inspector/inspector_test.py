@@ -9,6 +9,9 @@ reconnect: the banner with no agent (dump), then a long-running inspector sees a
 settings:  hostile settings files (a font scale out of range, a FIFO, a link to /dev/zero) are
            refused without a crash, a hang or a huge read, and never saved back; --version and a
            usage error exit 0 and 2.
+heatmap:   a loadgen feeds histogram "lat"; once `shmonctl metrics` has it in its 60 s window,
+           an inspector opened with `--metric lat` shows the window's quantiles and a latency
+           heatmap (rows in the dump) for it.
 mutex-rate (a measurement, not a ctest): client-mutex acquisitions per second caused by one open
            inspector, from the agent's per-client counters (`--seconds`, default 10).
 
@@ -335,9 +338,58 @@ def scenario_mutex_rate(args):
           % (a1 - a0, t1 - t0, (a1 - a0) / (t1 - t0)))
 
 
+def scenario_heatmap(args):
+    if not args.ctl:
+        fail("heatmap needs --ctl")
+    tmp = tempfile.mkdtemp(prefix="shmon-insp-")
+    env = make_env(tmp)
+    instance = "insp-heatmap"
+    start_agent(args, env, instance)
+    lg = spawn([args.loadgen, "--instance", instance, "--name", "timed", "--counter", "c",
+                "--increments", "200000", "--histogram", "lat", "--hold-open"],
+               env, stdin=subprocess.PIPE)
+    wait_line(lg, "status=ok", 30, "loadgen")
+    # The agent samples its windows once a second: wait (bounded) until "lat" is in one.
+    deadline = time.monotonic() + 30
+    while True:
+        out = subprocess.run([args.ctl, "--instance", instance, "metrics", "lat", "--json"],
+                             env=env, capture_output=True, text=True, timeout=30)
+        doc = json.loads(out.stdout) if out.returncode == 0 else []
+        if doc and doc[0].get("window", {}).get("count", 0) > 0:
+            break
+        if time.monotonic() > deadline:
+            fail("lat never entered the agent's window: %s %s" % (out.stdout, out.stderr))
+        time.sleep(0.05)  # the poll interval of a bounded wait, not a synchronization
+    samples = doc[0]["window"]["count"]
+    shot = os.path.join(args.out, "inspector-heatmap.png")
+    dump_path = os.path.join(args.out, "inspector-heatmap.json")
+    insp = spawn(xvfb(args, [args.inspector, "--instance", instance, "--metric", "lat",
+                             "--frames", "120", "--screenshot", shot, "--dump-ui", dump_path]),
+                 env)
+    wait_line(insp, "inspector: connected", 60, "inspector")
+    try:
+        rc = insp.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        fail("the inspector did not finish its frames in 120 s")
+    if rc != 0:
+        fail("the inspector exited %d" % rc)
+    with open(dump_path) as f:
+        rows = rows_of(json.load(f), "Telemetry")
+    window = [r for r in rows if r[:2] == ["window", "lat"]]
+    heat = [r for r in rows if r[:2] == ["heatmap", "lat"]]
+    if not window or window[0][2] != "60" or int(window[0][3]) < samples:
+        fail("window row for lat: %s (agent said %d samples)" % (window, samples))
+    if not heat or int(heat[0][2]) < 1 or int(heat[0][3]) < 1:
+        fail("heatmap row for lat: %s" % heat)
+    check_png(shot)
+    print("ok: window of %s samples, heatmap %s columns / %s cells; screenshot %s"
+          % (window[0][3], heat[0][2], heat[0][3], shot))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("scenario", choices=["render", "reconnect", "settings", "mutex-rate"])
+    ap.add_argument("scenario",
+                    choices=["render", "reconnect", "settings", "heatmap", "mutex-rate"])
     ap.add_argument("--agent", required=True)
     ap.add_argument("--loadgen", required=True)
     ap.add_argument("--inspector", required=True)
@@ -348,7 +400,7 @@ def main():
     args = ap.parse_args()
     try:
         {"render": scenario_render, "reconnect": scenario_reconnect, "settings": scenario_settings,
-         "mutex-rate": scenario_mutex_rate}[args.scenario](args)
+         "heatmap": scenario_heatmap, "mutex-rate": scenario_mutex_rate}[args.scenario](args)
     finally:
         teardown()
 

@@ -47,6 +47,33 @@ std::vector<float> history_values(const Snapshot& s, const MetricInfo& m, std::v
   return y;
 }
 
+// A histogram: its recent window and lifetime quantiles, and a heatmap of the last two minutes
+// (the lifetime distribution while the heatmap has not arrived yet).
+void draw_histogram_detail(const Snapshot& s, const MetricInfo& m, float height) {
+  constexpr std::size_t kHeatSeconds = 120;
+  const QuantileWindow& w = m.window;
+  const auto v = [&](double x) { return fmt_count(x) + (m.unit.empty() ? "" : " " + m.unit); };
+  const std::string recent = w.count ? "p50 " + v(w.p50) + ", p90 " + v(w.p90) + ", p99 " + v(w.p99)
+                                     : std::string("no samples");
+  ImGui::Text("%s, last %u s: %llu samples, %s", m.name.c_str(), w.seconds,
+              static_cast<unsigned long long>(w.count), recent.c_str());
+  ImGui::TextDisabled("lifetime: %llu samples, mean %s, p50 %s, p99 %s, max %s",
+                      static_cast<unsigned long long>(m.count), v(m.mean).c_str(), v(m.p50).c_str(),
+                      v(m.p99).c_str(), v(m.max).c_str());
+  ui_dump().row({"window", m.name, std::to_string(w.seconds), std::to_string(w.count),
+                 fmt_count(w.p50), fmt_count(w.p99)});
+  const ImVec2 size(0, std::max(20.0f, height - 2 * ImGui::GetTextLineHeightWithSpacing() - 8));
+  if (s.heatmap && s.heatmap->name == m.name) {
+    plot::heatmap("##heat", *s.heatmap, kHeatSeconds, size);
+    std::size_t cells = 0;
+    for (const HeatColumn& c : s.heatmap->heatmap) cells += c.cells.size();
+    ui_dump().row(
+        {"heatmap", m.name, std::to_string(s.heatmap->heatmap.size()), std::to_string(cells)});
+  } else {
+    plot::bucket_histogram("##mh", m.bounds, m.buckets, size, plot::palette(2));
+  }
+}
+
 void draw_metrics(ViewContext& ctx, float height) {
   const Snapshot& s = ctx.snap;
   UiState& ui = ctx.ui;
@@ -59,7 +86,10 @@ void draw_metrics(ViewContext& ctx, float height) {
   for (const MetricInfo& m : s.metrics) {
     if (m.name == ui.selected_metric) selected = &m;
   }
-  const float detail_h = selected ? std::min(150.0f, height * 0.45f) : 0;
+  const bool histogram = selected && selected->kind == "histogram";
+  const float detail_h = !selected   ? 0
+                         : histogram ? std::min(220.0f, height * 0.55f)
+                                     : std::min(150.0f, height * 0.45f);
   if (ImGui::BeginTable(
           "metrics", 4,
           ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV |
@@ -73,10 +103,14 @@ void draw_metrics(ViewContext& ctx, float height) {
     ImGui::TableHeadersRow();
     for (const MetricInfo& m : s.metrics) {
       if (!icontains(m.name, ui.metric_filter)) continue;
-      const std::string total = fmt_count(m.total) + (m.unit.empty() ? "" : " " + m.unit);
-      const std::string now = m.kind == "gauge"       ? fmt_count(m.total)
-                              : m.kind == "histogram" ? "p99 " + fmt_count(m.p99)
-                                                      : fmt_rate(m.rate_per_s);
+      // A histogram's total is its sample count: no unit.
+      const bool unitless = m.unit.empty() || m.kind == "histogram";
+      const std::string total = fmt_count(m.total) + (unitless ? "" : " " + m.unit);
+      // Histograms: the p99 of the agent's recent window (the lifetime one barely moves).
+      const std::string now = m.kind == "gauge" ? fmt_count(m.total)
+                              : m.kind == "histogram"
+                                  ? "p99 " + (m.window.count ? fmt_count(m.window.p99) : "-")
+                                  : fmt_rate(m.rate_per_s);
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::PushID(m.name.c_str());
@@ -103,15 +137,12 @@ void draw_metrics(ViewContext& ctx, float height) {
     }
     ImGui::EndTable();
   }
+  // By name, not by the selected row: before the first metrics answer there is no row yet.
+  ctx.source.want_heatmap(ui.selected_metric);
   if (selected) {
     const MetricInfo& m = *selected;
     if (m.kind == "histogram") {
-      ImGui::Text("%s: %llu samples, mean %s, p50 %s, p90 %s, p99 %s, max %s", m.name.c_str(),
-                  static_cast<unsigned long long>(m.count), fmt_count(m.mean).c_str(),
-                  fmt_count(m.p50).c_str(), fmt_count(m.p90).c_str(), fmt_count(m.p99).c_str(),
-                  fmt_count(m.max).c_str());
-      plot::bucket_histogram("##mh", m.bounds, m.buckets, ImVec2(0, detail_h - 26),
-                             plot::palette(2));
+      draw_histogram_detail(s, m, detail_h);
     } else {
       std::vector<float> t;
       std::vector<float> y = history_values(s, m, &t);
