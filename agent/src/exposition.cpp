@@ -113,8 +113,14 @@ class Writer {
     std::uint64_t cumulative = 0;
     // The last bucket holds everything past the previous bound (histogram_buckets.hpp), so
     // its real bound is +Inf whatever the last stored bound says.
+    // Bounds given at registration are padded with INT64_MAX up to the region's bucket count:
+    // those, and any bound not above the previous one, are not exported (a repeated `le` would
+    // be a duplicate series); their counts stay in the cumulative sum.
+    std::int64_t previous = INT64_MIN;
     for (std::size_t i = 0; i + 1 < h.bounds.size() && i < h.buckets.size(); ++i) {
       cumulative += h.buckets[i];
+      if (h.bounds[i] == INT64_MAX || h.bounds[i] <= previous) continue;
+      previous = h.bounds[i];
       sample(std::string(base) + "_bucket",
              prefix + "le=\"" + number(scale(double(h.bounds[i]))) + "\"",
              std::to_string(cumulative));

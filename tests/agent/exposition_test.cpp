@@ -78,6 +78,22 @@ TEST(Exposition, HistogramHasRealBoundsAndTheLastBucketIsInf) {
   EXPECT_TRUE(t.ends_with("# EOF\n"));
 }
 
+TEST(Exposition, PaddedBoundsAreNotRepeated) {
+  MetricsSnapshot snap;
+  MetricAggregate h;
+  h.kind = MetricKind::kHistogram;
+  h.hist.bounds = {10, 20, INT64_MAX, INT64_MAX, INT64_MAX};  // registered {10, 20}, padded
+  h.hist.buckets = {1, 1, 5, 0, 0};
+  h.hist.count = 7;
+  snap.metrics["padded"] = h;
+  Exposition e;
+  const std::string t = e.render(snap, ExpositionFormat::kText004, false, {}, nullptr);
+  EXPECT_NE(t.find("padded_bucket{le=\"10\"} 1\npadded_bucket{le=\"20\"} 2\n"
+                   "padded_bucket{le=\"+Inf\"} 7\n"),
+            std::string::npos)
+      << t;
+}
+
 TEST(Exposition, NegotiatesTheFormat) {
   EXPECT_EQ(negotiate_format(""), ExpositionFormat::kText004);
   EXPECT_EQ(negotiate_format("text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <fstream>
 #include <regex>
+#include <set>
+#include <sstream>
 
 #include "common.hpp"
 #include "shmon_test/scrape.hpp"
@@ -39,7 +41,24 @@ std::size_t count_of(const std::string& text, const std::string& needle) {
   return n;
 }
 
+// promtool does not notice a series exported twice (Prometheus would drop the second sample):
+// every sample line's name and labels must be unique.
+::testing::AssertionResult series_unique(const std::string& body) {
+  std::set<std::string> seen;
+  std::istringstream in(body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const std::string series = line.substr(0, line.rfind(' '));
+    if (!seen.insert(series).second) {
+      return ::testing::AssertionFailure() << "series exported twice: " << series;
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
 ::testing::AssertionResult promtool_accepts(const TestEnv& env, const std::string& body) {
+  if (auto unique = series_unique(body); !unique) return unique;
   const auto r = promtool_check(env, body);
   if (!r) return ::testing::AssertionSuccess() << "promtool missing (scripts/setup.sh)";
   if (r->ok) return ::testing::AssertionSuccess();
