@@ -1,6 +1,6 @@
-// The window: GLFW + OpenGL 3 + Dear ImGui, the frame loop, the default layout, menus,
-// keyboard shortcuts, and the test/bench hooks (--frames, --screenshot, --dump-ui,
-// --bench-frames).
+// The inspector's frame loop: each frame draws the menu bar, the status strip and the window
+// table (window_table.hpp) from the data source's latest snapshot, then lets the test and bench
+// hooks (run_hooks.hpp: --frames, --screenshot, --dump-ui, --bench-frames) do their part.
 #pragma once
 
 #include <string>
