@@ -246,7 +246,7 @@ constexpr FieldDesc kAttachRequest[] = {
     SHMON_FIELD(AQ, abi_version, "kAbiVersion"),
     SHMON_FIELD(AQ, kind, "ClientKind"),
     SHMON_FIELD(AQ, pid, "the client's pid"),
-    SHMON_FIELD(AQ, flags, "unused, 0"),
+    SHMON_FIELD(AQ, reserved0, "zero, not read"),
     SHMON_FIELD(AQ, incarnation, "same value on every re-attach of the same probe"),
     SHMON_FIELD(AQ, name, "NUL-terminated client name"),
     SHMON_FIELD(AQ, data_region_size, "size of the data region fd sent with the message"),

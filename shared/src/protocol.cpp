@@ -17,8 +17,6 @@ const char* to_string(AttachStatus status) {
       return "bad_region";
     case AttachStatus::kDenied:
       return "denied";
-    case AttachStatus::kShuttingDown:
-      return "shutting_down";
   }
   return "unknown";
 }

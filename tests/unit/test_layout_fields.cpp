@@ -190,7 +190,7 @@ const std::vector<Pinned>& pinned() {
         {"abi_version", 8},
         {"kind", 12},
         {"pid", 16},
-        {"flags", 20},
+        {"reserved0", 20},
         {"incarnation", 24},
         {"name", 32},
         {"data_region_size", 96},

@@ -4,7 +4,8 @@
 // Socket conversation (client connects to socket_path(instance)):
 //   client -> AttachRequest + 1 fd (its data region; every client has one, tools a small one)
 //   agent  -> AttachReply   + 2 fds on kOk (control region read-only, mailbox read-write)
-//   then, any time, a tool may send RegionRequest and receive RegionReply + 1 read-only fd.
+//   then, any time, a tool may send RegionRequest and receive an AttachReply (status, and on kOk
+//   1 read-only fd).
 //   The socket stays open for the whole session: EOF on either side means the peer is gone.
 //
 // Mailbox session (the seed handshake): acquire the client mutex (bounded), write the request
@@ -32,7 +33,8 @@ enum class AttachStatus : std::uint32_t {
   kBadName = 3,
   kBadRegion = 4,  // data region failed verification (seals, size, header)
   kDenied = 5,     // peer credentials refused
-  kShuttingDown = 6,
+  // 6 was kShuttingDown, never sent: a stopping agent closes the socket, and clients treat EOF
+  // as "agent gone, re-attach later". Not to be reused.
 };
 const char* to_string(AttachStatus status);
 
@@ -41,7 +43,7 @@ struct AttachRequest {
   std::uint32_t abi_version;
   std::uint32_t kind;  // ClientKind
   std::int32_t pid;
-  std::uint32_t flags;
+  std::uint32_t reserved0;    // zero, not read (was `flags`, never used; kept for the layout)
   std::uint64_t incarnation;  // same value on every re-attach of the same probe (public)
   char name[kMaxClientNameLen + 1];
   std::uint64_t data_region_size;

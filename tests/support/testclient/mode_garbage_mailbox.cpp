@@ -18,20 +18,9 @@ namespace {
 
 constexpr std::uint64_t kDoneTimeoutMs = 5000;
 
-struct Mailbox {
-  Mapping mapping;
-  MailboxHeader* header() const { return mapping.as<MailboxHeader>(); }
-  RequestHeader* request() const {
-    return mapping.as<RequestHeader>(MailboxLayout::kRequestOffset);
-  }
-  ResponseHeader* response() const {
-    return mapping.as<ResponseHeader>(MailboxLayout::kResponseOffset);
-  }
-};
-
 // Sets Exec and waits for Done; prints "<label> status=<n> seq_match=<0|1>" or "<label> timeout".
 // Returns true when an answer with a status other than kOk arrived in time.
-bool exchange(const Mailbox& mailbox, std::uint64_t request_seq, const std::string& label) {
+bool exchange(const MailboxSession& mailbox, std::uint64_t request_seq, const std::string& label) {
   AutoResetEvent exec(&mailbox.header()->exec);
   AutoResetEvent done(&mailbox.header()->done);
   exec.set();
@@ -48,27 +37,17 @@ bool exchange(const Mailbox& mailbox, std::uint64_t request_seq, const std::stri
 }  // namespace
 
 int run_garbage_mailbox(const Args& args) {
-  RawSession session = raw_attach({args.instance, args.name, kAbiVersion, RegionFlaw::kNone});
-  if (!session.replied || session.reply.status != std::uint32_t(AttachStatus::kOk)) {
-    say("ATTACH failed " + (session.replied ? reply_message(session.reply) : session.error));
+  MailboxSession mailbox =
+      attach_with_mailbox({args.instance, args.name, kAbiVersion, RegionFlaw::kNone});
+  if (!mailbox.error.empty()) {
+    say(mailbox.error);
     return 1;
   }
-  auto size = verify_region(session.mailbox_fd.get(), MailboxLayout::kRegionSize,
-                            MailboxLayout::kRegionSize);
-  if (!size) {
-    say("MAILBOX bad " + size.error());
-    return 1;
-  }
-  auto mapping = Mapping::map(session.mailbox_fd.get(), *size, true);
-  if (!mapping) {
-    say("MAILBOX map failed " + mapping.error());
-    return 1;
-  }
-  Mailbox mailbox{std::move(*mapping)};
+  const RawSession& session = mailbox.session;
   say("ATTACHED slot=" + std::to_string(session.reply.slot));
 
   ClientMutex mutex(&mailbox.header()->lock);
-  const std::uint32_t token = make_owner_token(session.reply.slot, session.reply.lock_generation);
+  const std::uint32_t token = mailbox.owner_token();
   if (mutex.acquire(token, deadline_after_ms(5000)).result != LockResult::kAcquired) {
     say("LOCK timeout");
     return 1;
@@ -77,7 +56,7 @@ int run_garbage_mailbox(const Args& args) {
   // 1. Random bytes over the whole request buffer, header included (seq forced non-zero so the
   //    agent has something it may take for a request).
   std::mt19937_64 random(std::random_device{}());
-  auto* bytes = mailbox.mapping.data() + MailboxLayout::kRequestOffset;
+  auto* bytes = reinterpret_cast<std::byte*>(mailbox.request());
   for (std::uint32_t i = 0; i < kRequestCapacity; ++i) bytes[i] = std::byte(random() & 0xff);
   std::uint64_t seq = random() | 1;
   mailbox.request()->seq.store(seq, std::memory_order_release);

@@ -27,27 +27,17 @@ int run_vandal(const Args& args) {
     say("VANDAL unknown variant '" + v + "'");
     return 2;
   }
-  RawSession session = raw_attach({args.instance, args.name, kAbiVersion, RegionFlaw::kNone});
-  if (!session.replied || session.reply.status != std::uint32_t(AttachStatus::kOk)) {
-    say("ATTACH failed " + (session.replied ? reply_message(session.reply) : session.error));
+  MailboxSession attached =
+      attach_with_mailbox({args.instance, args.name, kAbiVersion, RegionFlaw::kNone});
+  if (!attached.error.empty()) {
+    say(attached.error);
     return 1;
   }
-  auto size = verify_region(session.mailbox_fd.get(), MailboxLayout::kRegionSize,
-                            MailboxLayout::kRegionSize);
-  if (!size) {
-    say("MAILBOX bad " + size.error());
-    return 1;
-  }
-  auto mapping = Mapping::map(session.mailbox_fd.get(), *size, true);
-  if (!mapping) {
-    say("MAILBOX map failed " + mapping.error());
-    return 1;
-  }
-  auto* m = mapping->as<MailboxHeader>();
-  auto* request = mapping->data() + MailboxLayout::kRequestOffset;
-  auto* response = mapping->data() + MailboxLayout::kResponseOffset;
-  const std::uint32_t own_token =
-      make_owner_token(session.reply.slot, session.reply.lock_generation);
+  const RawSession& session = attached.session;
+  MailboxHeader* m = attached.header();
+  auto* request = reinterpret_cast<std::byte*>(attached.request());
+  auto* response = reinterpret_cast<std::byte*>(attached.response());
+  const std::uint32_t own_token = attached.owner_token();
   say("VANDAL slot=" + std::to_string(session.reply.slot));
 
   std::mt19937_64 random(std::random_device{}());

@@ -153,6 +153,29 @@ RawSession raw_attach(const RawAttachOptions& options, const PrepareRegion& prep
   return session;
 }
 
+MailboxSession attach_with_mailbox(const RawAttachOptions& options) {
+  MailboxSession out;
+  out.session = raw_attach(options);
+  const RawSession& s = out.session;
+  if (!s.replied || s.reply.status != std::uint32_t(AttachStatus::kOk)) {
+    out.error = "ATTACH failed " + (s.replied ? reply_message(s.reply) : s.error);
+    return out;
+  }
+  auto size =
+      verify_region(s.mailbox_fd.get(), MailboxLayout::kRegionSize, MailboxLayout::kRegionSize);
+  if (!size) {
+    out.error = "MAILBOX bad " + size.error();
+    return out;
+  }
+  auto mapping = Mapping::map(s.mailbox_fd.get(), *size, true);
+  if (!mapping) {
+    out.error = "MAILBOX map failed " + mapping.error();
+    return out;
+  }
+  out.mailbox = std::move(*mapping);
+  return out;
+}
+
 std::string attach_status_name(std::uint32_t status) {
   // Unknown values (a broken agent) keep their number; known ones use the protocol's names.
   const char* name = to_string(AttachStatus(status));

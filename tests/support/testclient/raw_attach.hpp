@@ -7,7 +7,9 @@
 #include <functional>
 #include <string>
 
+#include "shmon/client_mutex.hpp"
 #include "shmon/fd.hpp"
+#include "shmon/layout.hpp"
 #include "shmon/memfd.hpp"
 #include "shmon/protocol.hpp"
 #include "shmon/unix_socket.hpp"
@@ -49,6 +51,25 @@ struct RawSession {
 };
 
 RawSession raw_attach(const RawAttachOptions& options, const PrepareRegion& prepare = {});
+
+// A raw attach that succeeded, with the mailbox verified and mapped read-write: what a client
+// that attacks or abuses the mailbox starts from.
+struct MailboxSession {
+  RawSession session;
+  Mapping mailbox;
+  std::string error;  // a line to print ("ATTACH failed ...", "MAILBOX ..."); empty on success
+  MailboxHeader* header() const { return mailbox.as<MailboxHeader>(); }
+  RequestHeader* request() const {
+    return mailbox.as<RequestHeader>(MailboxLayout::kRequestOffset);
+  }
+  ResponseHeader* response() const {
+    return mailbox.as<ResponseHeader>(MailboxLayout::kResponseOffset);
+  }
+  std::uint32_t owner_token() const {
+    return make_owner_token(session.reply.slot, session.reply.lock_generation);
+  }
+};
+MailboxSession attach_with_mailbox(const RawAttachOptions& options);
 
 // "kOk"-style names for printing.
 std::string attach_status_name(std::uint32_t status);
