@@ -143,8 +143,10 @@ int Agent::start() {
   housekeeper_->prime_windows();  // before any client attaches
   service_ = std::make_unique<ServiceThread>(ctx_);
   drain_ = std::make_unique<DrainThread>(ctx_);
+  snapshots_ = std::make_unique<SnapshotThread>(ctx_);
   service_->start();
   drain_->start();
+  snapshots_->start();
 
   std::string metrics_url = "off";
   if (!o.metrics_listen.empty()) {
@@ -391,11 +393,15 @@ void Agent::shutdown() {
     drain_->wake();
     drain_->join();
   }
+  if (snapshots_) {
+    snapshots_->wake();
+    snapshots_->join();
+  }
   if (ctx_.store) {
     // Clients stay alive and re-attach to the next agent: their snapshots stay, current.
     {
       std::lock_guard lock(ctx_.mu);
-      persist_live_locked(ctx_, ctx_.live_clients());
+      persist_live_locked(ctx_, ctx_.live_clients(), Reading::kExact);
     }
     persist_stats(ctx_);
     persist_maintenance(ctx_, monotonic_ns(), /*force=*/true);

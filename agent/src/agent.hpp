@@ -12,6 +12,7 @@
 #include "housekeeping.hpp"
 #include "metrics_http.hpp"
 #include "service.hpp"
+#include "value_snapshots.hpp"
 
 namespace shmon::agent {
 
@@ -58,6 +59,7 @@ class Agent {
   bool socket_inherited_ = false;  // from socket activation: systemd owns the file
   std::unique_ptr<ServiceThread> service_;
   std::unique_ptr<DrainThread> drain_;
+  std::unique_ptr<SnapshotThread> snapshots_;
   std::unique_ptr<Housekeeper> housekeeper_;
   std::unique_ptr<MetricsHttp> metrics_;                       // null when /metrics is off
   std::map<int, std::pair<UniqueFd, std::uint64_t>> pending_;  // fd -> socket, accept time

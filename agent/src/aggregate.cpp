@@ -1,13 +1,20 @@
 #include "aggregate.hpp"
 
+#include "shmon/clock.hpp"
+#include "value_snapshots.hpp"
+
 namespace shmon::agent {
 
 Folded fold_client(Client& client, std::uint64_t& bad, const AdmitFn& admit) {
+  return fold_values(client, client.read_values(), bad, admit);
+}
+
+Folded fold_values(Client& client, const std::map<std::uint32_t, MetricValue>& values,
+                   std::uint64_t& bad, const AdmitFn& admit) {
   Folded f;
-  auto values = client.read_values();
   if (admit) admit(client);  // after the read: every descriptor read with the values is decided
   // Gauges fold with total 0: the name stays, the value goes.
-  for (auto& [index, value] : values) {
+  for (const auto& [index, value] : values) {
     // A metric refused for its identity (metric_identity.hpp) never folds: the incumbent's
     // departed totals stay.
     if (admit && !client.metric_admitted(index)) continue;
@@ -131,6 +138,13 @@ Departed::Unfold Departed::unfold(const ReattachKey& key) {
 
 namespace {
 
+ClientValues read_now(Client& c) {
+  auto s = std::make_shared<ValueSnapshot>();
+  s->read_ns = monotonic_ns();
+  s->values = c.read_values();
+  return {std::move(s), false};
+}
+
 void add_departed(std::map<std::string, MetricAggregate>& out, const Folded& totals) {
   for (const auto& [name, m] : totals.metrics) {
     MetricAggregate& a = out[name];
@@ -147,10 +161,9 @@ enum class Detail { kTotals, kClients, kClientsWithHistograms };
 // Adds one live client's values; `admitted(index)` says which descriptors count. `detail` says
 // whether MetricAggregate::clients is filled (a scrape of totals only does not need it).
 template <class Admitted>
-void add_live(std::map<std::string, MetricAggregate>& out, const Client& c,
-              std::map<std::uint32_t, MetricValue>& values, Admitted&& admitted, std::uint64_t& bad,
-              Detail detail) {
-  for (auto& [index, v] : values) {
+void add_live(std::map<std::string, MetricAggregate>& out, const Client& c, const ClientValues& got,
+              Admitted&& admitted, std::uint64_t& bad, Detail detail) {
+  for (const auto& [index, v] : got.snapshot->values) {
     if (!admitted(index)) continue;  // refused: another metric's name
     auto [it, fresh] = out.try_emplace(v.name);
     MetricAggregate& a = it->second;
@@ -185,9 +198,9 @@ void add_live(std::map<std::string, MetricAggregate>& out, const Client& c,
       ++a.live_clients;
     }
     if (detail == Detail::kTotals) continue;
-    a.clients.push_back({c.slot, c.name, c.pid, value, {}});
+    a.clients.push_back({c.slot, c.name, c.pid, value, {}, got.stale, got.snapshot->read_ns});
     if (detail == Detail::kClientsWithHistograms && v.kind == MetricKind::kHistogram)
-      a.clients.back().hist = std::move(v.hist);
+      a.clients.back().hist = v.hist;  // a snapshot is shared: copied, not moved
   }
 }
 
@@ -195,15 +208,15 @@ void add_live(std::map<std::string, MetricAggregate>& out, const Client& c,
 
 std::map<std::string, MetricAggregate> collect_metrics(
     const std::vector<std::shared_ptr<Client>>& live, const Departed& departed, std::uint64_t& bad,
-    const AdmitFn& admit) {
+    const AdmitFn& admit, const ReadFn& read) {
   std::map<std::string, MetricAggregate> out;
   add_departed(out, departed.totals());
   for (const auto& c : live) {
-    auto values = c->read_values();
+    const ClientValues got = read ? read(*c) : read_now(*c);
     if (admit) admit(*c);
     add_live(
-        out, *c, values, [&](std::uint32_t index) { return !admit || c->metric_admitted(index); },
-        bad, Detail::kClients);
+        out, *c, got, [&](std::uint32_t index) { return !admit || c->metric_admitted(index); }, bad,
+        Detail::kClients);
   }
   return out;
 }
@@ -214,9 +227,10 @@ std::map<std::string, MetricAggregate> collect_metrics_unlocked(
   std::map<std::string, MetricAggregate> out;
   add_departed(out, departed_totals);
   for (const LiveClientView& v : live) {
-    auto values = v.client->read_values();
+    // Bounded like a query: big clients from their value snapshots (value_snapshots.hpp).
+    const ClientValues got = bounded_values(*v.client);
     add_live(
-        out, *v.client, values,
+        out, *v.client, got,
         [&](std::uint32_t index) { return index < v.admitted.size() && v.admitted[index] != 0; },
         bad, per_client ? Detail::kClientsWithHistograms : Detail::kTotals);
   }

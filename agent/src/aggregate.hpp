@@ -36,6 +36,14 @@ struct Folded {
 // the agent passes admit_metrics bound to its context.
 using AdmitFn = std::function<void(Client&)>;
 
+// How a reader gets one client's values (value_snapshots.hpp's bounded_values for queries and
+// history); empty: a full live read.
+using ReadFn = std::function<ClientValues(Client&)>;
+
+// Folds values read from `client` (call with the table mutex held); fold_client reads them.
+Folded fold_values(Client& client, const std::map<std::uint32_t, MetricValue>& values,
+                   std::uint64_t& bad, const AdmitFn& admit = {});
+
 // Reads a client's final values (call with the table mutex held). With `admit`, the descriptors
 // read with the values are admitted first and only admitted metrics count (without: all count,
 // for callers that check no identities). `bad` counts metrics whose kind or histogram bounds
@@ -81,7 +89,9 @@ struct ClientMetricValue {
   std::string name;
   pid_t pid;
   double value;
-  HistogramValue hist;  // histograms, only when collect_metrics_unlocked was asked to keep it
+  HistogramValue hist;        // histograms, only when collect_metrics_unlocked was asked to keep it
+  bool stale = false;         // from the client's value snapshot (value_snapshots.hpp)
+  std::uint64_t read_ns = 0;  // monotonic time of the read the value comes from
 };
 
 struct MetricAggregate {
@@ -98,10 +108,10 @@ struct MetricAggregate {
 
 // Every metric name across the given live clients and the departed totals. Call with the table
 // mutex held. With `admit` (as in fold_client), metrics refused for their identity are left out.
-// `bad` counts clashes (kind or bounds) that were left out.
+// `bad` counts clashes (kind or bounds) that were left out. `read` gets each client's values.
 std::map<std::string, MetricAggregate> collect_metrics(
     const std::vector<std::shared_ptr<Client>>& live, const Departed& departed, std::uint64_t& bad,
-    const AdmitFn& admit = {});
+    const AdmitFn& admit = {}, const ReadFn& read = {});
 
 // A live client as a reader outside the table mutex sees it: the client (its region stays mapped
 // while held) and which descriptors were admitted when the snapshot was taken (indices past the

@@ -101,6 +101,19 @@ bool read_bounds(const Client& c, std::uint32_t histogram, std::vector<std::int6
   return n > 0;
 }
 
+// The cells read_values() reads for one valid descriptor (its bounds were copied at refresh).
+std::uint64_t cells_read(const Descriptor& d, std::uint32_t shards) {
+  switch (d.kind) {
+    case MetricKind::kGauge:
+      return 1;
+    case MetricKind::kHistogram:
+      return std::uint64_t(shards) *
+             (sizeof(HistogramCellsHeader) / sizeof(std::uint64_t) + d.bounds.size());
+    default:
+      return shards;
+  }
+}
+
 }  // namespace
 
 std::uint64_t Client::refresh_descriptors() {
@@ -128,6 +141,7 @@ std::uint64_t Client::refresh_descriptors() {
       }
     }
     if (!d.valid) ++bad;
+    if (d.valid) read_cost_ += cells_read(d, geo.params.shard_count);
     descriptors_.push_back(std::move(d));
   }
   return bad;
@@ -141,6 +155,27 @@ std::uint32_t Client::descriptor_count() {
 std::vector<Descriptor> Client::descriptors_copy() {
   std::lock_guard lock(meta_mu_);
   return descriptors_;
+}
+
+std::vector<Descriptor> Client::descriptors_from(std::size_t first) {
+  std::lock_guard lock(meta_mu_);
+  if (first >= descriptors_.size()) return {};
+  return std::vector<Descriptor>(descriptors_.begin() + std::ptrdiff_t(first), descriptors_.end());
+}
+
+std::uint64_t Client::read_cost() {
+  std::lock_guard lock(meta_mu_);
+  return read_cost_;
+}
+
+std::shared_ptr<const ValueSnapshot> Client::snapshot() const {
+  std::lock_guard lock(snapshot_mu_);
+  return snapshot_;
+}
+
+void Client::keep_snapshot(std::shared_ptr<const ValueSnapshot> s) {
+  std::lock_guard lock(snapshot_mu_);
+  snapshot_ = std::move(s);
 }
 
 std::string Client::metric_name(std::uint32_t index) {

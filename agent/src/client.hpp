@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "event_log.hpp"
@@ -85,6 +86,19 @@ struct MetricValue {
   HistogramValue hist;
 };
 
+// Every value of one client as one read found them, by descriptor index, and when that read
+// began. Queries answer big clients from the latest one (value_snapshots.hpp).
+struct ValueSnapshot {
+  std::map<std::uint32_t, MetricValue> values;
+  std::uint64_t read_ns = 0;  // monotonic
+};
+
+// A client's values as a reader under the table mutex got them (value_snapshots.hpp).
+struct ClientValues {
+  std::shared_ptr<const ValueSnapshot> snapshot;  // never null
+  bool stale = false;                             // an earlier snapshot, not read by this call
+};
+
 class Client {
  public:
   // Identity (immutable after attach).
@@ -147,6 +161,7 @@ class Client {
   std::vector<std::string> refused_metrics;  // the first kMaxListedRefusals names refused
   std::atomic<std::uint64_t> metric_clashes{0};
   std::string query_cache;
+  std::uint64_t persisted_read_ns = 0;  // read_ns of the value snapshot last persisted
   std::uint64_t rate_prev_requests = 0, rate_prev_events = 0, rate_prev_ns = 0;
   double requests_per_s = 0, events_per_s = 0;
 
@@ -190,17 +205,30 @@ class Client {
   // Validated descriptor count and a copy of the table (meta_mu held briefly).
   std::uint32_t descriptor_count();
   std::vector<Descriptor> descriptors_copy();
+  // A copy of the descriptors from index `first` on (empty when there are no more).
+  std::vector<Descriptor> descriptors_from(std::size_t first);
   std::string metric_name(std::uint32_t index);
 
   // Refreshes the descriptors, then reads the current value of every valid metric against that
   // same descriptor snapshot, by descriptor index (cells summed over shards; submissions are in
-  // the cells). Thread-safe (meta_mu for the descriptors).
-  std::map<std::uint32_t, MetricValue> read_values();
+  // the cells). With `only`, just the metrics of that name. Thread-safe (meta_mu for the
+  // descriptors).
+  std::map<std::uint32_t, MetricValue> read_values(std::string_view only = {});
+  // How many cells read_values() reads for the descriptors copied so far: what a full read of
+  // this client costs. Thread-safe (meta_mu).
+  std::uint64_t read_cost();
+
+  // The latest value snapshot, or nullptr before the first. Thread-safe (snapshot_mu).
+  std::shared_ptr<const ValueSnapshot> snapshot() const;
+  void keep_snapshot(std::shared_ptr<const ValueSnapshot> s);
 
  private:
   std::mutex meta_mu_;
   std::vector<Descriptor> descriptors_;
   std::uint32_t descriptors_seen_ = 0;  // descriptors copied so far (valid or not)
+  std::uint64_t read_cost_ = 0;         // cells of the valid descriptors in descriptors_
+  mutable std::mutex snapshot_mu_;
+  std::shared_ptr<const ValueSnapshot> snapshot_;
 };
 
 // Relaxed 64-bit load from shared memory the client writes.

@@ -75,15 +75,20 @@ double HistogramValue::quantile(double q) const {
   return double(max);
 }
 
-std::map<std::uint32_t, MetricValue> Client::read_values() {
+std::map<std::uint32_t, MetricValue> Client::read_values(std::string_view only) {
   refresh_descriptors();
-  const auto descs = descriptors_copy();
+  std::vector<std::pair<std::uint32_t, Descriptor>> wanted;  // a copy: meta_mu is held briefly
+  {
+    std::lock_guard lock(meta_mu_);
+    for (std::uint32_t i = 0; i < descriptors_.size(); ++i) {
+      const Descriptor& d = descriptors_[i];
+      if (d.valid && (only.empty() || d.name == only)) wanted.emplace_back(i, d);
+    }
+  }
   const ConstDataRegion r(data.data(), geo);
   const DataParams& p = geo.params;
   std::map<std::uint32_t, MetricValue> out;
-  for (std::uint32_t i = 0; i < descs.size(); ++i) {
-    const Descriptor& d = descs[i];
-    if (!d.valid) continue;
+  for (const auto& [i, d] : wanted) {
     MetricValue v;
     v.name = d.name;
     v.unit = d.unit;

@@ -10,6 +10,7 @@
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
 #include "shmon/event.hpp"
+#include "value_snapshots.hpp"
 
 namespace shmon::agent {
 
@@ -139,8 +140,10 @@ void Housekeeper::sample_history(std::uint64_t now) {
     if (ctx_.store) points.push_back({name, kind, t, v});
   };
   std::uint64_t ignored = 0;
+  // Big clients from their snapshots: this runs every second under the table mutex.
   for (const auto& [name, m] :
-       collect_metrics(ctx_.live_clients(), ctx_.departed, ignored, admitter(ctx_))) {
+       collect_metrics(ctx_.live_clients(), ctx_.departed, ignored, admitter(ctx_),
+                       [](Client& c) { return bounded_values(c); })) {
     double v = 0;
     switch (m.kind) {
       case MetricKind::kCounter:

@@ -26,9 +26,9 @@ std::string difference(const Descriptor& d, const MetricIdentity& known) {
 
 std::vector<std::string> MetricIdentities::admit(Client& client, const Departed* departed) {
   std::vector<std::string> refusals;
-  const auto descs = client.descriptors_copy();
-  for (std::size_t i = client.admitted.size(); i < descs.size(); ++i) {
-    const Descriptor& d = descs[i];
+  // Only the descriptors not decided yet: a client's table can hold thousands, and this runs on
+  // every tick and query.
+  for (const Descriptor& d : client.descriptors_from(client.admitted.size())) {
     if (!d.valid) {
       client.admitted.push_back(0);  // counted as a bad record already; never in totals
       continue;

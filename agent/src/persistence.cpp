@@ -8,6 +8,7 @@
 
 #include "shmon/clock.hpp"
 #include "shmon/paths.hpp"
+#include "value_snapshots.hpp"
 
 namespace shmon::agent {
 
@@ -150,10 +151,11 @@ bool snapshot_wanted(const Client& c) {
          !c.retired.load(std::memory_order_acquire);
 }
 
-LiveSnapshot snapshot_of(AgentContext& ctx, Client& c) {
+LiveSnapshot snapshot_of(AgentContext& ctx, Client& c,
+                         const std::map<std::uint32_t, MetricValue>& values) {
   LiveSnapshot s;
   std::uint64_t bad = 0;
-  s.values = fold_client(c, bad, admitter(ctx));
+  s.values = fold_values(c, values, bad, admitter(ctx));
   s.incarnation = c.incarnation;
   s.secret = c.reattach.encode();
   s.pid = c.pid;
@@ -165,13 +167,28 @@ LiveSnapshot snapshot_of(AgentContext& ctx, Client& c) {
   return s;
 }
 
+LiveSnapshot snapshot_of(AgentContext& ctx, Client& c) {
+  return snapshot_of(ctx, c, c.read_values());
+}
+
 }  // namespace
 
-void persist_live_locked(AgentContext& ctx, const std::vector<std::shared_ptr<Client>>& clients) {
+void persist_live_locked(AgentContext& ctx, const std::vector<std::shared_ptr<Client>>& clients,
+                         Reading how) {
   if (!ctx.store) return;
   std::vector<LiveSnapshot> out;
   for (const auto& c : clients) {
-    if (c && snapshot_wanted(*c)) out.push_back(snapshot_of(ctx, *c));
+    if (!c || !snapshot_wanted(*c)) continue;
+    if (how == Reading::kExact) {
+      out.push_back(snapshot_of(ctx, *c));
+      continue;
+    }
+    const ClientValues got = bounded_values(*c);
+    // A big client's snapshot is megabytes of SQLite under the table mutex: written at most every
+    // kBigPersistPeriodNs (its own flush and submit still write it exactly before the answer).
+    if (got.stale && got.snapshot->read_ns < c->persisted_read_ns + kBigPersistPeriodNs) continue;
+    c->persisted_read_ns = got.snapshot->read_ns;
+    out.push_back(snapshot_of(ctx, *c, got.snapshot->values));
   }
   ctx.store->save_live(out);
 }
@@ -220,7 +237,7 @@ void persist_history_locked(AgentContext& ctx, const std::vector<HistoryPoint>& 
                             double now_s) {
   if (!ctx.store) return;
   ctx.store->save_history(points, now_s - double(History::kPoints));
-  persist_live_locked(ctx, ctx.live_clients());
+  persist_live_locked(ctx, ctx.live_clients(), Reading::kBounded);
 }
 
 void persist_maintenance(AgentContext& ctx, std::uint64_t now_ns, bool force) {

@@ -28,8 +28,13 @@ void open_and_restore_state(AgentContext& ctx);
 // drained (events already in the log) become its tails. Main thread.
 void adopt_drained_tails(AgentContext& ctx, Client& c);
 
+// How values are read for a snapshot: exactly (the client's cells now), or within the per-client
+// bound of value_snapshots.hpp (a big client's latest value snapshot; skipped when that one was
+// written already).
+enum class Reading { kExact, kBounded };
 // Snapshots of `clients` (app clients not retired). REQUIRES: ctx.mu held.
-void persist_live_locked(AgentContext& ctx, const std::vector<std::shared_ptr<Client>>& clients);
+void persist_live_locked(AgentContext& ctx, const std::vector<std::shared_ptr<Client>>& clients,
+                         Reading how);
 void persist_client_locked(AgentContext& ctx, Client& client);
 // After ctx.departed.fold() of `c`. REQUIRES: ctx.mu held.
 void persist_departure_locked(AgentContext& ctx, const Client& c,

@@ -10,6 +10,7 @@
 #include "shmon/clock.hpp"
 #include "shmon/layout_fields.hpp"
 #include "shmon/wait_histogram.hpp"
+#include "value_snapshots.hpp"
 
 namespace shmon::agent {
 
@@ -206,6 +207,8 @@ json clients_json(AgentContext& ctx, std::string_view filter) {
                        {"refused_metrics", c->refused_metrics},
                        {"events_per_s", c->events_per_s},
                        {"metric_count", c->descriptor_count()},
+                       {"value_cells", c->read_cost()},
+                       {"values", is_big(*c) ? "snapshot" : "live"},
                        {"data_region_bytes", c->geo.region_size},
                        {"reconnects", s.reconnects},
                        {"doorbell_rings", s.doorbell_rings},
@@ -238,7 +241,10 @@ json window_json(const BucketHistory::Window& w, std::uint32_t window_s) {
 
 json metrics_json(AgentContext& ctx, std::string_view filter, std::uint32_t window_s) {
   std::uint64_t ignored = 0;
-  const auto metrics = collect_metrics(ctx.live_clients(), ctx.departed, ignored, admitter(ctx));
+  // Bounded per client: big clients answer from their snapshot unless one metric is asked for.
+  const auto metrics = collect_metrics(ctx.live_clients(), ctx.departed, ignored, admitter(ctx),
+                                       [&](Client& c) { return bounded_values(c, filter); });
+  const std::uint64_t now = monotonic_ns();
   json out = json::array();
   for (const auto& [name, m] : metrics) {
     if (!filter.empty() && filter != name) continue;
@@ -250,6 +256,8 @@ json metrics_json(AgentContext& ctx, std::string_view filter, std::uint32_t wind
       } else {
         v["value"] = std::uint64_t(c.value);
       }
+      v["stale"] = c.stale;
+      v["age_ms"] = now > c.read_ns ? (now - c.read_ns) / 1'000'000 : 0;
       clients.push_back(std::move(v));
     }
     json j{{"name", name}, {"kind", to_string(m.kind)}, {"unit", m.unit}};

@@ -22,6 +22,8 @@ struct DriverConfig {
   std::uint32_t idle_clients = 10;
   std::uint32_t rss_clients = 256;
   int child_timeout_ms = 180'000;
+  std::uint32_t big_clients = 4;     // query: clients with the largest legal region
+  std::uint32_t query_samples = 40;  // query: timed queries per kind (a quarter for the full list)
 };
 
 // End to end: N producers x M events into one agent (wait policy), and the same through the
@@ -36,6 +38,8 @@ Json run_ping(const DriverConfig& config);
 // Cost at rest: agent CPU with idle clients, agent RSS with many clients, region sizes.
 Json run_rest(const DriverConfig& config);
 
+// Query latency with `big_clients` maximal clients and one small client.
+Json run_query(const DriverConfig& config);
 // {"n", "p50_ns", "p99_ns", "mean_ns"} of latency samples.
 Json latency_summary(std::vector<std::uint64_t> samples);
 

@@ -1,4 +1,6 @@
-// shmon_bench_driver [--out FILE] [--events N] [--only e2e|seed|statsd|ping|rest] [--quick]
+// shmon_bench_driver [--out FILE] [--events N] [--only e2e|seed|statsd|ping|rest|query]
+//                    [--big-clients N] [--quick]
+// (query is not part of the default run: --only query.)
 // Runs the multi-process benchmarks once and writes their measurements as one JSON object.
 #include <cstdio>
 #include <cstring>
@@ -22,6 +24,8 @@ int main(int argc, char** argv) {
       config.events_per_producer = std::stoull(argv[++i]);
     } else if (arg == "--only" && has_value) {
       only = argv[++i];
+    } else if (arg == "--big-clients" && has_value) {
+      config.big_clients = std::uint32_t(std::stoul(argv[++i]));
     } else if (arg == "--quick") {
       config.events_per_producer = 1'000'000;
       config.seed_records_per_producer = 5'000;
@@ -31,8 +35,8 @@ int main(int argc, char** argv) {
       config.idle_seconds = 3;
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--out FILE] [--events N] [--only e2e|seed|statsd|ping|rest] "
-                   "[--quick]\n",
+                   "usage: %s [--out FILE] [--events N] [--only e2e|seed|statsd|ping|rest|query] "
+                   "[--big-clients N] [--quick]\n",
                    argv[0]);
       return 2;
     }
@@ -44,6 +48,7 @@ int main(int argc, char** argv) {
   if (want("statsd")) result["statsd_e2e"] = shmon::bench::run_statsd_e2e(config);
   if (want("ping")) result["ping"] = shmon::bench::run_ping(config);
   if (want("rest")) result["rest"] = shmon::bench::run_rest(config);
+  if (only == "query") result["query"] = shmon::bench::run_query(config);
   const std::string text = result.dump(2);
   if (out.empty()) {
     std::puts(text.c_str());

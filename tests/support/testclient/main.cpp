@@ -28,6 +28,7 @@
 //   hostile-text     emits an event whose text carries terminal escapes, flushes, leaves
 //   record-values    honest: records histogram values that stdin names ("VALUE COUNT" lines)
 //   slowloris | hold-tool | fd-flood   attacks on the rendezvous socket (mode_rendezvous.cpp)
+//   big-region       honest, with the largest legal region, every metric used (READY; stdin EOF)
 // Exit 0 when the mode observed what the tests expect, 1 otherwise, 2 on a bad command line.
 #include <cstdio>
 #include <map>
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
       {"claim-incarnation", run_claim_incarnation},
       {"submit-count", run_submit_count},
       {"vandal", run_vandal},
+      {"big-region", run_big_region},
       {"fork-burst", run_fork_burst},
       {"hostile-text", run_hostile_text},
       {"record-values", run_record_values},

@@ -49,5 +49,6 @@ int run_slowloris(const Args& args);
 int run_hold_tool(const Args& args);
 int run_fd_flood(const Args& args);
 int run_exposition_mix(const Args& args);  // --variant hold | exit
+int run_big_region(const Args& args);      // an honest client with the largest legal region
 
 }  // namespace shmon::testclient
