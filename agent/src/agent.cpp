@@ -14,6 +14,7 @@
 
 #include "activation.hpp"
 #include "attach.hpp"
+#include "commands.hpp"
 #include "directory.hpp"
 #include "instance_lock.hpp"
 #include "persistence.hpp"
@@ -34,6 +35,13 @@ constexpr std::uint64_t kTickNs = 50'000'000;
 constexpr std::size_t kMaxPending = 256;
 constexpr std::uint64_t kAcceptPauseNs = 100'000'000;
 constexpr std::uint64_t kCompleteRequestWaitNs = 20'000'000;
+
+// True when the next message on `fd` starts with `magic` (peeked; nothing is consumed).
+bool peek_magic(int fd, const char (&magic)[8]) {
+  char head[8];
+  const ssize_t n = ::recv(fd, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
+  return n == ssize_t(sizeof head) && std::memcmp(head, magic, sizeof head) == 0;
+}
 
 void fail(const std::string& message) {
   std::fprintf(stderr, "shmon-agent: %s\n", message.c_str());
@@ -141,6 +149,7 @@ int Agent::start() {
 
   housekeeper_ = std::make_unique<Housekeeper>(ctx_);
   housekeeper_->prime_windows();  // before any client attaches
+  commands_ = std::make_unique<CommandRouter>(ctx_);
   service_ = std::make_unique<ServiceThread>(ctx_);
   drain_ = std::make_unique<DrainThread>(ctx_);
   snapshots_ = std::make_unique<SnapshotThread>(ctx_);
@@ -192,13 +201,15 @@ void Agent::unwatch(int fd) {
 void Agent::loop() {
   epoll_event events[64];
   while (!ctx_.stop.load(std::memory_order_relaxed)) {
-    const int n = ::epoll_wait(epoll_fd_.get(), events, 64, 1000);
+    const int n =
+        ::epoll_wait(epoll_fd_.get(), events, 64, commands_->wait_ms(monotonic_ns(), 1000));
     if (n < 0) {
       if (errno == EINTR) continue;
       spdlog::critical("epoll_wait failed: {}", std::strerror(errno));
       ctx_.stop = true;
       break;
     }
+    if (n == 0) commands_->tick(monotonic_ns());  // a command's deadline passed
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
       if (fd == signal_fd_.get()) {
@@ -213,6 +224,7 @@ void Agent::loop() {
         drop_stale_pending();
         drop_punched_regions();
         resume_accepts_if_due(monotonic_ns());
+        commands_->tick(monotonic_ns());
         housekeeper_->tick();
       } else if (fd == listen_fd_.get()) {
         on_accept();
@@ -290,6 +302,7 @@ void Agent::on_pending(int fd) {
       handle_attach(ctx_, std::move(node.mapped().first), deadline,
                     [this](const std::shared_ptr<Client>& c) { retire(c, "re-attached"); });
   if (!client) return;
+  commands_->on_attach(client);
   by_fd_[client->socket.get()] = client;
   watch(client->socket.get());
   if (client->pidfd) {
@@ -308,6 +321,26 @@ void Agent::on_client_event(int fd, std::uint32_t events) {
     retire(c, "process exited");
   } else if ((events & (EPOLLHUP | EPOLLERR)) != 0 && (events & EPOLLIN) == 0) {
     retire(c, "socket error");
+  } else if (c->kind == ClientKind::kApp) {
+    // An app sends only wake-up bytes: "my reply half has an answer" (docs/COMMANDS.md).
+    char bytes[64];
+    const ssize_t got = ::recv(fd, bytes, sizeof bytes, MSG_DONTWAIT);
+    if (got > 0) {
+      commands_->on_wake(c);
+    } else if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      retire(c, c->current_state() == ClientState::kLeaving ? "said bye" : "connection closed");
+    }
+  } else if (peek_magic(fd, kCommandRequestMagic)) {
+    auto req = std::make_unique<CommandRequest>();
+    auto got = receive_message(fd, std::as_writable_bytes(std::span(req.get(), 1)), 0,
+                               monotonic_ns() + kCompleteRequestWaitNs);
+    if (!got || req->abi_version != kAbiVersion) {
+      spdlog::warn("tool {} (pid {}) sent a bad command request ({}); closing its connection",
+                   c->name, c->pid, got ? "ABI " + std::to_string(req->abi_version) : got.error());
+      retire(c, "bad command request");
+    } else {
+      commands_->on_request(c, *req);
+    }
   } else if (!handle_client_message(ctx_, *c)) {
     retire(c, c->current_state() == ClientState::kLeaving ? "said bye" : "connection closed");
   }
@@ -324,6 +357,7 @@ void Agent::retire(const std::shared_ptr<Client>& c, const char* reason) {
     spdlog::warn("released client mutex held by dead client {} (pid {})", c->name, c->pid);
   }
   c->state.store(std::uint32_t(ClientState::kLeaving), std::memory_order_release);
+  if (commands_) commands_->forget(*c);
   const bool readable = !c->region_lost.load(std::memory_order_acquire);
   if (readable) {
     std::lock_guard lock(c->drain_mu);

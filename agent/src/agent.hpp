@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 
+#include "commands.hpp"
 #include "context.hpp"
 #include "drain.hpp"
 #include "housekeeping.hpp"
@@ -62,6 +63,7 @@ class Agent {
   std::unique_ptr<SnapshotThread> snapshots_;
   std::unique_ptr<Housekeeper> housekeeper_;
   std::unique_ptr<MetricsHttp> metrics_;                       // null when /metrics is off
+  std::unique_ptr<CommandRouter> commands_;                    // main thread only
   std::map<int, std::pair<UniqueFd, std::uint64_t>> pending_;  // fd -> socket, accept time
   bool accepts_paused_ = false;
   std::uint64_t accepts_resume_ns_ = 0;

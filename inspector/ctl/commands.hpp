@@ -32,6 +32,15 @@ int run_state(Connection& connection, bool json);
 // `state reset`: deletes the instance's state; refused while an agent serves the instance.
 int run_state_reset(const std::string& instance, const std::string& state_dir_flag);
 
+// `send CLIENT COMMAND [PAYLOAD]`: prints the reply payload (raw into a pipe, escaped on a
+// terminal); each failure has its exit code (exit_code::kNoSuchClient .. kCommandFailed).
+int run_send(Connection& connection, const std::string& client, const std::string& command,
+             const std::string& payload, bool json);
+// `commands CLIENT`: the commands the client offers.
+int run_commands(Connection& connection, const std::string& client, bool json);
+// CLIENT as a slot number or a name; a name several live apps share is refused (exit 2).
+Target resolve_client(Connection& connection, const std::string& spec);
+
 // Tables shared by the one-shot commands and watch.
 Table clients_table(const std::vector<shmon::inspector::ClientInfo>& clients);
 Table metrics_table(const std::vector<shmon::inspector::MetricInfo>& metrics,

@@ -139,4 +139,10 @@ std::uint64_t Connection::ping() {
   return rtt;
 }
 
+shmon::client::CommandOutcome Connection::send_command(const Target& target,
+                                                       std::string_view command,
+                                                       std::span<const std::byte> payload) {
+  return client_.send_command(target.slot, target.incarnation, command, payload, deadline());
+}
+
 }  // namespace shmonctl

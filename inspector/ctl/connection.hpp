@@ -3,7 +3,9 @@
 // carrying the process exit code.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -31,6 +33,13 @@ struct GlobalOptions {
   bool whole_command = true;
 };
 
+// An app client picked from the directory (shmonctl send, commands).
+struct Target {
+  std::uint32_t slot = 0;
+  std::uint64_t incarnation = 0;
+  std::string name;
+};
+
 class Connection {
  public:
   explicit Connection(const GlobalOptions& options);
@@ -50,6 +59,10 @@ class Connection {
   bool try_directory(shmon::client::Directory& out, std::string* error);
   // One ping's round trip (ns); throws CtlError on failure.
   std::uint64_t ping();
+
+  // Runs a command in `target`, bounded by the command's deadline (never throws).
+  shmon::client::CommandOutcome send_command(const Target& target, std::string_view command,
+                                             std::span<const std::byte> payload);
 
   bool connected() const { return client_.connected(); }
   const GlobalOptions& options() const { return options_; }

@@ -1,8 +1,9 @@
 // shmonctl: query and watch a running shmon-agent from the command line.
-//   shmonctl [--instance NAME] [--timeout-ms MS] <status|clients|metrics|ping|events|watch|state>
-//   ...
+//   shmonctl [--instance NAME] [--timeout-ms MS]
+//            <status|clients|metrics|ping|events|watch|state|send|commands> ...
 // Exit codes (shmon/limits.hpp): 0 success, 1 no agent or runtime failure, 2 usage, 5 no such
-// metric (metrics NAME), 6 standard output could not be written.
+// metric (metrics NAME), 6 standard output could not be written; send/commands: 8 no such client,
+// 9 no such command, 10 timeout, 11 the client died, 12 payload too large, 13 the command failed.
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
@@ -31,6 +32,9 @@ struct CommandLine {
   std::uint32_t iterations = 0;
   std::string state_action;  // "" (show) or "reset"
   std::string state_dir;
+  std::string client;  // send, commands
+  std::string command;
+  std::string payload;
 };
 
 int run(CLI::App& app, const CommandLine& cl) {
@@ -59,6 +63,8 @@ int run(CLI::App& app, const CommandLine& cl) {
   if (command == "events") code = run_events(connection, cl.follow, cl.json);
   if (command == "state") code = run_state(connection, cl.json);
   if (command == "watch") code = run_watch(connection, cl.interval_ms, cl.iterations);
+  if (command == "send") code = run_send(connection, cl.client, cl.command, cl.payload, cl.json);
+  if (command == "commands") code = run_commands(connection, cl.client, cl.json);
   check_output();
   return code;
 }
@@ -106,10 +112,23 @@ int main(int argc, char** argv) {
   state->add_option("--state-dir", cl.state_dir,
                     "state root for reset (default: $SHMON_STATE_DIR, $XDG_STATE_HOME/shmon, "
                     "~/.local/state/shmon)");
-  for (auto* sub : {status, clients, metrics, ping, events, state}) {
+  auto* send = app.add_subcommand(
+      "send", "run a command in an app and print its reply (exit codes: shmonctl --help)");
+  send->add_option("CLIENT", cl.client, "the app: its name, or its slot")->required();
+  send->add_option("COMMAND", cl.command, "the command's name (see shmonctl commands CLIENT)")
+      ->required();
+  send->add_option("PAYLOAD", cl.payload, "the command's payload (up to 1024 bytes)");
+  auto* commands = app.add_subcommand("commands", "the commands an app offers");
+  commands->add_option("CLIENT", cl.client, "the app: its name, or its slot")->required();
+  app.footer(
+      "Exit codes: 0 ok, 1 no agent or failure, 2 usage (or an ambiguous client name), 5 no such "
+      "metric, 6 stdout not writable, 8 no such client, 9 no such command, 10 timeout, 11 the "
+      "client died, 12 payload too large, 13 the command failed or was refused.");
+  for (auto* sub : {status, clients, metrics, ping, events, state, send, commands}) {
     sub->add_flag("--json", cl.json, "machine-readable output");
   }
-  for (auto* sub : {status, clients, metrics, ping, events, watch, state}) sub->fallthrough();
+  for (auto* sub : {status, clients, metrics, ping, events, watch, state, send, commands})
+    sub->fallthrough();
   metrics->add_option("NAME", cl.metric, "only this metric");
   auto* window =
       metrics

@@ -1,8 +1,11 @@
 // shmon-demo: a small pretend service that keeps the agent's views busy. Counters (requests,
 // errors), gauges (queue_depth, in_flight), a latency histogram (latency_us) and events (info
 // "request served", warn "slow request", error "request failed") at --rate requests per second,
-// plus a ping every few seconds. Runs until SIGINT/SIGTERM or --duration-s.
+// plus a ping every few seconds. Runs until SIGINT/SIGTERM, --duration-s or the `stop` command.
+// Commands (shmonctl send demo ...): echo (replies with its payload), stats (a one-line summary)
+// and stop (ends the demo with exit 0).
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -43,7 +46,8 @@ Instruments register_all(shmon::Probe& p) {
           p.event_type("request_error")};
 }
 
-void serve_one(shmon::Probe& probe, Instruments& m, demo::Traffic& traffic, std::uint64_t index) {
+// Returns true when the request failed.
+bool serve_one(shmon::Probe& probe, Instruments& m, demo::Traffic& traffic, std::uint64_t index) {
   const demo::Request r = traffic.next();
   char text[48];
   m.requests.add();
@@ -60,7 +64,33 @@ void serve_one(shmon::Probe& probe, Instruments& m, demo::Traffic& traffic, std:
                   static_cast<long long>(r.latency_us));
     probe.emit(m.served, shmon::EventLevel::kInfo, text);
   }
+  return r.failed;
 }
+
+// The demo's commands. The handlers run on the probe's connector thread: they read atomics the
+// main loop writes and tell it to stop through a flag, never more.
+struct Commands {
+  std::atomic<std::uint64_t> served{0};
+  std::atomic<std::uint64_t> errors{0};
+  std::atomic<bool> stop{false};
+  Clock::time_point start = Clock::now();
+
+  void install(shmon::Probe& probe) {
+    probe.on_command("echo", "replies with its payload", [](std::string_view payload) {
+      return shmon::CommandResult{shmon::CommandStatus::kOk, std::string(payload)};
+    });
+    probe.on_command(
+        "stats", "a one-line summary: uptime, requests served, errors", [this](std::string_view) {
+          const double up = std::chrono::duration<double>(Clock::now() - start).count();
+          char text[128];
+          std::snprintf(text, sizeof text, "uptime_s=%.1f served=%llu errors=%llu\n", up,
+                        static_cast<unsigned long long>(served.load()),
+                        static_cast<unsigned long long>(errors.load()));
+          return shmon::CommandResult{shmon::CommandStatus::kOk, text};
+        });
+    probe.on_stop([this] { stop.store(true); });
+  }
+};
 
 }  // namespace
 
@@ -97,6 +127,8 @@ int main(int argc, char** argv) {
   options.name = name;
   shmon::Probe probe(options);
   Instruments m = register_all(probe);
+  Commands commands;
+  commands.install(probe);
   demo::Traffic traffic(std::hash<std::string>{}(name) ^ std::uint64_t(::getpid()));
 
   const auto start = Clock::now();
@@ -104,14 +136,17 @@ int main(int argc, char** argv) {
   double due = 0;  // requests owed so far at the current (varying) rate
   std::uint64_t served = 0;
   auto last = start;
-  while (!shmon::stop_requested()) {
+  while (!shmon::stop_requested() && !commands.stop.load()) {
     const auto now = Clock::now();
     const double t = std::chrono::duration<double>(now - start).count();
     if (duration_s > 0 && t >= duration_s) break;
     const double load = demo::Traffic::load(t);
     due += std::chrono::duration<double>(now - last).count() * rate * load;
     last = now;
-    for (; served < std::uint64_t(due); ++served) serve_one(probe, m, traffic, served);
+    for (; served < std::uint64_t(due); ++served) {
+      if (serve_one(probe, m, traffic, served)) commands.errors.fetch_add(1);
+    }
+    commands.served.store(served);
     // Little's law with a ~1 ms mean latency, a little noise from the served count.
     const double in_flight = rate * load * 0.0012 + double(served % 3);
     m.in_flight.set(in_flight);

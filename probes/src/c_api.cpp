@@ -247,3 +247,43 @@ int shmon_flush(shmon_probe* probe) {
 }
 
 }  // extern "C"
+
+extern "C" {
+
+int shmon_probe_on_command(shmon_probe* probe, const char* name, const char* description,
+                           shmon_command_fn fn, void* user) {
+  static_assert(SHMON_COMMAND_PAYLOAD_MAX == shmon::kMaxCommandPayload);
+  static_assert(SHMON_COMMAND_REPLY_MAX == shmon::kMaxCommandReply);
+  if (probe == nullptr || name == nullptr || fn == nullptr) return SHMON_E_ARGUMENT;
+  try {
+    auto handler = [fn, user](std::string_view payload) {
+      shmon::CommandResult r;
+      r.payload.resize(shmon::kMaxCommandReply);
+      size_t size = 0;
+      const int code =
+          fn(user, payload.data(), payload.size(), r.payload.data(), r.payload.size(), &size);
+      r.payload.resize(std::min(size, r.payload.size()));
+      r.status =
+          code == SHMON_COMMAND_OK ? shmon::CommandStatus::kOk : shmon::CommandStatus::kError;
+      return r;
+    };
+    return probe->probe.on_command(name, view(description), handler) ? SHMON_OK : SHMON_E_ARGUMENT;
+  } catch (...) {
+    return SHMON_E_ARGUMENT;
+  }
+}
+
+int shmon_probe_on_stop(shmon_probe* probe, void (*fn)(void* user), void* user) {
+  if (probe == nullptr) return SHMON_E_ARGUMENT;
+  try {
+    if (fn == nullptr)
+      probe->probe.on_stop({});
+    else
+      probe->probe.on_stop([fn, user] { fn(user); });
+    return SHMON_OK;
+  } catch (...) {
+    return SHMON_E_ARGUMENT;
+  }
+}
+
+}  // extern "C"

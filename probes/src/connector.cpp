@@ -1,5 +1,6 @@
 // The connector thread: attaches with backoff while no agent is attached, then sleeps in poll()
-// on the rendezvous socket so that the agent's death (EOF) is noticed at once. All signals are
+// on the rendezvous socket so that the agent's death (EOF) is noticed at once and a command's
+// wake-up byte runs the command (docs/COMMANDS.md). All signals are
 // blocked in it from its first instruction (it is created with a full mask).
 #include <fcntl.h>
 #include <poll.h>
@@ -99,15 +100,20 @@ void ProbeCore::connector_main() noexcept {
       }
 
       pollfd pf[2] = {{wake_fd.get(), POLLIN, 0}, {watch.get(), POLLIN | POLLRDHUP, 0}};
-      if (::poll(pf, 2, 1000) <= 0) continue;
+      if (::poll(pf, 2, 1000) <= 0) {
+        serve_commands(watch.get());  // a wake-up byte the socket lost (the agent's tick resends)
+        continue;
+      }
       if (pf[0].revents != 0) drain_eventfd(wake_fd.get());
       if (stop.load() || watch_gen != session_gen.load()) continue;
       if (pf[1].revents == 0) continue;
       const bool hangup = (pf[1].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
       if (!hangup) {
+        // The agent sends single bytes: "a command is waiting in your region".
         char buf[256];
         const ssize_t n = ::recv(watch.get(), buf, sizeof(buf), MSG_DONTWAIT);
-        if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR))) continue;  // stray bytes
+        if (n > 0) serve_commands(watch.get());
+        if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR))) continue;
       }
       std::unique_lock lk(call_mutex, std::defer_lock);
       if (!lk.try_lock_for(drop_wait)) continue;

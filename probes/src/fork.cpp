@@ -60,7 +60,7 @@ int rebuild_region(ProbeCore& c) noexcept {
   }
   DataHeader* h = c.region.header();
   std::memset(static_cast<void*>(&h->stats), 0, sizeof(h->stats));
-  std::memset(h->command_area, 0, sizeof(h->command_area));
+  std::memset(static_cast<void*>(&h->commands), 0, sizeof(h->commands));  // the parent's commands
   h->mutex_claim.store(0, std::memory_order_relaxed);  // the parent's claim is not ours
   write_data_header(h, c.geometry(), random_u64(), h->kind, h->name);
   init_histogram_extremes(c.region);
@@ -139,6 +139,9 @@ void child_after_fork(ProbeCore& c) noexcept {
   new (&c.call_mutex) TimedMutex();
   new (&c.connector_mutex) std::mutex();
   new (&c.error_mutex) std::mutex();
+  new (&c.serve_mutex) std::mutex();
+  c.commands.reset_lock_after_fork();
+  c.served_command_id.store(0, std::memory_order_relaxed);
 
   // The connector thread is gone; forget its handle and restart it lazily.
   new (&c.connector) std::thread();

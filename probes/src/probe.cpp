@@ -1,6 +1,9 @@
 // shmon::Probe and the metric handles: thin wrappers over ProbeCore and the inline fast paths.
 #include "shmon/probe.hpp"
 
+#include <fcntl.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -190,7 +193,37 @@ bool Probe::poll() noexcept {
       }
     }
   }
+  if (!core_->opts.background_connect) {
+    // No connector thread: the command channel is served here. Two loads when nothing waits.
+    UniqueFd notify;
+    if (core_->command_pending()) {
+      std::unique_lock lk(core_->call_mutex, std::try_to_lock);
+      if (lk.owns_lock() && core_->connected.load() && core_->session.sock) {
+        notify.reset(::fcntl(core_->session.sock.get(), F_DUPFD_CLOEXEC, 0));
+        char buf[256];  // the agent's wake-up bytes, read so they do not pile up
+        while (::recv(notify.get(), buf, sizeof buf, MSG_DONTWAIT) > 0) {
+        }
+      }
+    }
+    core_->serve_commands(notify.get());
+  }
   return connected();
+}
+
+bool Probe::on_command(std::string_view name, std::string_view description,
+                       CommandHandler handler) {
+  try {
+    return core_->commands.add(name, description, std::move(handler));
+  } catch (...) {
+    return false;
+  }
+}
+
+void Probe::on_stop(std::function<void()> handler) {
+  try {
+    core_->commands.set_stop(std::move(handler));
+  } catch (...) {
+  }
 }
 
 bool Probe::connected() const noexcept {

@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "commands.hpp"
 #include "shmon/client/attach.hpp"
 #include "shmon/client/call.hpp"
 #include "shmon/fd.hpp"
@@ -118,6 +119,17 @@ struct ProbeCore {
   char fork_socket_path[108] = {};
   UniqueFd pending_attach;
   std::mutex connector_mutex;
+
+  // ---- commands (commands.cpp) ---------------------------------------------------------------
+  CommandTable commands;
+  std::mutex serve_mutex;                           // one serve_commands() at a time
+  std::atomic<std::uint64_t> served_command_id{0};  // the last command id taken
+  // True when the agent posted a command not taken yet (two loads; no system call).
+  bool command_pending() const noexcept;
+  // Takes a pending command, runs it and writes the reply; then wakes the agent through
+  // `notify_fd` (the session socket or a duplicate; -1: none, the agent's tick finds the reply).
+  // Runs without call_mutex, so a handler may make calls.
+  void serve_commands(int notify_fd) noexcept;
 
   // ---- errors -------------------------------------------------------------------------------
   // last_error is the latest connection problem; a successful attach clears it. lasting_note

@@ -46,6 +46,40 @@ const char* to_string(ClientKind kind) {
   return "unknown";
 }
 
+const char* to_string(CommandStatus status) {
+  switch (status) {
+    case CommandStatus::kOk:
+      return "ok";
+    case CommandStatus::kError:
+      return "error";
+    case CommandStatus::kUnknownCommand:
+      return "unknown command";
+    case CommandStatus::kNotSupported:
+      return "not supported";
+    case CommandStatus::kHandlerFailed:
+      return "handler failed";
+    case CommandStatus::kReplyTooLarge:
+      return "reply too large";
+    case CommandStatus::kTimeout:
+      return "timeout";
+    case CommandStatus::kClientGone:
+      return "client gone";
+    case CommandStatus::kNoSuchClient:
+      return "no such client";
+    case CommandStatus::kPayloadTooLarge:
+      return "payload too large";
+    case CommandStatus::kBusy:
+      return "busy";
+    case CommandStatus::kRefused:
+      return "refused";
+    case CommandStatus::kBadReply:
+      return "bad reply";
+    case CommandStatus::kAgentGone:
+      return "agent gone";
+  }
+  return "unknown";
+}
+
 const char* to_string(ClientState state) {
   switch (state) {
     case ClientState::kFree:

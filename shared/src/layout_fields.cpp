@@ -57,6 +57,10 @@ constexpr FieldDesc kAgentStats[] = {
     SHMON_FIELD(AS, requests_per_s_milli, "gauge: requests/s over the agent's last second, x1000"),
     SHMON_FIELD(AS, events_per_s_milli, "gauge: events/s over the agent's last second, x1000"),
     SHMON_FIELD(AS, lock_repairs, "lock word released: it held a token no client holds"),
+    SHMON_FIELD(AS, commands_sent, "commands posted to a client"),
+    SHMON_FIELD(AS, command_timeouts, "commands answered with a timeout"),
+    SHMON_FIELD(AS, late_replies, "replies after their command's deadline, dropped"),
+    SHMON_FIELD(AS, forged_replies, "replies to no command posted to that client, dropped"),
     SHMON_FIELD(AS, reserved, ""),
 };
 
@@ -102,6 +106,8 @@ constexpr FieldDesc kClientStats[] = {
     SHMON_FIELD(CS, drops_metric_table_full, "registrations refused (table full, bad name)"),
     SHMON_FIELD(CS, wait_policy_timeouts, "kWait gave up waiting for ring space"),
     SHMON_FIELD(CS, doorbell_rings, "drain doorbell system calls made by this client"),
+    SHMON_FIELD(CS, commands_handled, "commands this client ran (built-ins included)"),
+    SHMON_FIELD(CS, command_failures, "commands that threw, overran or replied too much"),
     SHMON_FIELD(CS, reserved, ""),
 };
 
@@ -180,6 +186,21 @@ constexpr FieldDesc kDataParams[] = {
     SHMON_FIELD(DP, ring_capacity, "R: records per ring, a power of two"),
 };
 
+using CA = CommandArea;
+constexpr FieldDesc kCommandArea[] = {
+    SHMON_FIELD(CA, command_id, "agent: 0 while written, then the command's id (release)"),
+    SHMON_FIELD(CA, deadline_monotonic_ns, "agent: reply before this CLOCK_MONOTONIC time"),
+    SHMON_FIELD(CA, payload_size, "agent: bytes in command_payload"),
+    SHMON_FIELD(CA, sender_pid, "agent: the sending tool's pid"),
+    SHMON_FIELD(CA, name, "agent: NUL-terminated command name"),
+    SHMON_FIELD(CA, reserved0, ""),
+    SHMON_FIELD(CA, taken_id, "client: the command its handler runs or ran last"),
+    SHMON_FIELD(CA, reply_id, "client: 0 while written, then the id answered (release)"),
+    SHMON_FIELD(CA, reply_status, "client: CommandStatus"),
+    SHMON_FIELD(CA, reply_size, "client: bytes in reply_payload"),
+    SHMON_FIELD(CA, reserved1, ""),
+};
+
 using DH = DataHeader;
 constexpr FieldDesc kDataHeader[] = {
     SHMON_FIELD(DH, magic, "`SHMONDAT`"),
@@ -195,8 +216,10 @@ constexpr FieldDesc kDataHeader[] = {
     SHMON_FIELD(DH, metric_count, "descriptors published (release, after each is complete)"),
     SHMON_FIELD(DH, histogram_count, "histogram blocks in use"),
     SHMON_FIELD(DH, mutex_claim, "client mutex token this client holds (0: none)"),
-    SHMON_FIELD(DH, command_area, "reserved for agent -> client commands"),
+    SHMON_NESTED(DH, commands, kCommandAreaFields, "CommandArea: the command channel"),
     SHMON_NESTED(DH, stats, kClientStatsFields, "ClientStats, relaxed atomics"),
+    SHMON_FIELD(DH, command_payload, "agent: the command's payload"),
+    SHMON_FIELD(DH, reply_payload, "client: the reply's payload"),
     SHMON_FIELD(DH, reserved1, ""),
 };
 
@@ -278,6 +301,31 @@ constexpr FieldDesc kRegionRequest[] = {
     SHMON_FIELD(RR, reserved, ""),
 };
 
+using CQ = CommandRequest;
+constexpr FieldDesc kCommandRequest[] = {
+    SHMON_FIELD(CQ, magic, "`SHMONCMQ`"),
+    SHMON_FIELD(CQ, abi_version, "kAbiVersion"),
+    SHMON_FIELD(CQ, slot, "the target app's slot"),
+    SHMON_FIELD(CQ, incarnation, "the target's incarnation (from the directory)"),
+    SHMON_FIELD(CQ, timeout_ms, "1..60000: the command's deadline"),
+    SHMON_FIELD(CQ, payload_size, "bytes of payload"),
+    SHMON_FIELD(CQ, name, "NUL-terminated command name"),
+    SHMON_FIELD(CQ, payload, "the command's payload"),
+};
+
+using CP = CommandReply;
+constexpr FieldDesc kCommandReply[] = {
+    SHMON_FIELD(CP, magic, "`SHMONCMR`"),
+    SHMON_FIELD(CP, abi_version, "kAbiVersion"),
+    SHMON_FIELD(CP, status, "CommandStatus"),
+    SHMON_FIELD(CP, id, "the command's id; 0 when refused before it got one"),
+    SHMON_FIELD(CP, elapsed_ns, "agent: from receiving the request to this reply"),
+    SHMON_FIELD(CP, payload_size, "bytes of payload"),
+    SHMON_FIELD(CP, reserved0, ""),
+    SHMON_FIELD(CP, reserved, ""),
+    SHMON_FIELD(CP, payload, "the client's reply, or the agent's reason"),
+};
+
 }  // namespace
 
 #define SHMON_LIST(T) const FieldList k##T##Fields{#T, sizeof(T), k##T};
@@ -289,6 +337,7 @@ SHMON_LIST(RequestHeader)
 SHMON_LIST(ResponseHeader)
 SHMON_LIST(MailboxHeader)
 SHMON_LIST(DataParams)
+SHMON_LIST(CommandArea)
 SHMON_LIST(DataHeader)
 SHMON_LIST(MetricDescriptor)
 SHMON_LIST(HistogramCellsHeader)
@@ -297,16 +346,19 @@ SHMON_LIST(EventRecord)
 SHMON_LIST(AttachRequest)
 SHMON_LIST(AttachReply)
 SHMON_LIST(RegionRequest)
+SHMON_LIST(CommandRequest)
+SHMON_LIST(CommandReply)
 #undef SHMON_LIST
 
 std::span<const FieldList* const> all_field_lists() {
-  static constexpr std::array<const FieldList*, 16> kAll = {
-      &kControlHeaderFields,    &kAgentStatsFields,           &kDirectoryEntryFields,
-      &kClientStatsFields,      &kMailboxHeaderFields,        &kRequestHeaderFields,
-      &kResponseHeaderFields,   &kDataHeaderFields,           &kDataParamsFields,
-      &kMetricDescriptorFields, &kHistogramCellsHeaderFields, &kRingHeaderFields,
-      &kEventRecordFields,      &kAttachRequestFields,        &kAttachReplyFields,
-      &kRegionRequestFields,
+  static constexpr std::array<const FieldList*, 19> kAll = {
+      &kControlHeaderFields,  &kAgentStatsFields,       &kDirectoryEntryFields,
+      &kClientStatsFields,    &kMailboxHeaderFields,    &kRequestHeaderFields,
+      &kResponseHeaderFields, &kDataHeaderFields,       &kDataParamsFields,
+      &kCommandAreaFields,    &kMetricDescriptorFields, &kHistogramCellsHeaderFields,
+      &kRingHeaderFields,     &kEventRecordFields,      &kAttachRequestFields,
+      &kAttachReplyFields,    &kRegionRequestFields,    &kCommandRequestFields,
+      &kCommandReplyFields,
   };
   return kAll;
 }

@@ -81,6 +81,17 @@ std::optional<std::string> check_client_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_command_name(std::string_view name) {
+  if (auto err = check_length("command", name, kMaxCommandNameLen)) return err;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    if (!is_alnum(c) && c != '_' && c != '.' && c != '-') {
+      return bad_byte("command", name, i, "letters, digits, '_', '.' or '-'");
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> check_metric_name(std::string_view name) {
   if (auto err = check_length("metric", name, kMaxMetricNameLen)) return err;
   const auto first = static_cast<unsigned char>(name[0]);

@@ -5,7 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "shmon/clock.hpp"
 #include "shmon/limits.hpp"
@@ -214,6 +216,72 @@ Result<RegionView> ToolClient::request_region(std::uint32_t slot, std::uint64_t 
   v.incarnation = copy.incarnation;
   v.client_name = read_fixed_name(copy.name, sizeof copy.name).value_or("?");
   return v;
+}
+
+CommandOutcome ToolClient::send_command(std::uint32_t slot, std::uint64_t incarnation,
+                                        std::string_view name, std::span<const std::byte> payload,
+                                        std::uint64_t deadline_ns) {
+  CommandOutcome out;
+  if (!attached_) {
+    out.payload = "not attached: " + error_;
+    return out;
+  }
+  if (payload.size() > kMaxCommandPayload) {
+    out.status = CommandStatus::kPayloadTooLarge;
+    out.payload = "payload of " + std::to_string(payload.size()) + " bytes exceeds the " +
+                  std::to_string(kMaxCommandPayload) + "-byte limit";
+    return out;
+  }
+  if (auto bad = check_command_name(name)) {
+    out.status = CommandStatus::kRefused;
+    out.payload = *bad;
+    return out;
+  }
+  const std::uint64_t start = monotonic_ns();
+  const std::uint64_t remaining = deadline_ns > start ? deadline_ns - start : 0;
+  // The command's deadline leaves the agent a tenth (5..200 ms) to deliver its timeout verdict.
+  const std::uint64_t margin = std::clamp<std::uint64_t>(remaining / 10, 5'000'000, 200'000'000);
+  const std::uint64_t budget_ms = remaining > margin ? (remaining - margin) / 1'000'000 : 0;
+
+  auto req = std::make_unique<CommandRequest>();
+  std::memset(static_cast<void*>(req.get()), 0, sizeof(CommandRequest));
+  std::memcpy(req->magic, kCommandRequestMagic, sizeof req->magic);
+  req->abi_version = kAbiVersion;
+  req->slot = slot;
+  req->incarnation = incarnation;
+  req->timeout_ms = std::uint32_t(std::clamp<std::uint64_t>(budget_ms, 1, kMaxCommandTimeoutMs));
+  req->payload_size = std::uint32_t(payload.size());
+  write_fixed_name(req->name, sizeof req->name, name);
+  if (!payload.empty()) std::memcpy(req->payload, payload.data(), payload.size());
+  if (auto st = send_message(at_.sock.get(), std::as_bytes(std::span(req.get(), 1))); !st) {
+    drop("command request: " + st.error());
+    out.payload = "cannot send the command: " + st.error();
+    return out;
+  }
+  auto reply = std::make_unique<CommandReply>();
+  auto got = receive_message(at_.sock.get(), std::as_writable_bytes(std::span(reply.get(), 1)), 0,
+                             std::max(deadline_ns, start + 1'000'000));
+  out.round_trip_ns = monotonic_ns() - start;
+  if (!got) {
+    const bool timed_out = got.error().starts_with("timed out");
+    // Either way the framing of the socket is now uncertain: start over.
+    drop("command: " + got.error());
+    out.status = timed_out ? CommandStatus::kTimeout : CommandStatus::kAgentGone;
+    out.payload = timed_out ? "no reply from the agent in time"
+                            : "the agent closed the connection before it replied";
+    return out;
+  }
+  if (std::memcmp(reply->magic, kCommandReplyMagic, sizeof reply->magic) != 0 ||
+      reply->abi_version != kAbiVersion || reply->payload_size > kMaxCommandReply) {
+    drop("command: a reply with a bad magic, ABI or size");
+    out.payload = "the agent's reply to the command is malformed";
+    return out;
+  }
+  out.status = CommandStatus(reply->status);
+  out.id = reply->id;
+  out.agent_ns = reply->elapsed_ns;
+  out.payload.assign(reinterpret_cast<const char*>(reply->payload), reply->payload_size);
+  return out;
 }
 
 }  // namespace shmon::client

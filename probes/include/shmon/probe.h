@@ -90,6 +90,21 @@ int shmon_event_emit_bytes(shmon_probe* probe, shmon_event_type* type, int level
                            size_t size);
 
 int shmon_ping(shmon_probe* probe, uint64_t* round_trip_ns);
+
+/* Commands (docs/COMMANDS.md). A handler gets the payload (up to SHMON_COMMAND_PAYLOAD_MAX bytes)
+ * and writes at most `reply_capacity` (SHMON_COMMAND_REPLY_MAX) bytes of reply into `reply`,
+ * setting *reply_size. It returns SHMON_COMMAND_OK, or SHMON_COMMAND_ERROR (the reply says why).
+ * It runs on the connector thread (or in shmon_probe_poll), must return, and must not close the
+ * probe. */
+enum { SHMON_COMMAND_PAYLOAD_MAX = 1024, SHMON_COMMAND_REPLY_MAX = 1536 };
+enum { SHMON_COMMAND_OK = 0, SHMON_COMMAND_ERROR = 1 };
+typedef int (*shmon_command_fn)(void* user, const void* payload, size_t payload_size, char* reply,
+                                size_t reply_capacity, size_t* reply_size);
+/* name: 1..31 bytes of [A-Za-z0-9._-]; description may be NULL. SHMON_E_ARGUMENT when refused. */
+int shmon_probe_on_command(shmon_probe* probe, const char* name, const char* description,
+                           shmon_command_fn fn, void* user);
+/* The handler the built-in `stop` command calls; NULL removes it (stop answers "not supported"). */
+int shmon_probe_on_stop(shmon_probe* probe, void (*fn)(void* user), void* user);
 int shmon_flush(shmon_probe* probe);
 
 #ifdef __cplusplus

@@ -18,11 +18,18 @@
 //    thread is restarted then; a child's first call attaches synchronously).
 //  * With background_connect, only the connector attaches: a call made before it has attached
 //    returns kNotConnected at once.
+//  * Commands (docs/COMMANDS.md): tools (shmonctl send, the inspector) run the commands an app
+//    registers with on_command(), plus the built-ins ping, commands and stop. Handlers run on the
+//    connector thread (with background_connect = false: inside poll()), one at a time, never on
+//    the update path. A handler that throws yields an error reply; one that overruns the
+//    command's deadline gets a timeout reply at the tool and its late reply is dropped. The probe
+//    never ends its host: stop only calls the handler given to on_stop().
 //  * A probe whose data region cannot be shared (memfd failure) keeps working on private memory
 //    and never connects; last_error() says why.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -60,6 +67,15 @@ const char* to_string(CallStatus status);
 
 enum class ConnectionState { kDisconnected, kConnected, kRefusedFull, kRefused };
 const char* to_string(ConnectionState state);
+
+// A command handler's answer: a status (kOk, or kError with a reason in the payload) and up to
+// kMaxCommandReply bytes of reply.
+struct CommandResult {
+  CommandStatus status = CommandStatus::kOk;
+  std::string payload;
+};
+// Gets the command's payload (0..kMaxCommandPayload bytes, binary allowed).
+using CommandHandler = std::function<CommandResult(std::string_view payload)>;
 
 namespace detail {
 struct ProbeCore;
@@ -163,7 +179,18 @@ class Probe {
   FlushResult flush() noexcept;
   QueryResult query(QueryKind kind, std::string_view filter = {}, std::uint64_t cursor = 0);
 
-  // Without the background thread: attempts an attach if one is due. Returns connected().
+  // Registers command `name` (1..31 bytes of [A-Za-z0-9._-]; not ping, commands or stop) with a
+  // one-line description (truncated to 80 bytes) shown by the `commands` built-in. Registering a
+  // name again replaces its handler. Returns false for a bad name or when 32 commands exist.
+  // REQUIRES: the handler returns (it runs on the connector thread); it must not destroy the
+  // probe.
+  bool on_command(std::string_view name, std::string_view description, CommandHandler handler);
+  // The handler the built-in `stop` calls (it should make the app end cleanly, e.g. by telling
+  // its main loop); without one `stop` answers kNotSupported. An empty function removes it.
+  void on_stop(std::function<void()> handler);
+
+  // Without the background thread: attempts an attach if one is due, and runs a pending command.
+  // Returns connected().
   bool poll() noexcept;
   bool connected() const noexcept;
   ConnectionState state() const noexcept;

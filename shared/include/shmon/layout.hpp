@@ -28,7 +28,7 @@
 
 namespace shmon {
 
-inline constexpr std::uint32_t kAbiVersion = 2;  // 2: mutex_claim, Exec/Done flag words
+inline constexpr std::uint32_t kAbiVersion = 3;  // 3: command channel; 2: mutex_claim, flag words
 inline constexpr char kControlMagic[8] = {'S', 'H', 'M', 'O', 'N', 'C', 'T', 'L'};
 inline constexpr char kMailboxMagic[8] = {'S', 'H', 'M', 'O', 'N', 'M', 'B', 'X'};
 inline constexpr char kDataMagic[8] = {'S', 'H', 'M', 'O', 'N', 'D', 'A', 'T'};
@@ -62,7 +62,11 @@ struct AgentStats {
   std::atomic<std::uint64_t> requests_per_s_milli;  // gauge: requests/s over the last second, x1000
   std::atomic<std::uint64_t> events_per_s_milli;    // gauge: events/s over the last second, x1000
   std::atomic<std::uint64_t> lock_repairs;          // lock word released: held a token nobody holds
-  std::atomic<std::uint64_t> reserved[14];
+  std::atomic<std::uint64_t> commands_sent;         // commands posted to a client
+  std::atomic<std::uint64_t> command_timeouts;      // commands answered kTimeout
+  std::atomic<std::uint64_t> late_replies;          // replies after their deadline, dropped
+  std::atomic<std::uint64_t> forged_replies;        // replies to no command posted to that client
+  std::atomic<std::uint64_t> reserved[10];
 };
 static_assert(sizeof(AgentStats) == 32 * 8);
 
@@ -311,6 +315,28 @@ struct DataGeometry {
 // Returns the geometry, or an error naming the parameter that is out of range.
 Result<DataGeometry> compute_data_geometry(const DataParams& params);
 
+// The command channel in a client's data region (docs/COMMANDS.md). Two halves, one writer each,
+// each a seqlock on its id: the writer stores 0, writes the fields, then stores the id with
+// release; a reader copies the fields between two loads of the id and discards a copy whose id
+// changed. Only the agent writes the command half (tools cannot write a client's region), only the
+// client writes the reply half; the agent treats the reply half as untrusted input.
+struct CommandArea {
+  // Written by the agent.
+  std::atomic<std::uint64_t> command_id;  // 0 while written (or none); then the command's id
+  std::uint64_t deadline_monotonic_ns;    // CLOCK_MONOTONIC: reply before this or not at all
+  std::uint32_t payload_size;             // bytes in DataHeader::command_payload
+  std::int32_t sender_pid;                // the tool that sent it
+  char name[kMaxCommandNameLen + 1];      // NUL-terminated, validated by the agent
+  std::uint8_t reserved0[72];
+  // Written by the client.
+  alignas(64) std::atomic<std::uint64_t> taken_id;  // the command its handler runs (or ran last)
+  std::atomic<std::uint64_t> reply_id;  // 0 while written; then the command this reply answers
+  std::uint32_t reply_status;           // CommandStatus (a handler's: < kTimeout)
+  std::uint32_t reply_size;             // bytes in DataHeader::reply_payload
+  std::uint8_t reserved1[360];
+};
+static_assert(sizeof(CommandArea) == 512);
+
 struct DataHeader {
   char magic[8];  // kDataMagic
   std::uint32_t abi_version;
@@ -329,10 +355,13 @@ struct DataHeader {
   // right before releasing. The agent trusts a token in the shared lock word only while its
   // owner's region claims it (see client_mutex.hpp).
   std::atomic<std::uint32_t> mutex_claim;
-  // Room for agent -> client commands (seed 003's command channel), a later ABI feature.
-  alignas(64) std::uint8_t command_area[512];
+  // Agent -> client commands (docs/COMMANDS.md): the agent writes the command half and
+  // command_payload, the client the reply half and reply_payload.
+  alignas(64) CommandArea commands;
   alignas(64) ClientStats stats;
-  std::uint8_t reserved1[2816];
+  std::uint8_t command_payload[kMaxCommandPayload];  // the command's payload_size bytes
+  std::uint8_t reply_payload[kMaxCommandReply];      // the reply's reply_size bytes
+  std::uint8_t reserved1[256];
 };
 static_assert(sizeof(DataHeader) == 4096);
 

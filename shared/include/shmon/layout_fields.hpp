@@ -132,6 +132,7 @@ extern const FieldList kRequestHeaderFields;
 extern const FieldList kResponseHeaderFields;
 extern const FieldList kMailboxHeaderFields;
 extern const FieldList kDataParamsFields;
+extern const FieldList kCommandAreaFields;
 extern const FieldList kDataHeaderFields;
 extern const FieldList kMetricDescriptorFields;
 extern const FieldList kHistogramCellsHeaderFields;
@@ -140,6 +141,8 @@ extern const FieldList kEventRecordFields;
 extern const FieldList kAttachRequestFields;
 extern const FieldList kAttachReplyFields;
 extern const FieldList kRegionRequestFields;
+extern const FieldList kCommandRequestFields;
+extern const FieldList kCommandReplyFields;
 
 // Every list above, in the order docs/REGIONS.md presents them.
 std::span<const FieldList* const> all_field_lists();

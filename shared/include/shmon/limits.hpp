@@ -38,6 +38,13 @@ inline constexpr int kNotFound =
 inline constexpr int kOutputFailed = 6;  // shmonctl: standard output could not be written
 // shmon-agent: socket activation passed a socket that is not this instance's rendezvous
 inline constexpr int kActivationRefused = 7;
+// shmonctl send / commands (docs/COMMANDS.md):
+inline constexpr int kNoSuchClient = 8;      // no app client by that name or slot
+inline constexpr int kNoSuchCommand = 9;     // the client offers no command of that name
+inline constexpr int kCommandTimeout = 10;   // no reply by the deadline
+inline constexpr int kClientDied = 11;       // the client went away before it replied
+inline constexpr int kPayloadTooLarge = 12;  // payload over kMaxCommandPayload
+inline constexpr int kCommandFailed = 13;    // the handler failed, or the command was refused
 }  // namespace exit_code
 
 }  // namespace shmon

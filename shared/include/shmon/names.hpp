@@ -2,6 +2,7 @@
 // Instance names: 1..64 bytes of [A-Za-z0-9._-], not starting with '.', never "..".
 // Client names: 1..63 bytes of printable ASCII without '/', '\\', quotes or control characters.
 // Metric names: 1..63 bytes of [A-Za-z0-9_.:-], starting with a letter or '_'.
+// Command names: 1..31 bytes of [A-Za-z0-9._-].
 // Each validator returns an empty optional when the name is valid, else a plain sentence that
 // names the offending byte or limit, suitable for a user-facing message.
 #pragma once
@@ -15,6 +16,7 @@ namespace shmon {
 std::optional<std::string> check_instance_name(std::string_view name);
 std::optional<std::string> check_client_name(std::string_view name);
 std::optional<std::string> check_metric_name(std::string_view name);
+std::optional<std::string> check_command_name(std::string_view name);
 
 // Reads a NUL-terminated name out of a fixed-size field that untrusted memory supplied.
 // Returns nullopt when the field holds no NUL within `capacity` bytes.

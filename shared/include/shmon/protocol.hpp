@@ -5,7 +5,8 @@
 //   client -> AttachRequest + 1 fd (its data region; every client has one, tools a small one)
 //   agent  -> AttachReply   + 2 fds on kOk (control region read-only, mailbox read-write)
 //   then, any time, a tool may send RegionRequest and receive an AttachReply (status, and on kOk
-//   1 read-only fd).
+//   1 read-only fd), or CommandRequest and receive one CommandReply (docs/COMMANDS.md);
+//   agent <-> app: single wake-up bytes for the command channel in the app's data region.
 //   The socket stays open for the whole session: EOF on either side means the peer is gone.
 //
 // Mailbox session (the seed handshake): acquire the client mutex (bounded), write the request
@@ -24,6 +25,8 @@ namespace shmon {
 inline constexpr char kAttachMagic[8] = {'S', 'H', 'M', 'O', 'N', 'A', 'T', 'T'};
 inline constexpr char kReplyMagic[8] = {'S', 'H', 'M', 'O', 'N', 'R', 'E', 'P'};
 inline constexpr char kRegionRequestMagic[8] = {'S', 'H', 'M', 'O', 'N', 'R', 'G', 'Q'};
+inline constexpr char kCommandRequestMagic[8] = {'S', 'H', 'M', 'O', 'N', 'C', 'M', 'Q'};
+inline constexpr char kCommandReplyMagic[8] = {'S', 'H', 'M', 'O', 'N', 'C', 'M', 'R'};
 inline constexpr std::size_t kReattachSecretSize = 16;
 
 enum class AttachStatus : std::uint32_t {
@@ -81,6 +84,34 @@ struct RegionRequest {
   std::uint8_t reserved[16];
 };
 static_assert(sizeof(RegionRequest) == 32);
+
+// A tool asks the agent to run a command in the app at `slot` (docs/COMMANDS.md). The agent
+// answers with exactly one CommandReply, by timeout_ms at the latest.
+inline constexpr std::uint32_t kMaxCommandTimeoutMs = 60'000;
+struct CommandRequest {
+  char magic[8];  // kCommandRequestMagic
+  std::uint32_t abi_version;
+  std::uint32_t slot;         // the target app's slot
+  std::uint64_t incarnation;  // the target's (from the directory): a reused slot is not commanded
+  std::uint32_t timeout_ms;   // 1..kMaxCommandTimeoutMs: the command's deadline
+  std::uint32_t payload_size;
+  char name[kMaxCommandNameLen + 1];
+  std::uint8_t payload[kMaxCommandPayload];
+};
+static_assert(sizeof(CommandRequest) == 64 + kMaxCommandPayload);
+
+struct CommandReply {
+  char magic[8];  // kCommandReplyMagic
+  std::uint32_t abi_version;
+  std::uint32_t status;      // CommandStatus
+  std::uint64_t id;          // the command's id; 0 when refused before it got one
+  std::uint64_t elapsed_ns;  // from the agent's receipt of the request to this reply
+  std::uint32_t payload_size;
+  std::uint32_t reserved0;
+  std::uint8_t reserved[24];
+  std::uint8_t payload[kMaxCommandReply];  // the client's reply, or the agent's reason
+};
+static_assert(sizeof(CommandReply) == 64 + kMaxCommandReply);
 
 enum class RequestType : std::uint32_t {
   kHello = 1,   // the client mapped its regions: start serving and draining it

@@ -46,6 +46,33 @@ struct DataParams {
   std::uint32_t ring_capacity = 2048;  // records per ring, a power of two; one ring per shard
 };
 
+// Commands from tools to an app (docs/COMMANDS.md). A command's name is 1..31 bytes of
+// [A-Za-z0-9._-]; its payload at most kMaxCommandPayload bytes, the reply's at most
+// kMaxCommandReply (a reply that is longer is refused with kReplyTooLarge).
+inline constexpr std::size_t kMaxCommandNameLen = 31;
+inline constexpr std::size_t kMaxCommandPayload = 1024;
+inline constexpr std::size_t kMaxCommandReply = 1536;
+
+// How a command ended. Values below kTimeout are what a handler (or the probe for it) answers;
+// the others are the agent's or the sending tool's verdicts, never taken from a client.
+enum class CommandStatus : std::uint32_t {
+  kOk = 0,
+  kError = 1,           // the handler reported a failure; its reply says why
+  kUnknownCommand = 2,  // the client offers no command of that name
+  kNotSupported = 3,    // a built-in the app did not enable (stop without a stop handler)
+  kHandlerFailed = 4,   // the handler threw; the reply holds what() when there is one
+  kReplyTooLarge = 5,   // the handler's reply exceeded kMaxCommandReply
+  kTimeout = 16,        // no reply by the command's deadline (a late reply is dropped)
+  kClientGone = 17,     // the client died or detached before it replied
+  kNoSuchClient = 18,   // no live app in that slot with that incarnation
+  kPayloadTooLarge = 19,
+  kBusy = 20,       // too many commands already queued for that client
+  kRefused = 21,    // the sender may not send commands (not a tool) or the name is invalid
+  kBadReply = 22,   // the client's reply failed validation
+  kAgentGone = 23,  // the agent closed the connection before it answered (tool side)
+};
+const char* to_string(CommandStatus status);
+
 inline constexpr std::size_t kWaitHistBuckets = 32;  // bucket i: wait in [2^i, 2^(i+1)) ns
 
 // Statistics a client keeps about its own use of the control plane and the data plane. The
@@ -70,7 +97,9 @@ struct ClientStatsT {
   T drops_metric_table_full;
   T wait_policy_timeouts;  // waited for ring space and gave up (the event is dropped too)
   T doorbell_rings;        // drain doorbell system calls made by this client's producers
-  T reserved[16];
+  T commands_handled;      // commands this client ran (built-ins included)
+  T command_failures;      // ... that threw, overran their deadline or replied too much
+  T reserved[14];
 };
 using ClientStatsSnapshot = ClientStatsT<std::uint64_t>;
 static_assert(sizeof(ClientStatsSnapshot) == 64 * 8);

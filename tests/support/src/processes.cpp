@@ -17,6 +17,10 @@ const std::string& loadgen_bin() {
   static const std::string path = SHMON_TEST_LOADGEN_BIN;
   return path;
 }
+const std::string& demo_bin() {
+  static const std::string path = SHMON_TEST_DEMO_BIN;
+  return path;
+}
 const std::string& testclient_bin() {
   static const std::string path = SHMON_TEST_CLIENT_BIN;
   return path;

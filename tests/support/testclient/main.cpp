@@ -29,6 +29,9 @@
 //   record-values    honest: records histogram values that stdin names ("VALUE COUNT" lines)
 //   slowloris | hold-tool | fd-flood   attacks on the rendezvous socket (mode_rendezvous.cpp)
 //   big-region       honest, with the largest legal region, every metric used (READY; stdin EOF)
+//   commands         offers echo, throw, sleep, big (--variant stop: a stop handler; poll: no
+//                    connector thread), until stdin closes (mode_commands.cpp)
+//   forge-reply      writes a reply for each command id read from stdin, never having received it
 // Exit 0 when the mode observed what the tests expect, 1 otherwise, 2 on a bad command line.
 #include <cstdio>
 #include <map>
@@ -67,7 +70,9 @@ int main(int argc, char** argv) {
       {"slowloris", run_slowloris},
       {"hold-tool", run_hold_tool},
       {"fd-flood", run_fd_flood},
-      {"exposition-mix", run_exposition_mix}};
+      {"exposition-mix", run_exposition_mix},
+      {"commands", run_commands},
+      {"forge-reply", run_forge_reply}};
   const auto it = modes.find(args.mode);
   if (it == modes.end()) {
     std::fprintf(stderr, "shmon-testclient: unknown mode '%s'\n", args.mode.c_str());

@@ -50,5 +50,7 @@ int run_hold_tool(const Args& args);
 int run_fd_flood(const Args& args);
 int run_exposition_mix(const Args& args);  // --variant hold | exit
 int run_big_region(const Args& args);      // an honest client with the largest legal region
+int run_commands(const Args& args);        // offers echo, throw, sleep, big (--variant stop | poll)
+int run_forge_reply(const Args& args);     // writes replies to commands it never received
 
 }  // namespace shmon::testclient

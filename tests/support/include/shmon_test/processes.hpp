@@ -15,6 +15,7 @@ const std::string& agent_bin();
 const std::string& ctl_bin();
 const std::string& loadgen_bin();
 const std::string& testclient_bin();
+const std::string& demo_bin();
 
 // Spawns `binary args...` with the test's environment.
 std::unique_ptr<Child> spawn(const TestEnv& env, const std::string& binary,

@@ -40,6 +40,16 @@ struct RegionView {
   std::string client_name;
 };
 
+// The end of one command (docs/COMMANDS.md): the client's reply (status < kTimeout) or a verdict
+// of the agent or of this tool; `payload` is the reply, or a one-line reason for a verdict.
+struct CommandOutcome {
+  CommandStatus status = CommandStatus::kAgentGone;
+  std::string payload;
+  std::uint64_t id = 0;             // the agent's id for the command; 0 if it got none
+  std::uint64_t agent_ns = 0;       // the agent's time from receipt to reply
+  std::uint64_t round_trip_ns = 0;  // this tool's time from send to reply
+};
+
 class ToolClient {
  public:
   explicit ToolClient(ToolOptions options);
@@ -69,6 +79,14 @@ class ToolClient {
   Result<Directory> directory() const;
   // Read-only views over the socket (no mutex): a client's data region.
   Result<RegionView> request_region(std::uint32_t slot, std::uint64_t deadline_ns);
+
+  // Runs command `name` in the app at `slot` (whose directory entry has `incarnation`) and waits
+  // for its one reply until `deadline_ns`. The command's own deadline is set a little earlier, so
+  // that the agent's timeout verdict arrives in time. A payload over kMaxCommandPayload is refused
+  // here (kPayloadTooLarge) without sending. If no reply arrives in time, or the agent closes the
+  // socket, the session is dropped (kTimeout, kAgentGone).
+  CommandOutcome send_command(std::uint32_t slot, std::uint64_t incarnation, std::string_view name,
+                              std::span<const std::byte> payload, std::uint64_t deadline_ns);
 
   std::span<const std::byte> control() const;
   // The session's mappings, shared: a viewer may keep them after the session is dropped.
