@@ -49,6 +49,7 @@ int run_app(const AppOptions& opt) {
   DataSource source({opt.instance, opt.name, settings.refresh_hz, opt.metric});
   UiState ui;
   ui.selected_metric = opt.metric;
+  ui.commands.script = opt.send_command;
   std::uint64_t settings_dirty_ns = 0;
   while (!window->should_close()) {
     const std::uint64_t frame_start = monotonic_ns();

@@ -16,7 +16,8 @@ struct AppOptions {
   double refresh_hz = 0;  // 0: from settings
   float font_scale = 0;   // 0: from settings (else the monitor's content scale)
   int width = 1280, height = 800;
-  std::string metric;  // opens with this metric selected in Telemetry ("" for none)
+  std::string metric;        // opens with this metric selected in Telemetry ("" for none)
+  std::string send_command;  // test hook: CLIENT:COMMAND[:PAYLOAD] through the details window
 };
 
 int run_app(const AppOptions& options);

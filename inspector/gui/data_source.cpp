@@ -15,6 +15,9 @@ constexpr int kMaxEventPagesPerRefresh = 4;
 constexpr double kHistoryPeriodS = 1.0;
 
 constexpr std::uint64_t kRetryNs = 500'000'000;
+// A command's whole round trip from the worker: a slow handler holds the worker (and with it the
+// refreshes) at most this long.
+constexpr std::uint32_t kCommandTimeoutMs = 5000;
 
 client::ToolOptions tool_options(const DataSourceOptions& o) {
   client::ToolOptions t;
@@ -79,6 +82,61 @@ void DataSource::want_data_region(std::int64_t slot) {
 void DataSource::want_heatmap(const std::string& metric) {
   std::lock_guard lock(mu_);
   wanted_heatmap_ = metric;
+}
+
+void DataSource::send_command(CommandJob job) {
+  {
+    std::lock_guard lock(mu_);
+    if (jobs_.size() >= kMaxQueuedCommands) return;
+    jobs_.push_back(std::move(job));
+  }
+  cv_.notify_all();
+}
+
+void DataSource::run_commands(client::ToolClient& client, Snapshot& next) {
+  std::deque<CommandJob> jobs;
+  {
+    std::lock_guard lock(mu_);
+    jobs.swap(jobs_);
+  }
+  if (jobs.empty()) return;
+  auto log = next.command_log ? std::make_shared<std::deque<CommandLogEntry>>(*next.command_log)
+                              : std::make_shared<std::deque<CommandLogEntry>>();
+  for (CommandJob& job : jobs) {
+    client::CommandOutcome r;
+    if (client.connected()) {
+      r = client.send_command(job.slot, job.incarnation, job.command,
+                              std::as_bytes(std::span(job.payload)),
+                              deadline_after_ms(kCommandTimeoutMs));
+    } else {
+      r.payload = "not connected: " + client.error();
+    }
+    if (job.list) {
+      CommandListEntry& l = next.command_lists[job.slot];
+      l.incarnation = job.incarnation;
+      l.commands.clear();
+      l.error.clear();
+      if (r.status == CommandStatus::kOk)
+        l.commands = parse_command_list(r.payload);
+      else
+        l.error = std::string(to_string(r.status)) + ": " + r.payload;
+      continue;
+    }
+    CommandLogEntry e;
+    e.client = job.client;
+    e.slot = job.slot;
+    e.command = job.command;
+    e.payload = job.payload;
+    e.ok = r.status == CommandStatus::kOk;
+    e.status = to_string(r.status);
+    e.reply = std::move(r.payload);
+    e.round_trip_ms = double(r.round_trip_ns) / 1e6;
+    e.agent_ms = double(r.agent_ns) / 1e6;
+    e.t = next.t;
+    log->push_back(std::move(e));
+    while (log->size() > kMaxCommandLog) log->pop_front();
+  }
+  next.command_log = std::move(log);
 }
 
 void DataSource::publish(Snapshot next) {
@@ -246,13 +304,15 @@ void DataSource::run() {
     }
 
     next.refresh_ms = double(monotonic_ns() - t0) / 1e6;
+    run_commands(client, next);
     publish(std::move(next));
 
     // Sleep until the next refresh; a change of settings or of the wanted region wakes us.
     const double hz = std::clamp(refresh_hz_.load(), 0.2, 60.0);
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::duration<double>(1.0 / hz),
-                 [&] { return stop_.load() || wanted_slot_.load() != current_->data_slot; });
+    cv_.wait_for(lock, std::chrono::duration<double>(1.0 / hz), [&] {
+      return stop_.load() || wanted_slot_.load() != current_->data_slot || !jobs_.empty();
+    });
   }
 }
 

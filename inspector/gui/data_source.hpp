@@ -16,8 +16,10 @@
 #include <thread>
 #include <vector>
 
+#include "command_list.hpp"
 #include "derived.hpp"
 #include "model.hpp"
+#include "shmon/client/tool_client.hpp"
 #include "shmon/memfd.hpp"
 
 namespace shmon::inspector {
@@ -35,6 +37,35 @@ struct RegionImage {
   std::shared_ptr<const Mapping> mapping;
   std::size_t size = 0;
   const std::byte* bytes() const { return mapping->data(); }
+};
+
+// A command the UI asked the worker to send (docs/COMMANDS.md); `list` asks for the client's
+// command list (the `commands` built-in) instead.
+struct CommandJob {
+  std::uint32_t slot = 0;
+  std::uint64_t incarnation = 0;
+  std::string client;
+  std::string command;
+  std::string payload;
+  bool list = false;
+};
+
+// One reply (or error) shown in the client details window.
+struct CommandLogEntry {
+  std::string client, command, payload;
+  std::uint32_t slot = 0;
+  bool ok = false;
+  std::string status;  // to_string(CommandStatus)
+  std::string reply;   // the client's text, or the reason; escape before showing
+  double round_trip_ms = 0, agent_ms = 0;
+  double t = 0;  // seconds since the inspector started
+};
+
+// A client's answer to `commands`, for the incarnation it came from.
+struct CommandListEntry {
+  std::uint64_t incarnation = 0;
+  std::vector<CommandInfo> commands;
+  std::string error;
 };
 
 struct Snapshot {
@@ -64,6 +95,9 @@ struct Snapshot {
   std::shared_ptr<const RegionImage> control, mailbox, data;
   std::string raw_error, data_error;
   std::int64_t data_slot = -1;  // the slot `data`/`data_error` answer
+
+  std::shared_ptr<const std::deque<CommandLogEntry>> command_log;  // newest last
+  std::map<std::uint32_t, CommandListEntry> command_lists;         // by slot
 };
 
 struct DataSourceOptions {
@@ -89,11 +123,18 @@ class DataSource {
   // The histogram whose latency heatmap the telemetry view shows ("" for none). Fetched with the
   // history, once a second.
   void want_heatmap(const std::string& metric);
+  // Queues a command for the worker (at most kMaxQueuedCommands wait; more are dropped).
+  // Its reply appears in Snapshot::command_log (a list request: in command_lists).
+  void send_command(CommandJob job);
+  static constexpr std::size_t kMaxQueuedCommands = 16;
+  static constexpr std::size_t kMaxCommandLog = 100;
 
  private:
   void run();
   void refresh(Snapshot& next);
   void publish(Snapshot next);
+  // Runs the queued commands on the worker's client (each bounded by kCommandTimeoutMs).
+  void run_commands(client::ToolClient& client, Snapshot& next);
 
   DataSourceOptions options_;
   std::atomic<double> refresh_hz_;
@@ -103,6 +144,7 @@ class DataSource {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::shared_ptr<const Snapshot> current_;
+  std::deque<CommandJob> jobs_;  // guarded by mu_
   std::thread thread_;
 };
 

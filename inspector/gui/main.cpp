@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   cli.add_option("--screenshot", opt.screenshot, "with --frames: PNG of the last frame");
   cli.add_option("--dump-ui", opt.dump_ui, "with --frames: JSON of the windows and rows drawn");
+  cli.add_option(
+      "--send-command", opt.send_command,
+      "with --frames: open CLIENT's details and send COMMAND (CLIENT:COMMAND[:PAYLOAD])");
   cli.add_option("--bench-frames", opt.bench_frames,
                  "render N frames unthrottled once data arrived and print frame times")
       ->check(CLI::PositiveNumber);

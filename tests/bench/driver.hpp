@@ -35,6 +35,9 @@ Json run_statsd_e2e(const DriverConfig& config);
 // Control calls: ping with the agent idle and busy, 4 clients contending, unix-socket echo.
 Json run_ping(const DriverConfig& config);
 
+// Commands: echo round trip to an idle app beside the tool's ping, alternating, same run.
+Json run_commands(const DriverConfig& config);
+
 // Cost at rest: agent CPU with idle clients, agent RSS with many clients, region sizes.
 Json run_rest(const DriverConfig& config);
 

@@ -226,6 +226,12 @@ void ping_rows(const Sources& s, Table& t) {
                  times));
   t.add(at_least("unix echo p50 / idle ping p50",
                  ratio(s.dr("/ping/unix_echo/p50_ns"), s.dr("/ping/idle/p50_ns")), 0, times));
+  t.add(at_most("command echo to an idle app, p50", s.dr("/commands/echo/p50_ns"), 0, format_ns));
+  t.add(at_most("command echo to an idle app, p99", s.dr("/commands/echo/p99_ns"), 0, format_ns));
+  t.add(
+      at_most("tool ping beside it (same run), p50", s.dr("/commands/ping/p50_ns"), 0, format_ns));
+  t.add(
+      at_most("tool ping beside it (same run), p99", s.dr("/commands/ping/p99_ns"), 0, format_ns));
   t.add(at_most("4 clients contending: round trip p50", s.dr("/ping/contended/p50_ns"), 0,
                 format_ns));
   t.add(at_most("4 clients contending: round trip p99", s.dr("/ping/contended/p99_ns"), 0,

@@ -12,6 +12,9 @@ settings:  hostile settings files (a font scale out of range, a FIFO, a link to 
 heatmap:   a loadgen feeds histogram "lat"; once `shmonctl metrics` has it in its 60 s window,
            an inspector opened with `--metric lat` shows the window's quantiles and a latency
            heatmap (rows in the dump) for it.
+command:   shmon-demo and the inspector with --send-command demo:echo:PAYLOAD, which opens the
+           demo's details, waits for its command list and presses Send as a user would; the dump
+           must list the demo's commands and show the echo's reply with status ok and a timing.
 mutex-rate (a measurement, not a ctest): client-mutex acquisitions per second caused by one open
            inspector, from the agent's per-client counters (`--seconds`, default 10).
 
@@ -386,21 +389,66 @@ def scenario_heatmap(args):
           % (window[0][3], heat[0][2], heat[0][3], shot))
 
 
+def scenario_command(args):
+    if not args.demo:
+        fail("command needs --demo")
+    tmp = tempfile.mkdtemp(prefix="shmon-insp-")
+    env = make_env(tmp)
+    instance = "insp-command"
+    start_agent(args, env, instance)
+    demo = spawn([args.demo, "--instance", instance, "--rate", "20"], env)
+    dump_path = os.path.join(args.out, "inspector-command.json")
+    shot = os.path.join(args.out, "inspector-command.png")
+    for f in (shot, dump_path):
+        if os.path.exists(f):
+            os.unlink(f)
+    payload = "hello from the inspector"
+    insp = spawn(xvfb(args, [args.inspector, "--instance", instance, "--frames", "400",
+                             "--refresh-hz", "20", "--send-command", "demo:echo:" + payload,
+                             "--screenshot", shot, "--dump-ui", dump_path]), env)
+    wait_line(insp, "inspector: connected", 60, "inspector")
+    try:
+        rc = insp.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        fail("the inspector did not finish its frames in 120 s")
+    if rc != 0:
+        fail("the inspector exited %d" % rc)
+    with open(dump_path) as f:
+        dump = json.load(f)
+    rows = rows_of(dump, "Client details")
+    listed = [r[1] for r in rows if r and r[0] == "command"]
+    for name in ("ping", "commands", "stop", "echo", "stats"):
+        if name not in listed:
+            fail("the Commands tab lacks %s: %s" % (name, listed))
+    replies = [r for r in rows if r and r[0] == "reply"]
+    if not any(r[2] == "echo" and r[3] == "ok" and r[5] == payload for r in replies):
+        fail("no ok reply of echo with the payload: %s" % replies)
+    if not any("agent" in r[4] for r in replies):
+        fail("the reply rows show no timing: %s" % replies)
+    if demo.poll() is not None:
+        fail("the demo exited (%s)" % demo.returncode)
+    check_png(shot)
+    print("ok: %d commands listed, echo replied %r" % (len(listed), payload))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("scenario",
-                    choices=["render", "reconnect", "settings", "heatmap", "mutex-rate"])
+                    choices=["render", "reconnect", "settings", "heatmap", "command",
+                             "mutex-rate"])
     ap.add_argument("--agent", required=True)
     ap.add_argument("--loadgen", required=True)
     ap.add_argument("--inspector", required=True)
     ap.add_argument("--xvfb-run", default="xvfb-run")
     ap.add_argument("--out", default=".")
     ap.add_argument("--ctl", default="")
+    ap.add_argument("--demo", default="")
     ap.add_argument("--seconds", type=float, default=10)
     args = ap.parse_args()
     try:
         {"render": scenario_render, "reconnect": scenario_reconnect, "settings": scenario_settings,
-         "heatmap": scenario_heatmap, "mutex-rate": scenario_mutex_rate}[args.scenario](args)
+         "heatmap": scenario_heatmap, "command": scenario_command,
+         "mutex-rate": scenario_mutex_rate}[args.scenario](args)
     finally:
         teardown()
 

@@ -1,4 +1,7 @@
 // Details of the selected client: its counters, its metrics, its recent events, its region.
+#include <cstring>
+
+#include "escape.hpp"
 #include "format.hpp"
 #include "plot.hpp"
 #include "ui_dump.hpp"
@@ -6,8 +9,139 @@
 
 namespace shmon::inspector {
 
+namespace {
+
+std::uint64_t incarnation_of(const ClientInfo& c) {
+  return std::strtoull(c.incarnation.c_str(), nullptr, 16);
+}
+
+void send(ViewContext& ctx, const ClientInfo& c, const std::string& command, bool list = false) {
+  CommandJob job;
+  job.slot = c.slot;
+  job.incarnation = incarnation_of(c);
+  job.client = c.name;
+  job.command = command;
+  if (!list) job.payload = ctx.ui.commands.payload;
+  job.list = list;
+  ctx.source.send_command(std::move(job));
+}
+
+// --send-command: select the client, open its Commands tab, press Send once the list is there.
+void run_script(ViewContext& ctx) {
+  CommandsUiState& cs = ctx.ui.commands;
+  if (cs.script.empty() || cs.script_done) return;
+  const std::size_t a = cs.script.find(':');
+  const std::string client = cs.script.substr(0, a);
+  const std::string rest = a == std::string::npos ? "" : cs.script.substr(a + 1);
+  const std::size_t b = rest.find(':');
+  const std::string command = rest.substr(0, b);
+  const std::string payload = b == std::string::npos ? "" : rest.substr(b + 1);
+  for (const ClientInfo& c : ctx.snap.clients) {
+    if (c.name != client || c.kind != "app") continue;
+    if (ctx.ui.selected_client != c.key()) {
+      ctx.ui.selected_client = c.key();
+      cs.select_tab = true;
+    }
+    ctx.ui.details_open = true;
+    const auto it = ctx.snap.command_lists.find(c.slot);
+    if (it == ctx.snap.command_lists.end() || it->second.incarnation != incarnation_of(c)) return;
+    cs.selected = command;
+    std::snprintf(cs.payload, sizeof cs.payload, "%s", payload.c_str());
+    send(ctx, c, command);  // what the Send button does
+    cs.script_done = true;
+    return;
+  }
+}
+
+void draw_commands_tab(ViewContext& ctx, const ClientInfo& c) {
+  CommandsUiState& cs = ctx.ui.commands;
+  const auto it = ctx.snap.command_lists.find(c.slot);
+  const bool have =
+      it != ctx.snap.command_lists.end() && it->second.incarnation == incarnation_of(c);
+  if (!have && cs.list_requested != c.key()) {
+    cs.list_requested = c.key();
+    send(ctx, c, "commands", /*list=*/true);
+  }
+  if (ImGui::Button("Refresh list")) send(ctx, c, "commands", true);
+  if (!have) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("asking the client for its commands...");
+  } else if (!it->second.error.empty()) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s",
+                       escape_for_terminal(it->second.error).c_str());
+    ui_dump().row({"commands error", escape_for_terminal(it->second.error)});
+  }
+  if (have && ImGui::BeginTable(
+                  "cmds", 2,
+                  ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV,
+                  ImVec2(0, 150))) {
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("command", ImGuiTableColumnFlags_WidthFixed, 140);
+    ImGui::TableSetupColumn("description", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableHeadersRow();
+    for (const CommandInfo& info : it->second.commands) {
+      const std::string name = escape_for_terminal(info.name);
+      const std::string desc = escape_for_terminal(info.description);
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      if (ImGui::Selectable(name.c_str(), cs.selected == info.name,
+                            ImGuiSelectableFlags_SpanAllColumns)) {
+        cs.selected = info.name;
+      }
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(desc.c_str());
+      ui_dump().row({"command", name, desc});
+    }
+    ImGui::EndTable();
+  }
+  ImGui::SetNextItemWidth(-90);
+  ImGui::InputTextWithHint("##payload", "payload (up to 1024 bytes)", cs.payload,
+                           sizeof cs.payload);
+  ImGui::SameLine();
+  ImGui::BeginDisabled(cs.selected.empty());
+  if (ImGui::Button("Send")) send(ctx, c, cs.selected);
+  ImGui::EndDisabled();
+  ImGui::TextDisabled("%s", cs.selected.empty() ? "select a command above"
+                                                : ("sends '" + cs.selected + "'").c_str());
+
+  if (ImGui::BeginTable("replies", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY)) {
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("at", ImGuiTableColumnFlags_WidthFixed, 60);
+    ImGui::TableSetupColumn("command", ImGuiTableColumnFlags_WidthFixed, 90);
+    ImGui::TableSetupColumn("status", ImGuiTableColumnFlags_WidthFixed, 110);
+    ImGui::TableSetupColumn("round trip", ImGuiTableColumnFlags_WidthFixed, 90);
+    ImGui::TableSetupColumn("reply", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableHeadersRow();
+    if (ctx.snap.command_log) {
+      for (auto e = ctx.snap.command_log->rbegin(); e != ctx.snap.command_log->rend(); ++e) {
+        if (e->slot != c.slot || e->client != c.name) continue;
+        const std::vector<std::string> cells = {
+            fmt_duration_s(e->t), escape_for_terminal(e->command), e->status,
+            fmt_ns(e->round_trip_ms * 1e6) + " (agent " + fmt_ns(e->agent_ms * 1e6) + ")",
+            escape_for_terminal(e->reply)};
+        ImGui::TableNextRow();
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+          ImGui::TableNextColumn();
+          if (i == 2 && !e->ok)
+            ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", cells[i].c_str());
+          else
+            ImGui::TextUnformatted(cells[i].c_str());
+        }
+        std::vector<std::string> row = {"reply"};
+        row.insert(row.end(), cells.begin(), cells.end());
+        ui_dump().row(std::move(row));
+      }
+    }
+    ImGui::EndTable();
+  }
+}
+
+}  // namespace
+
 void draw_client_details(ViewContext& ctx) {
   UiState& ui = ctx.ui;
+  run_script(ctx);
   if (!ui.details_open) return;
   const Snapshot& s = ctx.snap;
   const ClientInfo* c = find_client(s, ui.selected_client);
@@ -68,6 +202,13 @@ void draw_client_details(ViewContext& ctx) {
       }
       ImGui::TextDisabled("mutex wait distribution (log count)");
       plot::wait_histogram("##cwait", c->mutex.hist, ImVec2(0, 90), plot::palette(1));
+      ImGui::EndTabItem();
+    }
+    if (c->kind == "app" &&
+        ImGui::BeginTabItem("Commands", nullptr,
+                            ui.commands.select_tab ? ImGuiTabItemFlags_SetSelected : 0)) {
+      ui.commands.select_tab = false;
+      draw_commands_tab(ctx, *c);
       ImGui::EndTabItem();
     }
     if (ImGui::BeginTabItem("Metrics")) {

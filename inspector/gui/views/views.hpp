@@ -33,6 +33,18 @@ struct EventTailState {
   char search[128] = {};
 };
 
+// The client details window's Commands tab (docs/COMMANDS.md).
+struct CommandsUiState {
+  std::string selected;        // the command the Send button sends
+  char payload[1025] = {};     // kMaxCommandPayload + NUL
+  std::string list_requested;  // ClientInfo::key() whose list was asked for
+  bool select_tab = false;
+  // Test hook (--send-command CLIENT:COMMAND[:PAYLOAD]): opens CLIENT's details and presses Send
+  // for COMMAND once its list arrived, exactly as a user would.
+  std::string script;
+  bool script_done = false;
+};
+
 struct UiState {
   std::string selected_client;  // ClientInfo::key()
   bool details_open = false;
@@ -43,6 +55,7 @@ struct UiState {
   char metric_filter[128] = {};
   RawViewState raw;
   EventTailState tail;
+  CommandsUiState commands;
 };
 
 struct ViewContext {
