@@ -12,12 +12,14 @@ packages=(
   fonts-dejavu-core python3 lintian
   libsystemd-dev systemd desktop-file-utils
   libcpp-httplib-dev prometheus prometheus-cpp-dev
+  libayatana-appindicator3-dev dbus x11-apps python3-gi
 )
 # fonts-dejavu-core: the inspector draws with DejaVu Sans and DejaVu Sans Mono (µ, —, ≤ need them);
 # python3: the inspector tests and the install test; lintian: the .deb test (ctest deb_package).
 # libsystemd-dev: socket activation and readiness in the agent; systemd: systemd-socket-activate
 # and systemd-analyze for the activation and unit tests; desktop-file-utils: the unit test checks
-# the desktop files.
+# the desktop files; libayatana-appindicator3-dev: shmon-tray (GTK 3); dbus (dbus-run-session) and
+# x11-apps (xwd, screenshots): the tray test, with python3-gi for its StatusNotifierWatcher.
 # libcpp-httplib-dev: the agent's /metrics endpoint; prometheus: promtool and the server the
 # Prometheus tests scrape with; prometheus-cpp-dev: the update-cost baseline in the benchmarks.
 

@@ -45,6 +45,10 @@ inline constexpr int kCommandTimeout = 10;   // no reply by the deadline
 inline constexpr int kClientDied = 11;       // the client went away before it replied
 inline constexpr int kPayloadTooLarge = 12;  // payload over kMaxCommandPayload
 inline constexpr int kCommandFailed = 13;    // the handler failed, or the command was refused
+// shmon-tray (its own program, so its codes may reuse shmonctl's values):
+inline constexpr int kNoDisplay = 8;        // shmon-tray: no display to show the icon on
+inline constexpr int kNoSessionBus = 9;     // shmon-tray: no D-Bus session bus
+inline constexpr int kNoAgentProgram = 10;  // shmon-tray: shmon-agent not found
 }  // namespace exit_code
 
 }  // namespace shmon
