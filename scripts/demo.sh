@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shmon's main job in one command: build, start an agent (instance "demo") with three pretend
 # services and a looping load generator, then open the inspector when a display is available,
-# else the text view (shmonctl watch). Ctrl-C stops everything this script started.
+# with shmon-tray beside it when a D-Bus session bus is there too, else the text view
+# (shmonctl watch). Ctrl-C stops everything this script started.
 #
 #   scripts/demo.sh [--no-build] [--text] [--duration S] [--bin-dir DIR]
 #   --bin-dir DIR uses already built binaries from DIR (implies --no-build).
@@ -51,6 +52,9 @@ if ((build)); then
   known_targets=$(cd "$root" && cmake --build --preset release --target help)
   if [[ $known_targets == *"shmon-inspector:"* ]]; then
     targets+=(shmon-inspector)
+  fi
+  if [[ $known_targets == *"shmon-tray:"* ]]; then
+    targets+=(shmon-tray)
   fi
   (cd "$root" && cmake --build --preset release --target "${targets[@]}")
 fi
@@ -128,6 +132,14 @@ pids+=($!)
 viewer=("$bin/shmonctl" --instance "$instance" watch)
 if ((!text_view)) && [[ -n "${DISPLAY:-}" && -x "$bin/shmon-inspector" ]]; then
   viewer=("$bin/shmon-inspector" --instance "$instance")
+  # The tray beside it, when there is a session bus to publish its icon on. It watches the agent
+  # this script started (so it leaves it running when it quits; cleanup stops both).
+  if [[ -x "$bin/shmon-tray" ]] &&
+    [[ -n "${DBUS_SESSION_BUS_ADDRESS:-}" || -S "${XDG_RUNTIME_DIR:-/nonexistent}/bus" ]]; then
+    "$bin/shmon-tray" --instance "$instance" >>"$work/tray.log" 2>&1 &
+    pids+=($!)
+    echo "demo: shmon-tray is in the tray (log: $work/tray.log)"
+  fi
 fi
 if ((duration > 0)); then
   status=0
