@@ -209,7 +209,7 @@ std::string MetricsHttp::start(const ListenAddress& address) {
   Impl& m = *impl_;
   httplib::Server& s = m.server;
   s.new_task_queue = [&m] { return new PoolRef(m.pool); };
-  s.set_keep_alive_max_count(1);  // one request per connection: a worker never idles on one
+  s.set_keep_alive_max_count(1);          // one request per connection: a worker never idles on one
   s.set_keep_alive_timeout(kIoTimeoutS);  // also the wait for a request's first byte
   s.set_read_timeout(kIoTimeoutS, 0);
   s.set_write_timeout(kIoTimeoutS, 0);

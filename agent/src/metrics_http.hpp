@@ -3,9 +3,9 @@
 //
 // Hostile peers are bounded: a fixed pool of workers with a bounded queue (when both are full
 // the listener stops accepting and the kernel's backlog absorbs the rest, so connections never
-// eat the agent's descriptors), one request per connection, 1 s for the first byte and per read or write, and a reaper
-// (connection_reaper.hpp) that shuts every connection still open after 5 s (slowloris) or that
-// sent more than 64 KiB (endless headers), and all of them at stop.
+// eat the agent's descriptors), one request per connection, 1 s for the first byte and per read or
+// write, and a reaper (connection_reaper.hpp) that shuts every connection still open after 5 s
+// (slowloris) or that sent more than 64 KiB (endless headers), and all of them at stop.
 #pragma once
 
 #include <atomic>
