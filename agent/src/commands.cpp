@@ -10,6 +10,7 @@
 #include "persistence.hpp"
 #include "shmon/clock.hpp"
 #include "shmon/names.hpp"
+#include "shmon/seqlock.hpp"
 #include "shmon/unix_socket.hpp"
 
 namespace shmon::agent {
@@ -109,8 +110,7 @@ void CommandRouter::post_next(Target& t, std::uint64_t now) {
     }
     DataHeader* h = t.app->region().header();
     CommandArea& a = h->commands;
-    a.command_id.store(0, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
+    seqlock_invalidate(a.command_id);
     a.deadline_monotonic_ns = p.deadline_ns;
     a.payload_size = std::uint32_t(p.payload.size());
     a.sender_pid = p.sender->pid;
@@ -137,8 +137,7 @@ void CommandRouter::collect(Target& t, std::uint64_t now) {
   const std::uint32_t size = a.reply_size;
   std::vector<std::uint8_t> payload;
   if (size <= kMaxCommandReply) payload.assign(h->reply_payload, h->reply_payload + size);
-  std::atomic_thread_fence(std::memory_order_acquire);
-  if (a.reply_id.load(std::memory_order_relaxed) != id) return;  // being rewritten: look later
+  if (seqlock_recheck(a.reply_id) != id) return;  // being rewritten: look later
   t.reply_seen = id;
 
   if (t.posted && t.posted->id == id) {

@@ -10,6 +10,7 @@
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
 #include "shmon/event.hpp"
+#include "shmon/seqlock.hpp"
 
 namespace shmon::agent {
 
@@ -74,12 +75,7 @@ bool ServiceThread::handle_one() {
   std::memcpy(body.data(), reinterpret_cast<const std::byte*>(shared) + sizeof(RequestHeader),
               copy_size);
   // Seqlock reader: the copies above must complete before seq is read again.
-#if defined(__SANITIZE_THREAD__)
-  const std::uint64_t s2 = shared->seq.fetch_add(0, std::memory_order_acq_rel);  // no fences
-#else
-  std::atomic_thread_fence(std::memory_order_acquire);
-  const std::uint64_t s2 = shared->seq.load(std::memory_order_relaxed);
-#endif
+  const std::uint64_t s2 = seqlock_recheck(shared->seq);
   AgentStats& stats = ctx_.stats();
   if (s1 != s2) {
     stats.torn_requests.fetch_add(1, std::memory_order_relaxed);

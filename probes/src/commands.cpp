@@ -12,6 +12,7 @@
 #include "probe_core.hpp"
 #include "shmon/clock.hpp"
 #include "shmon/names.hpp"
+#include "shmon/seqlock.hpp"
 
 namespace shmon::detail {
 namespace {
@@ -136,8 +137,7 @@ void ProbeCore::serve_commands(int notify_fd) noexcept {
     const std::uint64_t deadline = area.deadline_monotonic_ns;
     std::string payload(reinterpret_cast<const char*>(header->command_payload),
                         std::min<std::size_t>(size, kMaxCommandPayload));
-    std::atomic_thread_fence(std::memory_order_acquire);
-    if (id == 0 || area.command_id.load(std::memory_order_relaxed) != id) return;
+    if (id == 0 || seqlock_recheck(area.command_id) != id) return;
     served_command_id.store(id, std::memory_order_relaxed);
     area.taken_id.store(id, std::memory_order_relaxed);
 
@@ -158,8 +158,7 @@ void ProbeCore::serve_commands(int notify_fd) noexcept {
     }
     // Even a late reply is written: the agent drops and counts it (it never answers another
     // command with it: the id says which command it belongs to).
-    area.reply_id.store(0, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
+    seqlock_invalidate(area.reply_id);
     area.reply_status = std::uint32_t(r.status);
     area.reply_size = std::uint32_t(r.payload.size());
     std::memcpy(header->reply_payload, r.payload.data(), r.payload.size());

@@ -10,6 +10,7 @@
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
 #include "shmon/event.hpp"
+#include "shmon/seqlock.hpp"
 
 namespace shmon::client {
 namespace {
@@ -101,13 +102,8 @@ CallStatus call(const CallTarget& target, RequestType type, std::span<const std:
   std::uint64_t n = next_seq.fetch_add(1, r);
   if (n == 0) n = next_seq.fetch_add(1, r);  // 0 means "being written"
 
-    // Seqlock writer: seq = 0 must be visible before any byte of the new body.
-#if defined(__SANITIZE_THREAD__)
-  req->seq.exchange(0, std::memory_order_acq_rel);  // TSan does not model fences
-#else
-  req->seq.store(0, r);
-  std::atomic_thread_fence(std::memory_order_release);
-#endif
+  // Seqlock writer: seq = 0 must be visible before any byte of the new body.
+  seqlock_invalidate(req->seq);
   req->session = target.session;
   req->type = std::uint32_t(type);
   req->slot = target.slot;

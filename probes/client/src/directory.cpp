@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "shmon/clock.hpp"
+#include "shmon/seqlock.hpp"
 
 namespace shmon::client {
 namespace {
@@ -79,13 +80,7 @@ Result<Directory> read_directory(std::span<const std::byte> control, int max_tri
     std::memcpy(static_cast<void*>(entries.data()), control.data() + offset,
                 capacity * sizeof(DirectoryEntry));
     // Seqlock reader: the copy must complete before seq is read again.
-#if defined(__SANITIZE_THREAD__)
-    // TSan does not model fences, and the mapping is read-only (no RMW): a seq_cst load.
-    if (seq.load(std::memory_order_seq_cst) != before) continue;
-#else
-    std::atomic_thread_fence(std::memory_order_acquire);
-    if (seq.load(std::memory_order_relaxed) != before) continue;
-#endif
+    if (seqlock_recheck(seq) != before) continue;
     d.agent = copy_header(*live);
     d.read_monotonic_ns = monotonic_ns();
     for (std::uint32_t i = 0; i < capacity; ++i) {
