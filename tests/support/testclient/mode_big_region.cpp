@@ -14,9 +14,7 @@ namespace shmon::testclient {
 
 int run_big_region(const Args& args) {
   using L = DataLimits;
-  ProbeOptions options;
-  options.instance = args.instance;
-  options.name = args.name;
+  ProbeOptions options = probe_options(args);
   options.params.metric_capacity = L::kMaxMetrics;
   options.params.shard_count = L::kMaxShards;
   options.params.histogram_capacity = L::kMaxHistograms;

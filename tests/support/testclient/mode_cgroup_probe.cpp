@@ -22,9 +22,7 @@ int run_cgroup_probe(const Args& args) {
     return 1;
   }
   say("JOINED");
-  ProbeOptions options;
-  options.instance = args.instance;
-  options.name = args.name;
+  ProbeOptions options = probe_options(args);
   options.params.shard_count = 16;
   options.params.ring_capacity = 32768;
   Probe probe(options);

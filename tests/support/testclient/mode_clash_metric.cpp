@@ -16,9 +16,7 @@ namespace shmon::testclient {
 
 int run_clash_metric(const Args& args) {
   const std::string metric = "shared_hits";
-  ProbeOptions options;
-  options.instance = args.instance;
-  options.name = args.name;
+  ProbeOptions options = probe_options(args);
   Probe probe(options);
   if (args.variant == "gauge") {
     probe.gauge(metric).set(12345);

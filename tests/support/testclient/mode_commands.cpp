@@ -43,9 +43,7 @@ bool stdin_open(std::string* line = nullptr) {
 }  // namespace
 
 int run_commands(const Args& args) {
-  ProbeOptions options;
-  options.instance = args.instance;
-  options.name = args.name;
+  ProbeOptions options = probe_options(args);
   options.background_connect = args.variant != "poll";
   Probe probe(options);
   std::atomic<bool> stop{false};
@@ -69,10 +67,7 @@ int run_commands(const Args& args) {
       stop.store(true);
     });
   }
-  if (!probe.wait_connected(args.wait_ms)) {
-    say("NOT CONNECTED " + probe.last_error());
-    return 1;
-  }
+  if (!await_attach(probe, args)) return 1;
   say("READY");
   while (!stop.load() && stdin_open()) {
     if (args.variant == "poll") probe.poll();
@@ -84,14 +79,8 @@ int run_commands(const Args& args) {
 }
 
 int run_forge_reply(const Args& args) {
-  ProbeOptions options;
-  options.instance = args.instance;
-  options.name = args.name;
-  Probe probe(options);
-  if (!probe.wait_connected(args.wait_ms)) {
-    say("NOT CONNECTED " + probe.last_error());
-    return 1;
-  }
+  Probe probe(probe_options(args));
+  if (!await_attach(probe, args)) return 1;
   say("READY");
   detail::ProbeCore* core = testing::core_of(probe);
   std::string pending;

@@ -21,14 +21,8 @@
 namespace shmon::testclient {
 
 int run_exposition_mix(const Args& args) {
-  ProbeOptions options;
-  options.instance = args.instance;
-  options.name = args.name;
-  Probe probe(options);
-  if (!probe.wait_connected(args.wait_ms)) {
-    say("CONNECT failed " + probe.last_error());
-    return 1;
-  }
+  Probe probe(probe_options(args));
+  if (!await_attach(probe, args)) return 1;
   probe.counter("http.requests-total").add(1234);
   probe.counter("bytes.sent", "B").add(4096);
   probe.counter("cache.hits").add(2);

@@ -49,9 +49,7 @@ int child_main(Probe& probe, Counter& counter) {
 }  // namespace
 
 int run_fork(const Args& args) {
-  ProbeOptions options;
-  options.instance = args.instance;
-  options.name = args.name;
+  ProbeOptions options = probe_options(args);
   Probe probe(options);
   Counter counter = probe.counter("forked");
   counter.add(5);

@@ -14,9 +14,7 @@ namespace shmon::testclient {
 
 int run_fork_burst(const Args& args) {
   constexpr int kChildren = 200;
-  ProbeOptions options;
-  options.instance = args.instance;
-  options.name = args.name;
+  ProbeOptions options = probe_options(args);
   Probe probe(options);
   Counter counter = probe.counter("forked_burst");
   counter.add(150);

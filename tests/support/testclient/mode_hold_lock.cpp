@@ -24,9 +24,7 @@ void block_until_stdin_line() {
 }  // namespace
 
 int run_hold_lock(const Args& args) {
-  ProbeOptions options;
-  options.instance = args.instance;
-  options.name = args.name;
+  ProbeOptions options = probe_options(args);
   Probe probe(options);
   if (!probe.wait_connected(10000)) {
     say("CONNECT failed " + probe.last_error());

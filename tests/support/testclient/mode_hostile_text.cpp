@@ -12,14 +12,8 @@ namespace shmon::testclient {
 const char kHostileText[] = "\x1b]0;owned\x07\x1b[2J\r\x7f";
 
 int run_hostile_text(const Args& args) {
-  ProbeOptions options;
-  options.instance = args.instance;
-  options.name = args.name;
-  Probe probe(options);
-  if (!probe.wait_connected(args.wait_ms)) {
-    say("NOT CONNECTED " + probe.last_error());
-    return 1;
-  }
+  Probe probe(probe_options(args));
+  if (!await_attach(probe, args)) return 1;
   EventType type = probe.event_type("hostile");
   probe.emit(type, EventLevel::kWarn, kHostileText);
   const FlushResult flushed = probe.flush();

@@ -64,9 +64,7 @@ std::vector<int> socket_fds() {
 }  // namespace
 
 int run_late_metric(const Args& args) {
-  ProbeOptions options;
-  options.instance = args.instance;
-  options.name = args.name;
+  ProbeOptions options = probe_options(args);
   options.background_connect = false;
   Probe probe(options);
   if (!poll_until_connected(probe, args.wait_ms)) {

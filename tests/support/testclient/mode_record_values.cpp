@@ -12,14 +12,8 @@
 namespace shmon::testclient {
 
 int run_record_values(const Args& args) {
-  ProbeOptions options;
-  options.instance = args.instance;
-  options.name = args.name;
-  Probe probe(options);
-  if (!probe.wait_connected(args.wait_ms)) {
-    say("NOT CONNECTED " + probe.last_error());
-    return 1;
-  }
+  Probe probe(probe_options(args));
+  if (!await_attach(probe, args)) return 1;
   const std::int64_t bounds[] = {10, 100, 1000, 10000};
   Histogram latency = probe.histogram("latency", bounds, "us");
   std::uint64_t total = 0;

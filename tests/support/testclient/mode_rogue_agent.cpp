@@ -169,9 +169,7 @@ int run_rogue_agent(const Args& args) {
 }
 
 int run_probe_attach_once(const Args& args) {
-  ProbeOptions options;
-  options.instance = args.instance;
-  options.name = args.name;
+  ProbeOptions options = probe_options(args);
   options.background_connect = true;
   Probe probe(options);
   Counter counter = probe.counter("rogue_updates");

@@ -14,14 +14,8 @@
 namespace shmon::testclient {
 
 int run_submit(const Args& args) {
-  ProbeOptions options;
-  options.instance = args.instance;
-  options.name = args.name;
-  Probe probe(options);
-  if (!probe.wait_connected(args.wait_ms)) {
-    say("CONNECT failed " + probe.last_error());
-    return 1;
-  }
+  Probe probe(probe_options(args));
+  if (!await_attach(probe, args)) return 1;
   if (auto failed = register_and_submit(probe); !failed.empty()) {
     say("SUBMIT failed " + failed);
     return 1;

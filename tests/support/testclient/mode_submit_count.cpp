@@ -17,9 +17,7 @@
 namespace shmon::testclient {
 
 int run_submit_count(const Args& args) {
-  ProbeOptions options;
-  options.instance = args.instance;
-  options.name = args.name;
+  ProbeOptions options = probe_options(args);
   Probe probe(options);
   const EventType type = probe.event_type(args.variant.empty() ? "acked.event" : args.variant);
   if (!probe.wait_connected(10000)) {

@@ -58,4 +58,17 @@ void say(const std::string& line) {
   std::fflush(stdout);
 }
 
+ProbeOptions probe_options(const Args& args) {
+  ProbeOptions options;
+  options.instance = args.instance;
+  options.name = args.name;
+  return options;
+}
+
+bool await_attach(Probe& probe, const Args& args) {
+  if (probe.wait_connected(args.wait_ms)) return true;
+  say("NOT CONNECTED " + probe.last_error());
+  return false;
+}
+
 }  // namespace shmon::testclient

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "shmon/probe.hpp"
+
 namespace shmon::testclient {
 
 struct Args {
@@ -22,6 +24,12 @@ bool parse_args(int argc, char** argv, Args& out);
 
 // Prints one line to stdout and flushes it.
 void say(const std::string& line);
+
+// The options an honest mode's probe starts from: --instance and --name.
+ProbeOptions probe_options(const Args& args);
+// Waits up to --wait-ms for `probe` to attach; if it does not, says "NOT CONNECTED <why>" and
+// returns false.
+bool await_attach(Probe& probe, const Args& args);
 
 int run_hold_lock(const Args& args);
 int run_hostile_text(const Args& args);
