@@ -91,6 +91,27 @@ def iter_chunks(data, kind):
         i += 12 + length
 
 
+def render_connected(args, env, instance, name, frames, extra=()):
+    """Runs an inspector for `frames` frames against a running agent (bounded), requires that it
+    connected and exited 0, and returns (its UI dump, its screenshot's path)."""
+    shot = os.path.join(args.out, "inspector-%s.png" % name)
+    dump_path = os.path.join(args.out, "inspector-%s.json" % name)
+    for f in (shot, dump_path):
+        if os.path.exists(f):
+            os.unlink(f)
+    insp = spawn(xvfb(args, [args.inspector, "--instance", instance, "--frames", str(frames)] +
+                      list(extra) + ["--screenshot", shot, "--dump-ui", dump_path]), env)
+    wait_line(insp, "inspector: connected", 60, "inspector")
+    try:
+        rc = insp.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        fail("the inspector did not finish its frames in 120 s")
+    if rc != 0:
+        fail("the inspector exited %d" % rc)
+    with open(dump_path) as f:
+        return json.load(f), shot
+
+
 def scenario_render(args):
     tmp = tempfile.mkdtemp(prefix="shmon-insp-")
     env = make_env(tmp)
@@ -102,22 +123,7 @@ def scenario_render(args):
                     "--counter", "c", "--increments", "1000", "--events", "50", "--hold-open"],
                    env, stdin=subprocess.PIPE)
         wait_line(lg, "status=ok", 30, n)  # acknowledged by the agent: attached and drained
-    shot = os.path.join(args.out, "inspector-render.png")
-    dump_path = os.path.join(args.out, "inspector-render.json")
-    for f in (shot, dump_path):
-        if os.path.exists(f):
-            os.unlink(f)
-    insp = spawn(xvfb(args, [args.inspector, "--instance", instance, "--frames", "240",
-                             "--screenshot", shot, "--dump-ui", dump_path]), env)
-    wait_line(insp, "inspector: connected", 60, "inspector")
-    try:
-        rc = insp.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        fail("the inspector did not finish its frames in 120 s")
-    if rc != 0:
-        fail("the inspector exited %d" % rc)
-    with open(dump_path) as f:
-        dump = json.load(f)
+    dump, shot = render_connected(args, env, instance, "render", 240)
     if not dump.get("agent_up"):
         fail("the last frame did not show a connected agent")
 
@@ -306,20 +312,8 @@ def scenario_heatmap(args):
             fail("lat never entered the agent's window: %s %s" % (out.stdout, out.stderr))
         time.sleep(0.05)  # the poll interval of a bounded wait, not a synchronization
     samples = doc[0]["window"]["count"]
-    shot = os.path.join(args.out, "inspector-heatmap.png")
-    dump_path = os.path.join(args.out, "inspector-heatmap.json")
-    insp = spawn(xvfb(args, [args.inspector, "--instance", instance, "--metric", "lat",
-                             "--frames", "120", "--screenshot", shot, "--dump-ui", dump_path]),
-                 env)
-    wait_line(insp, "inspector: connected", 60, "inspector")
-    try:
-        rc = insp.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        fail("the inspector did not finish its frames in 120 s")
-    if rc != 0:
-        fail("the inspector exited %d" % rc)
-    with open(dump_path) as f:
-        rows = rows_of(json.load(f), "Telemetry")
+    dump, shot = render_connected(args, env, instance, "heatmap", 120, ["--metric", "lat"])
+    rows = rows_of(dump, "Telemetry")
     window = [r for r in rows if r[:2] == ["window", "lat"]]
     heat = [r for r in rows if r[:2] == ["heatmap", "lat"]]
     if not window or window[0][2] != "60" or int(window[0][3]) < samples:
@@ -339,24 +333,9 @@ def scenario_command(args):
     instance = "insp-command"
     start_agent(args, env, instance)
     demo = spawn([args.demo, "--instance", instance, "--rate", "20"], env)
-    dump_path = os.path.join(args.out, "inspector-command.json")
-    shot = os.path.join(args.out, "inspector-command.png")
-    for f in (shot, dump_path):
-        if os.path.exists(f):
-            os.unlink(f)
     payload = "hello from the inspector"
-    insp = spawn(xvfb(args, [args.inspector, "--instance", instance, "--frames", "400",
-                             "--refresh-hz", "20", "--send-command", "demo:echo:" + payload,
-                             "--screenshot", shot, "--dump-ui", dump_path]), env)
-    wait_line(insp, "inspector: connected", 60, "inspector")
-    try:
-        rc = insp.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        fail("the inspector did not finish its frames in 120 s")
-    if rc != 0:
-        fail("the inspector exited %d" % rc)
-    with open(dump_path) as f:
-        dump = json.load(f)
+    dump, shot = render_connected(args, env, instance, "command", 400,
+                                  ["--refresh-hz", "20", "--send-command", "demo:echo:" + payload])
     rows = rows_of(dump, "Client details")
     listed = [r[1] for r in rows if r and r[0] == "command"]
     for name in ("ping", "commands", "stop", "echo", "stats"):
