@@ -5,7 +5,7 @@
 #   scripts/bench.sh [--quick] [--build DIR] [--reps N] [--runs N] [--keep DIR]
 #
 # --quick: fewer events and shorter runs (a smoke test, about a minute). Default: Google
-# Benchmark repetitions 5, driver runs 3, 4 x 10 M events end to end; about 4 minutes on 2 cores.
+# Benchmark repetitions 5, driver runs 3, 4 x 10 M events end to end; about 6 minutes on 2 cores.
 # Raw JSON goes to a temp dir (printed at the end; --keep DIR to choose it).
 set -euo pipefail
 

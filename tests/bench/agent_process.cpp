@@ -85,6 +85,7 @@ bool AgentProcess::start(const std::string& instance, const std::vector<std::str
     }
     seen.append(buf, std::size_t(n));
   }
+  ready_output_ = std::move(seen);
   return true;
 }
 

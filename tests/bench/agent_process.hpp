@@ -31,12 +31,15 @@ class AgentProcess {
   pid_t pid() const { return pid_; }
   const std::string& error() const { return error_; }
   const std::string& runtime_dir() const { return dir_; }
+  // What the agent printed up to and including its ready line ("... metrics=URL").
+  const std::string& ready_output() const { return ready_output_; }
 
  private:
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   std::string dir_;
   std::string error_;
+  std::string ready_output_;
 };
 
 }  // namespace shmon::bench

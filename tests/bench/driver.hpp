@@ -24,6 +24,11 @@ struct DriverConfig {
   int child_timeout_ms = 180'000;
   std::uint32_t big_clients = 4;     // query: clients with the largest legal region
   std::uint32_t query_samples = 40;  // query: timed queries per kind (a quarter for the full list)
+  std::uint32_t scrape_clients = 256;              // scrape-drain: clients of 100 metrics each
+  std::uint32_t scrape_client_processes = 8;       // ... in this many processes
+  std::uint32_t scrape_producers = 2;              // event producers (wait policy)
+  std::uint64_t scrape_window_events = 4'000'000;  // per producer and window
+  std::uint32_t scrape_windows = 16;               // per phase (A B B A blocks), half with scrapes
 };
 
 // End to end: N producers x M events into one agent (wait policy), and the same through the
@@ -40,6 +45,10 @@ Json run_commands(const DriverConfig& config);
 
 // Cost at rest: agent CPU with idle clients, agent RSS with many clients, region sizes.
 Json run_rest(const DriverConfig& config);
+
+// The agent's drain rate with and without /metrics scrapes (256 clients x 100 metrics),
+// alternating windows in one run.
+Json run_scrape_drain(const DriverConfig& config);
 
 // Query latency with `big_clients` maximal clients and one small client.
 Json run_query(const DriverConfig& config);

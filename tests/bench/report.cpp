@@ -182,6 +182,36 @@ void prometheus_rows(const Sources& s, Table& t) {
   }
 }
 
+// shmon_bench_driver's scrape-drain step: the agent's drain rate in windows with a scraper and
+// without, alternating in one run.
+void scrape_drain_rows(const Sources& s, Table& t) {
+  t.section("Prometheus: agent drain during scrapes (256 clients x 100 metrics, 2 producers)");
+  for (const char* phase : {"back_to_back", "every_100ms"}) {
+    const std::string p = std::string("/scrape_drain/") + phase + "/";
+    const std::string how =
+        std::string(phase) == "back_to_back" ? "back to back" : "10 times a second";
+    t.add(at_least("drain rate, no scraper", s.dr(p + "events_per_s_without"), 0, format_rate));
+    t.add(at_least("drain rate, scraper " + how, s.dr(p + "events_per_s_with"), 0, format_rate));
+    t.add(at_least("  with / without (scraper " + how + ")", s.dr(p + "with_over_without"), 0.9,
+                   ratio3, "target: within 10 %"));
+    t.add(at_least("  with / without, median of A B B A blocks",
+                   s.dr(p + "with_over_without_block_median"), 0.9, ratio3));
+    t.add(at_least("  scrapes per second", s.dr(p + "scrapes_per_s"), 0, ratio3));
+    t.add(at_most("  scrape wall time, p50", s.dr(p + "scrape_wall/p50_ns"), 0, format_ns));
+    t.add(at_most("  events lost", s.dr(p + "lost"), 0.5, plain, "target: zero"));
+  }
+  t.add(at_least("control: a spinning thread instead of scrapes, with / without",
+                 s.dr("/scrape_drain/spin_control/with_over_without"), 0, ratio3,
+                 "demands a core as back-to-back scrapes do, touches nothing of the agent"));
+  t.add(at_least("  control, median of A B B A blocks",
+                 s.dr("/scrape_drain/spin_control/with_over_without_block_median"), 0, ratio3));
+  t.add(at_least("control: a thread streaming through 22 MB instead, with / without",
+                 s.dr("/scrape_drain/stream_control/with_over_without"), 0, ratio3,
+                 "reads as much memory as a scrape, none of the agent's"));
+  t.add(at_least("  control, median of A B B A blocks",
+                 s.dr("/scrape_drain/stream_control/with_over_without_block_median"), 0, ratio3));
+}
+
 void drain_rows(const Sources& s, Table& t) {
   t.section("Agent drain (one thread, in-process over a producer-filled region)");
   t.add(at_least("drain, 1 ring of 2048", s.gb("BM_AgentDrain/1/2048/manual_time", "events_per_s"),
@@ -295,6 +325,7 @@ int main(int argc, char** argv) {
   probe_rows(sources, table);
   drain_rows(sources, table);
   prometheus_rows(sources, table);
+  scrape_drain_rows(sources, table);
   e2e_rows(sources, table);
   ping_rows(sources, table);
   rest_rows(sources, table);
