@@ -51,6 +51,7 @@ void fail(const std::string& message) {
 
 Agent::Agent(Options options) {
   ctx_.options = std::move(options);
+  ctx_.identities.set_max_series(ctx_.options.max_series);
 }
 
 Agent::~Agent() {

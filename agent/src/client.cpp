@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "shmon/labels.hpp"
 #include "shmon/names.hpp"
 
 namespace shmon::agent {
@@ -129,9 +130,16 @@ std::uint64_t Client::refresh_descriptors() {
     Descriptor d;
     auto name = read_fixed_name(copy.name, sizeof(copy.name));
     auto unit = read_fixed_name(copy.unit, sizeof(copy.unit));
-    d.valid = name && !check_metric_name(*name) && copy.kind >= 1 && copy.kind <= 4;
+    auto labels = read_fixed_name(copy.labels, sizeof(copy.labels));
+    // Labels must be a canonical set (anything else could make two keys for one series) and
+    // event types have none.
+    d.valid = name && !check_metric_name(*name) && copy.kind >= 1 && copy.kind <= 4 && labels &&
+              (labels->empty() ||
+               (copy.kind != std::uint32_t(MetricKind::kEvent) && parse_labels(*labels).ok()));
     if (d.valid) {
       d.name = *name;
+      d.labels = *labels;
+      d.key = series_key(d.name, d.labels);
       d.unit = unit ? *unit : std::string();
       d.kind = MetricKind(copy.kind);
       d.histogram_index = copy.histogram_index;
@@ -181,7 +189,7 @@ void Client::keep_snapshot(std::shared_ptr<const ValueSnapshot> s) {
 std::string Client::metric_name(std::uint32_t index) {
   std::lock_guard lock(meta_mu_);
   if (index >= descriptors_.size() || !descriptors_[index].valid) return {};
-  return descriptors_[index].name;
+  return descriptors_[index].key;
 }
 
 }  // namespace shmon::agent

@@ -66,7 +66,9 @@ struct HistogramValue {
 };
 
 struct Descriptor {
-  std::string name;
+  std::string name;    // the metric name
+  std::string labels;  // canonical label text (shmon/labels.hpp), empty when none
+  std::string key;     // series key: name, or name{labels}; totals are kept per key
   std::string unit;
   MetricKind kind = MetricKind::kCounter;
   std::uint32_t histogram_index = 0;
@@ -78,7 +80,7 @@ struct Descriptor {
 // unit of the descriptor it was read against: values and descriptors come from one snapshot, so a
 // value is never paired with (or dropped for) a descriptor table older than the cells.
 struct MetricValue {
-  std::string name;
+  std::string name;  // the series key (Descriptor::key)
   std::string unit;
   MetricKind kind = MetricKind::kCounter;
   std::uint64_t total = 0;  // counters and event types

@@ -55,24 +55,7 @@ void HistogramValue::record(std::int64_t v) {
 }
 
 double HistogramValue::quantile(double q) const {
-  if (count == 0 || buckets.empty()) return 0;
-  const double rank = q * double(count);
-  std::uint64_t cum = 0;
-  for (std::size_t i = 0; i < buckets.size(); ++i) {
-    if (buckets[i] == 0) continue;
-    if (double(cum + buckets[i]) >= rank) {
-      double lo = i == 0 ? double(min) : double(bounds[i - 1]) + 1;
-      double hi = double(bounds[i]);
-      lo = std::max(lo, double(min));
-      hi = std::min(hi, double(max));
-      if (hi < lo) hi = lo;
-      const double frac = (rank - double(cum)) / double(buckets[i]);
-      // Not std::clamp: a hostile client can publish min > max, a precondition violation.
-      return std::min(std::max(lo + (hi - lo) * frac, double(min)), double(max));
-    }
-    cum += buckets[i];
-  }
-  return double(max);
+  return bucket_quantile(bounds, buckets, count, min, max, q);
 }
 
 std::map<std::uint32_t, MetricValue> Client::read_values(std::string_view only) {
@@ -82,7 +65,8 @@ std::map<std::uint32_t, MetricValue> Client::read_values(std::string_view only) 
     std::lock_guard lock(meta_mu_);
     for (std::uint32_t i = 0; i < descriptors_.size(); ++i) {
       const Descriptor& d = descriptors_[i];
-      if (d.valid && (only.empty() || d.name == only)) wanted.emplace_back(i, d);
+      // `only` names a metric (every label set of it) or one series.
+      if (d.valid && (only.empty() || d.name == only || d.key == only)) wanted.emplace_back(i, d);
     }
   }
   const ConstDataRegion r(data.data(), geo);
@@ -90,7 +74,7 @@ std::map<std::uint32_t, MetricValue> Client::read_values(std::string_view only) 
   std::map<std::uint32_t, MetricValue> out;
   for (const auto& [i, d] : wanted) {
     MetricValue v;
-    v.name = d.name;
+    v.name = d.key;
     v.unit = d.unit;
     v.kind = d.kind;
     if (d.kind == MetricKind::kCounter || d.kind == MetricKind::kEvent) {

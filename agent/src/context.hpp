@@ -28,6 +28,7 @@ namespace shmon::agent {
 struct HostileStats {
   std::atomic<std::uint64_t> regions_dropped{0};  // clients dropped: their region lost pages
   std::atomic<std::uint64_t> metric_clashes{0};   // metrics refused: the name means another metric
+  std::atomic<std::uint64_t> series_refused{0};   // series refused: the agent's --max-series bound
   std::atomic<std::uint64_t> implausible_values{0};  // ring/drop values no honest client produces
 };
 

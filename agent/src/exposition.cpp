@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "shmon/labels.hpp"
+
 namespace shmon::agent {
 
 namespace {
@@ -172,6 +174,8 @@ constexpr OwnFamily kOwnFamilies[] = {
     {"shmon_dead_owner_releases", "counter"},
     {"shmon_lock_repairs", "counter"},
     {"shmon_metric_clashes", "counter"},
+    {"shmon_series_refused", "counter"},
+    {"shmon_live_clients_label_sets_refused", "gauge"},
     {"shmon_implausible_values", "counter"},
     {"shmon_regions_dropped", "counter"},
     {"shmon_live_clients_lock_timeouts", "gauge"},
@@ -222,6 +226,11 @@ void render_own(Writer& w, const AgentNumbers& n, const ExporterNumbers& e) {
           n.lock_repairs);
   counter("shmon_metric_clashes", "Metrics refused: their name means another metric.",
           n.metric_clashes);
+  counter("shmon_series_refused", "Series refused: the agent keeps --max-series series already.",
+          n.series_refused);
+  gauge("shmon_live_clients_label_sets_refused",
+        "Labelled registrations the clients attached now refused (bad labels or bounds).",
+        n.label_sets_refused);
   counter("shmon_implausible_values", "Client values no honest client produces.",
           n.implausible_values);
   counter("shmon_regions_dropped", "Clients dropped because their region lost pages.",
@@ -377,11 +386,20 @@ std::string Exposition::render(const MetricsSnapshot& snap, ExpositionFormat for
   apps.reserve(snap.metrics.size() * (per_client ? 512 : 160));
   Writer w(apps, format);
   std::uint64_t skipped = 0;
+  // Every series of one metric name is one family, written together: snapshot keys are series
+  // keys (name{labels}), whose sort order can interleave families ("a{x}" sorts after "a.b").
+  std::map<std::string_view, std::vector<const std::pair<const std::string, MetricAggregate>*>>
+      families;
+  for (const auto& entry : snap.metrics)
+    families[split_series_key(entry.first).metric].push_back(&entry);
   std::unique_lock lock(mu_);
-  for (const auto& [name, m] : snap.metrics) {
-    const ExportName x = export_name(name, m.kind, m.unit);
+  for (const auto& [name_view, series] : families) {
+    const std::string name(name_view);
+    // Identities hold kind and unit for every label set of a name (metric_identity.hpp).
+    const MetricAggregate& first = series.front()->second;
+    const ExportName x = export_name(name, first.kind, first.unit);
     const Scale scale{x.mul, x.div};
-    const std::string_view type = type_of(m.kind);
+    const std::string_view type = type_of(first.kind);
     std::string why = x.error;
     if (why.empty()) {
       std::vector<std::string> names = names_of(x.base, type);
@@ -401,38 +419,46 @@ std::string Exposition::render(const MetricsSnapshot& snap, ExpositionFormat for
       }
       continue;
     }
-    const std::string help = help_of(name, m, false);
-    w.family(x.base, type, x.unit, help);
-    switch (m.kind) {
-      case MetricKind::kCounter:
-      case MetricKind::kEvent:
-        w.counter(x.base, "", m.total);
-        break;
-      case MetricKind::kGauge:
-        w.sample(x.base, "", number(scale(m.gauge_total)));
-        break;
-      case MetricKind::kHistogram:
-        w.histogram(x.base, "", m.hist, scale);
-        break;
-    }
-    if (!per_client) continue;
-    const std::string by = x.base + "_by_client";
-    w.family(by, type, x.unit, help_of(name, m, true));
-    std::set<std::uint32_t> slots;  // one series per client, even if it repeats a name
-    for (const ClientMetricValue& c : m.clients) {
-      if (!slots.insert(c.slot).second) continue;
-      const std::string labels = client_labels(c);
+    w.family(x.base, type, x.unit, help_of(name, first, false));
+    for (const auto* entry : series) {
+      const MetricAggregate& m = entry->second;
+      const std::string labels(split_series_key(entry->first).labels);
       switch (m.kind) {
         case MetricKind::kCounter:
         case MetricKind::kEvent:
-          w.counter(by, labels, std::uint64_t(c.value));
+          w.counter(x.base, labels, m.total);
           break;
         case MetricKind::kGauge:
-          w.sample(by, labels, number(scale(c.value)));
+          w.sample(x.base, labels, number(scale(m.gauge_total)));
           break;
         case MetricKind::kHistogram:
-          w.histogram(by, labels, c.hist, scale);
+          w.histogram(x.base, labels, m.hist, scale);
           break;
+      }
+    }
+    if (!per_client) continue;
+    const std::string by = x.base + "_by_client";
+    w.family(by, type, x.unit, help_of(name, first, true));
+    for (const auto* entry : series) {
+      const MetricAggregate& m = entry->second;
+      const std::string_view app_labels = split_series_key(entry->first).labels;
+      std::set<std::uint32_t> slots;  // one series per client, even if it repeats a name
+      for (const ClientMetricValue& c : m.clients) {
+        if (!slots.insert(c.slot).second) continue;
+        std::string labels = client_labels(c);
+        if (!app_labels.empty()) labels = std::string(app_labels) + "," + labels;
+        switch (m.kind) {
+          case MetricKind::kCounter:
+          case MetricKind::kEvent:
+            w.counter(by, labels, std::uint64_t(c.value));
+            break;
+          case MetricKind::kGauge:
+            w.sample(by, labels, number(scale(c.value)));
+            break;
+          case MetricKind::kHistogram:
+            w.histogram(by, labels, c.hist, scale);
+            break;
+        }
       }
     }
   }

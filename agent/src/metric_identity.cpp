@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "context.hpp"
+#include "shmon/labels.hpp"
 
 namespace shmon::agent {
 
@@ -24,8 +25,31 @@ std::string difference(const Descriptor& d, const MetricIdentity& known) {
 
 }  // namespace
 
-std::vector<std::string> MetricIdentities::admit(Client& client, const Departed* departed) {
-  std::vector<std::string> refusals;
+const MetricFamily& MetricIdentities::family(const Descriptor& d, const std::string& by,
+                                             const Departed* departed) {
+  auto [it, fresh] = families_.try_emplace(d.name);
+  if (!fresh) return it->second;
+  it->second = MetricFamily{d.kind, d.unit, by};
+  if (departed != nullptr) {
+    // Any departed series of this name defines the family: the bare name, or name{...}.
+    const auto& folded = departed->totals().metrics;
+    auto f = folded.find(d.name);
+    if (f == folded.end()) {
+      f = folded.lower_bound(d.name + "{");
+      if (f != folded.end() && split_series_key(f->first).metric != d.name) f = folded.end();
+    }
+    if (f != folded.end()) {
+      it->second = MetricFamily{f->second.kind, f->second.unit,
+                                "clients that departed before this agent started"};
+    }
+  }
+  return it->second;
+}
+
+std::vector<MetricIdentities::Refusal> MetricIdentities::admit(Client& client,
+                                                               const Departed* departed) {
+  std::vector<Refusal> refusals;
+  const std::string me = client.name + " (pid " + std::to_string(client.pid) + ")";
   // Only the descriptors not decided yet: a client's table can hold thousands, and this runs on
   // every tick and query.
   for (const Descriptor& d : client.descriptors_from(client.admitted.size())) {
@@ -33,39 +57,58 @@ std::vector<std::string> MetricIdentities::admit(Client& client, const Departed*
       client.admitted.push_back(0);  // counted as a bad record already; never in totals
       continue;
     }
-    auto [it, fresh] = known_.try_emplace(d.name);
-    if (fresh && departed != nullptr) {
-      const auto& folded = departed->totals().metrics;
-      if (auto f = folded.find(d.name); f != folded.end()) {
-        it->second = MetricIdentity{f->second.kind, f->second.unit, f->second.hist.bounds,
-                                    "clients that departed before this agent started"};
-        fresh = false;
+    const auto refuse = [&](std::string why, bool table_full) {
+      client.admitted.push_back(0);
+      refusals.push_back({std::move(why), table_full});
+      if (client.refused_metrics.size() < Client::kMaxListedRefusals) {
+        client.refused_metrics.push_back(d.key);
       }
-    }
-    if (fresh) {
-      it->second = MetricIdentity{d.kind, d.unit, d.bounds,
-                                  client.name + " (pid " + std::to_string(client.pid) + ")"};
-      client.admitted.push_back(1);
-      continue;
+    };
+    auto it = known_.find(d.key);
+    if (it == known_.end()) {
+      if (known_.size() >= max_series_) {
+        refuse("metric '" + d.key + "' refused: the agent keeps " + std::to_string(max_series_) +
+                   " series already (--max-series)",
+               true);
+        continue;
+      }
+      // A new series joins its family: kind and unit hold for every label set of a name.
+      const MetricFamily& fam = family(d, me, departed);
+      if (fam.kind != d.kind || fam.unit != d.unit) {
+        const MetricIdentity as_family{fam.kind, fam.unit, d.bounds, fam.defined_by};
+        refuse("metric '" + d.key + "' published as " + difference(d, as_family) +
+                   " (defined first by " + fam.defined_by + ")",
+               false);
+        continue;
+      }
+      MetricIdentity identity{d.kind, d.unit, d.bounds, me};
+      if (departed != nullptr) {
+        const auto& folded = departed->totals().metrics;
+        if (auto f = folded.find(d.key); f != folded.end()) {
+          identity = MetricIdentity{f->second.kind, f->second.unit, f->second.hist.bounds,
+                                    "clients that departed before this agent started"};
+        }
+      }
+      it = known_.emplace(d.key, std::move(identity)).first;
     }
     const std::string why = difference(d, it->second);
-    client.admitted.push_back(why.empty() ? 1 : 0);
     if (!why.empty()) {
-      refusals.push_back("metric '" + d.name + "' published as " + why + " (defined first by " +
-                         it->second.defined_by + ")");
-      if (client.refused_metrics.size() < Client::kMaxListedRefusals) {
-        client.refused_metrics.push_back(d.name);
-      }
+      refuse("metric '" + d.key + "' published as " + why + " (defined first by " +
+                 it->second.defined_by + ")",
+             false);
+      continue;
     }
+    client.admitted.push_back(1);
   }
   return refusals;
 }
 
 void admit_metrics(AgentContext& ctx, Client& client) {
   client.refresh_descriptors();
-  for (const std::string& why : ctx.identities.admit(client, &ctx.departed)) {
+  for (const auto& [why, table_full] : ctx.identities.admit(client, &ctx.departed)) {
     const std::uint64_t n = client.metric_clashes.fetch_add(1, std::memory_order_relaxed) + 1;
-    ctx.hostile.metric_clashes.fetch_add(1, std::memory_order_relaxed);
+    (table_full ? ctx.hostile.series_refused : ctx.hostile.metric_clashes)
+        .fetch_add(1, std::memory_order_relaxed);
     // A client can publish thousands of names: the first few are logged, the rest counted.
     if (n <= kLoggedClashesPerClient) {
       spdlog::warn("client {} (pid {}): {}; its values are left out of every total", client.name,

@@ -27,6 +27,7 @@ MetricsSnapshot take_snapshot(AgentContext& ctx, bool per_client) {
       const ClientStatsSnapshot s = clamped_stats(*c);
       n.lock_timeouts += s.lock_timeouts;
       n.done_timeouts += s.done_timeouts;
+      n.label_sets_refused += s.label_sets_refused;
       n.lock_wait_total_ns += s.lock_wait_total_ns;
       for (std::size_t k = 0; k < kWaitHistBuckets; ++k) n.lock_wait_hist[k] += s.lock_wait_hist[k];
       // A region that lost pages is being dropped: reading it would fault the holes back in.
@@ -51,6 +52,7 @@ MetricsSnapshot take_snapshot(AgentContext& ctx, bool per_client) {
   n.dead_owner_releases = rel(s.dead_owner_releases);
   n.lock_repairs = rel(s.lock_repairs);
   n.metric_clashes = rel(ctx.hostile.metric_clashes);
+  n.series_refused = rel(ctx.hostile.series_refused);
   n.implausible_values = rel(ctx.hostile.implausible_values);
   n.regions_dropped = rel(ctx.hostile.regions_dropped);
 

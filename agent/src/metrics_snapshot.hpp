@@ -36,11 +36,13 @@ struct AgentNumbers {
   std::uint64_t dead_owner_releases = 0;
   std::uint64_t lock_repairs = 0;
   std::uint64_t metric_clashes = 0;
+  std::uint64_t series_refused = 0;
   std::uint64_t implausible_values = 0;
   std::uint64_t regions_dropped = 0;
   // Live clients' client-mutex statistics, summed.
   std::uint64_t lock_timeouts = 0;
   std::uint64_t done_timeouts = 0;
+  std::uint64_t label_sets_refused = 0;  // refused by the probes' label rules and bounds
   std::uint64_t lock_wait_total_ns = 0;
   std::array<std::uint64_t, kWaitHistBuckets> lock_wait_hist{};  // bucket i: [2^i, 2^(i+1)) ns
 };

@@ -36,6 +36,10 @@ int parse_options(int argc, char** argv, Options& out) {
       ->capture_default_str();
   app.add_flag("--metrics-per-client", out.metrics_per_client,
                "also export one series per attached client (<name>_by_client{client=...})");
+  app.add_option("--max-series", out.max_series,
+                 "distinct series (metric name + labels) the agent keeps; more are refused")
+      ->check(CLI::Range(1u, 10'000'000u))
+      ->capture_default_str();
   app.add_option("--log-level", out.log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   app.set_version_flag("--version", std::string("shmon-agent ") + version_string());

@@ -23,6 +23,9 @@ struct Options {
   // ports Prometheus's own components (9090-9094) and its exporter allocations (9100-9999) use.
   std::string metrics_listen = "127.0.0.1:9077";
   bool metrics_per_client = false;  // adds <name>_by_client series with a client label
+  // Distinct series (metric name + label set) the agent keeps for its life; a series past the
+  // bound is refused for the client that publishes it, counted and logged (metric_identity.hpp).
+  std::uint32_t max_series = 100000;
 };
 
 // Parses argv. Returns the exit code to leave with (0 after --help, 2 on a usage error, having

@@ -8,6 +8,7 @@
 #include "directory.hpp"
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
+#include "shmon/labels.hpp"
 #include "shmon/layout_fields.hpp"
 #include "shmon/wait_histogram.hpp"
 #include "value_snapshots.hpp"
@@ -167,6 +168,7 @@ json status_json(AgentContext& ctx) {
               {"hostile",
                {{"regions_dropped", rel(ctx.hostile.regions_dropped)},
                 {"metric_clashes", rel(ctx.hostile.metric_clashes)},
+                {"series_refused", rel(ctx.hostile.series_refused)},
                 {"implausible_values", rel(ctx.hostile.implausible_values)}}},
               {"regions",
                {{"control_bytes", ctx.regions.control.size()},
@@ -219,6 +221,7 @@ json clients_json(AgentContext& ctx, std::string_view filter) {
                        {"doorbell_rings", s.doorbell_rings},
                        {"commands_handled", s.commands_handled},
                        {"command_failures", s.command_failures},
+                       {"label_sets_refused", s.label_sets_refused},
                        {"drops",
                         {{"ring_full", s.drops_ring_full},
                          {"payload_too_large", s.drops_payload_too_large},
@@ -254,7 +257,9 @@ json metrics_json(AgentContext& ctx, std::string_view filter, std::uint32_t wind
   const std::uint64_t now = monotonic_ns();
   json out = json::array();
   for (const auto& [name, m] : metrics) {
-    if (!filter.empty() && filter != name) continue;
+    // `name` is a series key: the filter names a metric (all its label sets) or one series.
+    const SeriesName series = split_series_key(name);
+    if (!filter.empty() && filter != name && filter != series.metric) continue;
     json clients = json::array();
     for (const auto& c : m.clients) {
       json v{{"slot", c.slot}, {"name", c.name}, {"pid", c.pid}};
@@ -267,7 +272,15 @@ json metrics_json(AgentContext& ctx, std::string_view filter, std::uint32_t wind
       v["age_ms"] = now > c.read_ns ? (now - c.read_ns) / 1'000'000 : 0;
       clients.push_back(std::move(v));
     }
-    json j{{"name", name}, {"kind", to_string(m.kind)}, {"unit", m.unit}};
+    json labels = json::object();
+    if (auto pairs = parse_labels(series.labels)) {
+      for (const auto& [k, v] : *pairs) labels[k] = v;
+    }
+    json j{{"name", name},
+           {"metric", series.metric},
+           {"labels", std::move(labels)},
+           {"kind", to_string(m.kind)},
+           {"unit", m.unit}};
     switch (m.kind) {
       case MetricKind::kCounter:
       case MetricKind::kEvent:

@@ -1,13 +1,52 @@
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "format.hpp"
+#include "metric_labels.hpp"
+#include "shmon/labels.hpp"
 #include "shmon/limits.hpp"
 
 namespace shmonctl {
 namespace {
 
 using namespace shmon::inspector;
+
+// The rows shown (selected or grouped) in the shape of the agent's metrics answer, with the fields
+// a row keeps (docs/QUERIES.md).
+nlohmann::json metrics_json(const std::vector<MetricInfo>& rows) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const MetricInfo& m : rows) {
+    nlohmann::json labels = nlohmann::json::object();
+    for (const auto& [k, v] : m.labels) labels[k] = v;
+    nlohmann::json j{{"name", m.name},
+                     {"metric", m.metric},
+                     {"labels", std::move(labels)},
+                     {"kind", m.kind},
+                     {"unit", m.unit},
+                     {"total", m.total},
+                     {"rate_per_s", m.rate_per_s},
+                     {"live_clients", m.live_clients}};
+    if (m.kind == "histogram") {
+      j.update({{"count", m.count},
+                {"sum", m.sum},
+                {"min", m.min},
+                {"max", m.max},
+                {"mean", m.mean},
+                {"p50", m.p50},
+                {"p90", m.p90},
+                {"p99", m.p99},
+                {"window",
+                 {{"seconds", m.window.seconds},
+                  {"count", m.window.count},
+                  {"p50", m.window.p50},
+                  {"p90", m.window.p90},
+                  {"p99", m.window.p99}}}});
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
 
 std::string with_unit(double value, const std::string& unit) {
   return unit.empty() ? fmt_count(value) : fmt_count(value) + " " + unit;
@@ -48,7 +87,19 @@ Table metrics_table(const std::vector<MetricInfo>& metrics, const QuantileView& 
 }
 
 int run_metrics(Connection& connection, const std::string& name, const QuantileView& view,
-                bool json) {
+                const SeriesSelection& select, bool json) {
+  std::vector<LabelMatcher> matchers;
+  for (const std::string& text : select.labels) {
+    std::string why;
+    auto m = parse_label_matcher(text, &why);
+    if (!m) throw CtlError(shmon::exit_code::kUsage, "--label: " + why);
+    matchers.push_back(std::move(*m));
+  }
+  for (const std::string& label : select.group_by) {
+    if (auto why = shmon::check_label_name(label)) {
+      throw CtlError(shmon::exit_code::kUsage, "--group-by: " + *why);
+    }
+  }
   // The query's cursor carries the window in seconds (docs/QUERIES.md).
   const std::string answer = connection.query(shmon::QueryKind::kMetrics, name, view.window_s);
   std::string error;
@@ -56,12 +107,26 @@ int run_metrics(Connection& connection, const std::string& name, const QuantileV
   if (!metrics) throw CtlError(shmon::exit_code::kFailure, "the agent's answer: " + error);
   if (!name.empty()) {
     // The agent filters already; filtering again keeps the promise if it ever does not.
-    std::erase_if(*metrics, [&](const MetricInfo& m) { return m.name != name; });
+    std::erase_if(*metrics, [&](const MetricInfo& m) { return m.metric != name; });
   }
-  if (json) std::cout << answer << '\n';
+  const bool selecting = !matchers.empty() || select.grouping();
   if (!name.empty() && metrics->empty()) {
+    if (json) std::cout << answer << '\n';
     throw CtlError(shmon::exit_code::kNotFound, "no metric named '" + name + "' on instance '" +
                                                     connection.options().instance + "'");
+  }
+  std::erase_if(*metrics, [&](const MetricInfo& m) { return !matches(m, matchers); });
+  if (select.grouping()) *metrics = group_by_labels(*metrics, select.group_by);
+  if (!matchers.empty() && metrics->empty()) {
+    throw CtlError(shmon::exit_code::kNotFound, "no series carries the labels given with --label");
+  }
+  if (json) {
+    // Selecting or grouping answers with the rows shown; otherwise the agent's answer as is.
+    if (!selecting) {
+      std::cout << answer << '\n';
+    } else {
+      std::cout << metrics_json(*metrics).dump() << '\n';
+    }
   }
   if (!json) metrics_table(*metrics, view).print(std::cout);
   return 0;

@@ -22,8 +22,16 @@ struct QuantileView {
   std::uint32_t window_s = 60;
   bool lifetime = false;
 };
+// Which series `metrics` shows: those carrying every --label NAME=VALUE, summed by the --group-by
+// labels' values when grouping (--group-by, or --sum for one row per metric).
+struct SeriesSelection {
+  std::vector<std::string> labels;  // NAME=VALUE
+  std::vector<std::string> group_by;
+  bool sum = false;
+  bool grouping() const { return sum || !group_by.empty(); }
+};
 int run_metrics(Connection& connection, const std::string& name, const QuantileView& view,
-                bool json);
+                const SeriesSelection& select, bool json);
 int run_ping(Connection& connection, std::uint32_t count, bool json);
 int run_events(Connection& connection, bool follow, bool json);
 int run_watch(Connection& connection, std::uint32_t interval_ms, std::uint32_t iterations);

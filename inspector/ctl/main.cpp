@@ -27,6 +27,7 @@ struct CommandLine {
   bool follow = false;
   std::string metric;
   shmonctl::QuantileView quantiles;
+  shmonctl::SeriesSelection series;
   std::uint32_t ping_count = 4;
   std::uint32_t interval_ms = 1000;
   std::uint32_t iterations = 0;
@@ -58,7 +59,8 @@ int run(CLI::App& app, const CommandLine& cl) {
   int code = 0;
   if (command == "status") code = run_status(connection, cl.json);
   if (command == "clients") code = run_clients(connection, cl.json);
-  if (command == "metrics") code = run_metrics(connection, cl.metric, cl.quantiles, cl.json);
+  if (command == "metrics")
+    code = run_metrics(connection, cl.metric, cl.quantiles, cl.series, cl.json);
   if (command == "ping") code = run_ping(connection, cl.ping_count, cl.json);
   if (command == "events") code = run_events(connection, cl.follow, cl.json);
   if (command == "state") code = run_state(connection, cl.json);
@@ -129,7 +131,14 @@ int main(int argc, char** argv) {
   }
   for (auto* sub : {status, clients, metrics, ping, events, watch, state, send, commands})
     sub->fallthrough();
-  metrics->add_option("NAME", cl.metric, "only this metric");
+  metrics->add_option("NAME", cl.metric, "only this metric (all its label sets)");
+  metrics->add_option("--label,-l", cl.series.labels,
+                      "only series with this label value, NAME=VALUE (repeat to require several)");
+  metrics
+      ->add_option("--group-by", cl.series.group_by,
+                   "sum series into one row per value of these labels (LABEL[,LABEL...])")
+      ->delimiter(',');
+  metrics->add_flag("--sum", cl.series.sum, "sum every label set of a metric into one row");
   auto* window =
       metrics
           ->add_option(

@@ -49,6 +49,8 @@ int run_app(const AppOptions& opt) {
   DataSource source({opt.instance, opt.name, settings.refresh_hz, opt.metric});
   UiState ui;
   ui.selected_metric = opt.metric;
+  std::snprintf(ui.metric_filter, sizeof ui.metric_filter, "%s", opt.metric_filter.c_str());
+  std::snprintf(ui.metric_group, sizeof ui.metric_group, "%s", opt.metric_group.c_str());
   ui.commands.script = opt.send_command;
   std::uint64_t settings_dirty_ns = 0;
   while (!window->should_close()) {

@@ -16,8 +16,10 @@ struct AppOptions {
   double refresh_hz = 0;  // 0: from settings
   float font_scale = 0;   // 0: from settings (else the monitor's content scale)
   int width = 1280, height = 800;
-  std::string metric;        // opens with this metric selected in Telemetry ("" for none)
-  std::string send_command;  // test hook: CLIENT:COMMAND[:PAYLOAD] through the details window
+  std::string metric;         // opens with this metric selected in Telemetry ("" for none)
+  std::string metric_filter;  // opens with this Telemetry filter (words, NAME=VALUE labels)
+  std::string metric_group;   // opens grouping Telemetry's series by these labels
+  std::string send_command;   // test hook: CLIENT:COMMAND[:PAYLOAD] through the details window
 };
 
 int run_app(const AppOptions& options);

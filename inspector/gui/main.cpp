@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
   cli.add_option("--height", opt.height, "window height")->check(CLI::Range(240, 8192));
   cli.add_option("--metric", opt.metric,
                  "open with this metric selected (histograms: quantiles and a heatmap)");
+  cli.add_option("--metric-filter", opt.metric_filter,
+                 "open with this Telemetry filter: name words and NAME=VALUE labels");
+  cli.add_option("--group-by", opt.metric_group,
+                 "open with Telemetry's series summed by these labels (LABEL[,LABEL]; * = all)");
   cli.add_option("--frames", opt.frames, "render N frames, then exit 0 (tests)")
       ->check(CLI::PositiveNumber);
   cli.add_option("--screenshot", opt.screenshot, "with --frames: PNG of the last frame");

@@ -95,7 +95,10 @@ struct QuantileWindow {
 };
 
 struct MetricInfo {
-  std::string name, kind, unit;
+  std::string name;    // the series: metric{labels} (shmon/labels.hpp), or the metric alone
+  std::string metric;  // the metric name
+  std::vector<std::pair<std::string, std::string>> labels;  // sorted by name
+  std::string kind, unit;
   double total = 0, rate_per_s = 0;
   std::uint64_t live_clients = 0;
   double departed_total = 0;

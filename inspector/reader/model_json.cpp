@@ -163,6 +163,13 @@ std::optional<std::vector<MetricInfo>> parse_metrics(std::string_view text, std:
     if (!j.is_object()) continue;
     MetricInfo m;
     get(j, "name", m.name);
+    get(j, "metric", m.metric);
+    if (m.metric.empty()) m.metric = m.name;
+    if (auto it = j.find("labels"); it != j.end() && it->is_object()) {
+      for (const auto& [k, v] : it->items()) {
+        if (v.is_string()) m.labels.emplace_back(k, v.get<std::string>());
+      }
+    }
     get(j, "kind", m.kind);
     get(j, "unit", m.unit);
     get(j, "total", m.total);

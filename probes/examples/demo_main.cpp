@@ -1,9 +1,9 @@
 // shmon-demo: a small pretend service that keeps the agent's views busy. Counters (requests,
-// errors), gauges (queue_depth, in_flight), a latency histogram (latency_us) and events (info
-// "request served", warn "slow request", error "request failed") at --rate requests per second,
-// plus a ping every few seconds. Runs until SIGINT/SIGTERM, --duration-s or the `stop` command.
-// Commands (shmonctl send demo ...): echo (replies with its payload), stats (a one-line summary)
-// and stop (ends the demo with exit 0).
+// errors, and responses labelled by route and status code), gauges (queue_depth, in_flight), a
+// latency histogram (latency_us) and events (info "request served", warn "slow request", error
+// "request failed") at --rate requests per second, plus a ping every few seconds. Runs until
+// SIGINT/SIGTERM, --duration-s or the `stop` command. Commands (shmonctl send demo ...): echo
+// (replies with its payload), stats (a one-line summary) and stop (ends the demo with exit 0).
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
@@ -28,22 +28,32 @@ constexpr double kWorkers = 8;            // pretend worker pool: the rest waits
 constexpr auto kPingEvery = std::chrono::seconds(5);
 constexpr auto kMaxSleep = std::chrono::milliseconds(20);
 
+constexpr const char* kRoutes[] = {"/api", "/login", "/static"};
+
 struct Instruments {
   shmon::Counter requests, errors;
   shmon::Gauge queue_depth, in_flight;
   shmon::Histogram latency_us;
   shmon::EventType served, slow, failed;
+  shmon::Counter responses[3][2] = {};  // [route][ok, failed]: labels resolved once, at start
 };
 
 Instruments register_all(shmon::Probe& p) {
-  return {p.counter("requests"),
-          p.counter("errors"),
-          p.gauge("queue_depth"),
-          p.gauge("in_flight"),
-          p.histogram("latency_us", {}, "us"),
-          p.event_type("request"),
-          p.event_type("slow_request"),
-          p.event_type("request_error")};
+  Instruments m{p.counter("requests"),
+                p.counter("errors"),
+                p.gauge("queue_depth"),
+                p.gauge("in_flight"),
+                p.histogram("latency_us", {}, "us"),
+                p.event_type("request"),
+                p.event_type("slow_request"),
+                p.event_type("request_error")};
+  for (int route = 0; route < 3; ++route) {
+    for (int failed = 0; failed < 2; ++failed) {
+      m.responses[route][failed] =
+          p.counter("responses", {{"route", kRoutes[route]}, {"code", failed ? "503" : "200"}});
+    }
+  }
+  return m;
 }
 
 // Returns true when the request failed.
@@ -51,6 +61,7 @@ bool serve_one(shmon::Probe& probe, Instruments& m, demo::Traffic& traffic, std:
   const demo::Request r = traffic.next();
   char text[48];
   m.requests.add();
+  m.responses[index % 3][r.failed ? 1 : 0].add();
   m.latency_us.record(r.latency_us);
   if (r.failed) {
     m.errors.add();

@@ -4,6 +4,8 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "shmon/probe.h"
@@ -55,6 +57,18 @@ int to_code(shmon::CallStatus status) {
   return SHMON_E_AGENT;
 }
 
+// The C label array as C++ labels (views of the caller's strings, valid during the call);
+// nullopt when the array or a string in it is NULL.
+std::optional<std::vector<shmon::Label>> labels_of(const shmon_label* labels, size_t count) {
+  if (labels == nullptr && count != 0) return std::nullopt;
+  std::vector<shmon::Label> out;
+  for (size_t i = 0; i < count; ++i) {
+    if (labels[i].name == nullptr || labels[i].value == nullptr) return std::nullopt;
+    out.push_back({labels[i].name, labels[i].value});
+  }
+  return out;
+}
+
 // Registers through `make` and keeps the handle alive until close; NULL on failure.
 template <class H, class Make>
 H* keep(shmon_probe* p, std::vector<std::unique_ptr<H>>& list, const char* name, Make make) {
@@ -92,6 +106,8 @@ void shmon_probe_options_init(shmon_probe_options* options) {
   options->done_timeout_ms = d.done_timeout_ms;
   options->overflow = SHMON_OVERFLOW_DROP;
   options->overflow_wait_ms = d.overflow_wait_ms;
+  options->max_label_sets_per_metric = d.max_label_sets_per_metric;
+  options->max_labelled_series = d.max_labelled_series;
 }
 
 shmon_probe* shmon_probe_open_with(const shmon_probe_options* o) {
@@ -116,6 +132,9 @@ shmon_probe* shmon_probe_open_with(const shmon_probe_options* o) {
     options.overflow = c.overflow == SHMON_OVERFLOW_WAIT ? shmon::OverflowPolicy::kWait
                                                          : shmon::OverflowPolicy::kDrop;
     options.overflow_wait_ms = c.overflow_wait_ms;
+    options.max_label_sets_per_metric =
+        pick(c.max_label_sets_per_metric, options.max_label_sets_per_metric);
+    options.max_labelled_series = pick(c.max_labelled_series, options.max_labelled_series);
     return new shmon_probe(std::move(options));
   } catch (...) {
     return nullptr;
@@ -179,6 +198,22 @@ void shmon_counter_add(shmon_counter* counter, uint64_t delta) {
   if (counter != nullptr) counter->handle.add(delta);
 }
 
+shmon_counter* shmon_counter_get_labels(shmon_probe* probe, const char* name,
+                                        const shmon_label* labels, size_t label_count,
+                                        const char* unit) {
+  if (probe == nullptr) return nullptr;
+  try {
+    const auto set = labels_of(labels, label_count);
+    if (!set) return nullptr;
+    shmon_counter* c = keep(probe, probe->counters, name, [&](std::string_view n) {
+      return probe->probe.counter(n, std::span<const shmon::Label>(*set), view(unit));
+    });
+    return c != nullptr && c->handle.registered() ? c : nullptr;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
 shmon_gauge* shmon_gauge_get(shmon_probe* probe, const char* name) {
   return shmon_gauge_get_unit(probe, name, nullptr);
 }
@@ -193,6 +228,21 @@ void shmon_gauge_set(shmon_gauge* gauge, double value) {
   if (gauge != nullptr) gauge->handle.set(value);
 }
 
+shmon_gauge* shmon_gauge_get_labels(shmon_probe* probe, const char* name, const shmon_label* labels,
+                                    size_t label_count, const char* unit) {
+  if (probe == nullptr) return nullptr;
+  try {
+    const auto set = labels_of(labels, label_count);
+    if (!set) return nullptr;
+    shmon_gauge* g = keep(probe, probe->gauges, name, [&](std::string_view n) {
+      return probe->probe.gauge(n, std::span<const shmon::Label>(*set), view(unit));
+    });
+    return g != nullptr && g->handle.registered() ? g : nullptr;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
 shmon_histogram* shmon_histogram_get(shmon_probe* probe, const char* name) {
   return shmon_histogram_get_bounds(probe, name, nullptr, 0, nullptr);
 }
@@ -204,6 +254,24 @@ shmon_histogram* shmon_histogram_get_bounds(shmon_probe* probe, const char* name
   const std::span<const std::int64_t> bounds(upper_bounds, upper_bounds != nullptr ? count : 0);
   return keep(probe, probe->histograms, name,
               [&](std::string_view n) { return probe->probe.histogram(n, bounds, view(unit)); });
+}
+
+shmon_histogram* shmon_histogram_get_labels(shmon_probe* probe, const char* name,
+                                            const shmon_label* labels, size_t label_count,
+                                            const int64_t* upper_bounds, size_t count,
+                                            const char* unit) {
+  if (probe == nullptr || (upper_bounds == nullptr && count != 0)) return nullptr;
+  try {
+    const auto set = labels_of(labels, label_count);
+    if (!set) return nullptr;
+    const std::span<const std::int64_t> bounds(upper_bounds, upper_bounds != nullptr ? count : 0);
+    shmon_histogram* h = keep(probe, probe->histograms, name, [&](std::string_view n) {
+      return probe->probe.histogram(n, std::span<const shmon::Label>(*set), bounds, view(unit));
+    });
+    return h != nullptr && h->handle.registered() ? h : nullptr;
+  } catch (...) {
+    return nullptr;
+  }
 }
 
 void shmon_histogram_record(shmon_histogram* histogram, int64_t value) {

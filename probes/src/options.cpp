@@ -61,6 +61,8 @@ ResolvedOptions resolve_options(const ProbeOptions& o) {
   r.done_timeout_ms = o.done_timeout_ms;
   r.overflow = o.overflow;
   r.overflow_wait_ms = o.overflow_wait_ms;
+  r.max_label_sets_per_metric = o.max_label_sets_per_metric;
+  r.max_labelled_series = o.max_labelled_series;
   return r;
 }
 

@@ -59,30 +59,58 @@ namespace {
 
 std::uint32_t register_or_none(detail::ProbeCore& core, std::string_view name, MetricKind kind,
                                std::string_view unit, std::span<const std::int64_t> bounds,
-                               std::uint32_t* histogram) {
+                               std::uint32_t* histogram, std::span<const Label> labels = {}) {
   try {
-    return core.register_metric(name, kind, unit, bounds, histogram);
+    return core.register_metric(name, kind, unit, bounds, histogram, labels);
   } catch (...) {
     return detail::ProbeCore::kNoMetric;
   }
 }
 
+std::span<const Label> as_span(std::initializer_list<Label> labels) {
+  return {labels.begin(), labels.size()};
+}
+
 }  // namespace
 
 Counter Probe::counter(std::string_view name, std::string_view unit) {
-  const auto i = register_or_none(*core_, name, MetricKind::kCounter, unit, {}, nullptr);
+  return counter(name, std::span<const Label>{}, unit);
+}
+Counter Probe::counter(std::string_view name, std::initializer_list<Label> labels,
+                       std::string_view unit) {
+  return counter(name, as_span(labels), unit);
+}
+Counter Probe::counter(std::string_view name, std::span<const Label> labels,
+                       std::string_view unit) {
+  const auto i = register_or_none(*core_, name, MetricKind::kCounter, unit, {}, nullptr, labels);
   return i == detail::ProbeCore::kNoMetric ? Counter() : Counter(core_.get(), i);
 }
 
 Gauge Probe::gauge(std::string_view name, std::string_view unit) {
-  const auto i = register_or_none(*core_, name, MetricKind::kGauge, unit, {}, nullptr);
+  return gauge(name, std::span<const Label>{}, unit);
+}
+Gauge Probe::gauge(std::string_view name, std::initializer_list<Label> labels,
+                   std::string_view unit) {
+  return gauge(name, as_span(labels), unit);
+}
+Gauge Probe::gauge(std::string_view name, std::span<const Label> labels, std::string_view unit) {
+  const auto i = register_or_none(*core_, name, MetricKind::kGauge, unit, {}, nullptr, labels);
   return i == detail::ProbeCore::kNoMetric ? Gauge() : Gauge(core_.get(), i);
 }
 
 Histogram Probe::histogram(std::string_view name, std::span<const std::int64_t> upper_bounds,
                            std::string_view unit) {
+  return histogram(name, std::span<const Label>{}, upper_bounds, unit);
+}
+Histogram Probe::histogram(std::string_view name, std::initializer_list<Label> labels,
+                           std::span<const std::int64_t> upper_bounds, std::string_view unit) {
+  return histogram(name, as_span(labels), upper_bounds, unit);
+}
+Histogram Probe::histogram(std::string_view name, std::span<const Label> labels,
+                           std::span<const std::int64_t> upper_bounds, std::string_view unit) {
   std::uint32_t h = 0;
-  const auto i = register_or_none(*core_, name, MetricKind::kHistogram, unit, upper_bounds, &h);
+  const auto i =
+      register_or_none(*core_, name, MetricKind::kHistogram, unit, upper_bounds, &h, labels);
   return i == detail::ProbeCore::kNoMetric ? Histogram() : Histogram(core_.get(), i, h);
 }
 

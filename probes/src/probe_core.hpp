@@ -46,6 +46,8 @@ struct ResolvedOptions {
   std::uint32_t done_timeout_ms = kDefaultDoneTimeoutMs;
   OverflowPolicy overflow = OverflowPolicy::kDrop;
   std::uint32_t overflow_wait_ms = 100;
+  std::uint32_t max_label_sets_per_metric = 100;
+  std::uint32_t max_labelled_series = 1000;
   std::string error;  // why something fell back to a default; empty when all was valid
 };
 ResolvedOptions resolve_options(const ProbeOptions& options);
@@ -87,7 +89,10 @@ struct ProbeCore {
 
   // ---- registration -------------------------------------------------------------------------
   std::mutex reg_mutex;
-  std::unordered_map<std::string, std::uint32_t> by_name;
+  std::unordered_map<std::string, std::uint32_t> by_series;   // series key (labels.hpp) -> index
+  std::unordered_map<std::string, std::uint32_t> label_sets;  // metric name -> labelled series
+  std::unordered_map<std::string, MetricKind> family_kinds;   // metric name -> its kind
+  std::uint32_t labelled_series = 0;
   std::vector<MetricKind> kinds;  // by descriptor index
   std::uint32_t metric_count = 0;
   std::uint32_t histogram_count = 0;
@@ -154,9 +159,10 @@ struct ProbeCore {
 
   // Registration (registry.cpp). Returns the descriptor index or kNoMetric.
   static constexpr std::uint32_t kNoMetric = 0xFFFFFFFFu;
+  // `labels` are validated and made canonical here; their bounds are opts' label-set bounds.
   std::uint32_t register_metric(std::string_view name, MetricKind kind, std::string_view unit,
                                 std::span<const std::int64_t> upper_bounds,
-                                std::uint32_t* histogram_index);
+                                std::uint32_t* histogram_index, std::span<const Label> labels = {});
 
   // Connection (session.cpp on the client library, connector.cpp).
   enum class AttachOutcome { kAttached, kNoAgent, kFull, kRefused, kFailed };

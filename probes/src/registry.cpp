@@ -6,6 +6,7 @@
 
 #include "probe_core.hpp"
 #include "shmon/histogram_buckets.hpp"
+#include "shmon/labels.hpp"
 #include "shmon/names.hpp"
 
 namespace shmon::detail {
@@ -41,7 +42,8 @@ std::optional<std::string> check_bounds(std::span<const std::int64_t> upper,
 std::uint32_t ProbeCore::register_metric(std::string_view name, MetricKind kind,
                                          std::string_view unit,
                                          std::span<const std::int64_t> upper_bounds,
-                                         std::uint32_t* histogram_index) {
+                                         std::uint32_t* histogram_index,
+                                         std::span<const Label> labels) {
   ensure_connector();
   if (header == nullptr) return kNoMetric;
   auto refuse = [&](std::string why) {
@@ -50,10 +52,26 @@ std::uint32_t ProbeCore::register_metric(std::string_view name, MetricKind kind,
               "' refused: " + why);
     return kNoMetric;
   };
+  auto refuse_labels = [&](std::string why) {
+    stats().label_sets_refused.fetch_add(1, std::memory_order_relaxed);
+    set_error("metric '" + std::string(name.substr(0, kMaxMetricNameLen + 8)) +
+              "' refused: " + why);
+    return kNoMetric;
+  };
   if (auto err = check_metric_name(name)) return refuse(*err);
+  std::string label_text;
+  if (!labels.empty()) {
+    if (kind == MetricKind::kEvent) return refuse_labels("event types take no labels");
+    LabelPairs pairs;
+    for (const Label& l : labels) pairs.emplace_back(l.name, l.value);
+    auto canonical = canonical_labels(pairs);
+    if (!canonical) return refuse_labels(canonical.error());
+    label_text = std::move(*canonical);
+  }
+  const std::string key = series_key(name, label_text);
 
   std::lock_guard lock(reg_mutex);
-  if (auto it = by_name.find(std::string(name)); it != by_name.end()) {
+  if (auto it = by_series.find(key); it != by_series.end()) {
     const std::uint32_t index = it->second;
     if (kinds[index] != kind) {
       return refuse(std::string("already registered as a ") + to_string(kinds[index]));
@@ -64,9 +82,24 @@ std::uint32_t ProbeCore::register_metric(std::string_view name, MetricKind kind,
     }
     return index;
   }
+  // Every series of one name is one metric family: one kind.
+  if (auto f = family_kinds.find(std::string(name)); f != family_kinds.end() && f->second != kind) {
+    return refuse(std::string("already registered as a ") + to_string(f->second) +
+                  " with other labels");
+  }
   const DataParams& p = geometry().params;
   if (metric_count >= p.metric_capacity) {
     return refuse("the metric table is full (" + std::to_string(p.metric_capacity) + ")");
+  }
+  if (!label_text.empty()) {
+    if (labelled_series >= opts.max_labelled_series) {
+      return refuse_labels("this probe has " + std::to_string(labelled_series) +
+                           " labelled series, its bound (max_labelled_series)");
+    }
+    if (label_sets[std::string(name)] >= opts.max_label_sets_per_metric) {
+      return refuse_labels("it has " + std::to_string(opts.max_label_sets_per_metric) +
+                           " label sets already, its bound (max_label_sets_per_metric)");
+    }
   }
   std::uint32_t hist = 0;
   if (kind == MetricKind::kHistogram) {
@@ -107,8 +140,14 @@ std::uint32_t ProbeCore::register_metric(std::string_view name, MetricKind kind,
   d->kind = std::uint32_t(kind);
   d->histogram_index = hist;
   write_unit(d->unit, unit);
+  write_fixed_name(d->labels, sizeof(d->labels), label_text);
   kinds[index] = kind;
-  by_name.emplace(std::string(name), index);
+  by_series.emplace(key, index);
+  family_kinds.emplace(std::string(name), kind);
+  if (!label_text.empty()) {
+    ++labelled_series;
+    ++label_sets[std::string(name)];
+  }
   metric_count = index + 1;
   header->metric_count.store(metric_count, std::memory_order_release);
   return index;

@@ -108,6 +108,7 @@ constexpr FieldDesc kClientStats[] = {
     SHMON_FIELD(CS, doorbell_rings, "drain doorbell system calls made by this client"),
     SHMON_FIELD(CS, commands_handled, "commands this client ran (built-ins included)"),
     SHMON_FIELD(CS, command_failures, "commands that threw, overran or replied too much"),
+    SHMON_FIELD(CS, label_sets_refused, "labelled registrations refused (bad labels, bounds)"),
     SHMON_FIELD(CS, reserved, ""),
 };
 
@@ -229,6 +230,7 @@ constexpr FieldDesc kMetricDescriptor[] = {
     SHMON_FIELD(MD, kind, "MetricKind: 1 counter, 2 gauge, 3 histogram, 4 event"),
     SHMON_FIELD(MD, histogram_index, "histograms: which histogram block; else 0"),
     SHMON_FIELD(MD, unit, "NUL-terminated free text (\"ns\", \"bytes\")"),
+    SHMON_FIELD(MD, labels, "NUL-terminated canonical label text (labels.hpp); empty: none"),
     SHMON_FIELD(MD, reserved, ""),
 };
 

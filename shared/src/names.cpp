@@ -17,8 +17,9 @@ std::string describe_byte(unsigned char c) {
   return buf;
 }
 
-// Quotes a name for a message, escaping control bytes so that output stays one line.
-std::string quote(std::string_view name) {
+}  // namespace
+
+std::string quote_name(std::string_view name) {
   std::string out = "'";
   for (unsigned char c : name) {
     if (c >= 0x20 && c < 0x7f) {
@@ -31,6 +32,8 @@ std::string quote(std::string_view name) {
   }
   return out + "'";
 }
+
+namespace {
 
 bool is_alnum(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -47,7 +50,7 @@ std::optional<std::string> check_length(const char* what, std::string_view name,
 }
 
 std::string bad_byte(const char* what, std::string_view name, std::size_t i, const char* allowed) {
-  return std::string(what) + " name " + quote(name) + " contains " +
+  return std::string(what) + " name " + quote_name(name) + " contains " +
          describe_byte(static_cast<unsigned char>(name[i])) + " at byte " + std::to_string(i) +
          ": use " + allowed;
 }
@@ -58,7 +61,7 @@ std::optional<std::string> check_instance_name(std::string_view name) {
   if (auto err = check_length("instance", name, kMaxInstanceNameLen)) return err;
   // A leading '.' would allow ".." and hidden files in the runtime directory.
   if (name[0] == '.') {
-    return "instance name " + quote(name) +
+    return "instance name " + quote_name(name) +
            " starts with '.': start with a letter, digit, '_' or '-'";
   }
   for (std::size_t i = 0; i < name.size(); ++i) {
@@ -96,7 +99,7 @@ std::optional<std::string> check_metric_name(std::string_view name) {
   if (auto err = check_length("metric", name, kMaxMetricNameLen)) return err;
   const auto first = static_cast<unsigned char>(name[0]);
   if (!((first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z') || first == '_')) {
-    return "metric name " + quote(name) + " starts with " + describe_byte(first) +
+    return "metric name " + quote_name(name) + " starts with " + describe_byte(first) +
            ": start with a letter or '_'";
   }
   for (std::size_t i = 0; i < name.size(); ++i) {

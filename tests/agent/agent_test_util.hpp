@@ -69,12 +69,14 @@ class TestRegion {
   }
 
   // Writes descriptor `metric_count` and publishes it; returns its index.
+  // `labels`: the descriptor's label text as written (canonical or not: tests write both).
   std::uint32_t add_metric(std::string_view name, MetricKind kind, std::uint32_t histogram = 0,
-                           std::string_view unit = "") {
+                           std::string_view unit = "", std::string_view labels = "") {
     const std::uint32_t i = header()->metric_count.load();
     MetricDescriptor* d = descriptor(i);
     write_fixed_name(d->name, sizeof(d->name), name);
     write_fixed_name(d->unit, sizeof(d->unit), unit);
+    write_fixed_name(d->labels, sizeof(d->labels), labels);
     d->kind = std::uint32_t(kind);
     d->histogram_index = histogram;
     header()->metric_count.store(i + 1, std::memory_order_release);

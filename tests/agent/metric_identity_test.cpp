@@ -47,10 +47,11 @@ TEST(MetricIdentity, KindUnitAndBoundsMustAgree) {
   ids.admit(*ca);
   const auto refused = ids.admit(*cb);
   ASSERT_EQ(refused.size(), 3u);
-  EXPECT_NE(refused[0].find("a gauge, but it is a counter"), std::string::npos) << refused[0];
-  EXPECT_NE(refused[0].find("defined first by incumbent"), std::string::npos) << refused[0];
-  EXPECT_NE(refused[1].find("another unit"), std::string::npos) << refused[1];
-  EXPECT_NE(refused[2].find("other bucket bounds"), std::string::npos) << refused[2];
+  EXPECT_NE(refused[0].why.find("a gauge, but it is a counter"), std::string::npos)
+      << refused[0].why;
+  EXPECT_NE(refused[0].why.find("defined first by incumbent"), std::string::npos) << refused[0].why;
+  EXPECT_NE(refused[1].why.find("another unit"), std::string::npos) << refused[1].why;
+  EXPECT_NE(refused[2].why.find("other bucket bounds"), std::string::npos) << refused[2].why;
   EXPECT_FALSE(cb->metric_admitted(x));
   EXPECT_FALSE(cb->metric_admitted(y));
   EXPECT_FALSE(cb->metric_admitted(z));
@@ -83,8 +84,69 @@ TEST(MetricIdentity, DepartedTotalsDefineNamesAfterARestart) {
   MetricIdentities ids;
   const auto refused = ids.admit(*cb, &departed);
   ASSERT_EQ(refused.size(), 1u);
-  EXPECT_NE(refused[0].find("departed"), std::string::npos) << refused[0];
+  EXPECT_NE(refused[0].why.find("departed"), std::string::npos) << refused[0].why;
   EXPECT_FALSE(cb->metric_admitted(hits));
+}
+
+TEST(MetricIdentity, EachLabelSetIsASeriesOfOneFamily) {
+  TestRegion a(small_params(), "incumbent", 1), b(small_params(), "newcomer", 2);
+  const std::uint32_t get = a.add_metric("http", MetricKind::kCounter, 0, "", R"(method="GET")");
+  const std::uint32_t put = b.add_metric("http", MetricKind::kCounter, 0, "", R"(method="PUT")");
+  // Another kind under the same name, even with a new label set, would split the family.
+  const std::uint32_t clash = b.add_metric("http", MetricKind::kGauge, 0, "", R"(method="DEL")");
+  const std::uint32_t same = b.add_metric("http", MetricKind::kCounter, 0, "", R"(method="GET")");
+  a.cell(0, get) = 3;
+  b.cell(0, put) = 4;
+  b.cell(0, same) = 5;
+  b.cell(0, clash) = 100;
+  auto ca = a.make_client(0), cb = b.make_client(1);
+  MetricIdentities ids;
+  EXPECT_TRUE(ids.admit(*ca).empty());
+  const auto refused = ids.admit(*cb);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_FALSE(refused[0].table_full);
+  EXPECT_NE(refused[0].why.find(R"(http{method="DEL"})"), std::string::npos) << refused[0].why;
+  EXPECT_TRUE(cb->metric_admitted(put) && cb->metric_admitted(same));
+  EXPECT_FALSE(cb->metric_admitted(clash));
+
+  std::uint64_t bad = 0;
+  const agent::AdmitFn admit = [&](agent::Client& c) { ids.admit(c); };
+  auto live = agent::collect_metrics({ca, cb}, Departed{}, bad, admit);
+  EXPECT_EQ(live.at(R"(http{method="GET"})").total, 8u);  // one series, two clients
+  EXPECT_EQ(live.at(R"(http{method="PUT"})").total, 4u);
+  EXPECT_EQ(live.count(R"(http{method="DEL"})"), 0u);
+}
+
+TEST(MetricIdentity, NonCanonicalLabelTextIsABadDescriptor) {
+  TestRegion a(small_params(), "hostile", 1);
+  // Unsorted, a reserved name, an empty value, a control byte, a bad escape, an event type.
+  for (const char* text :
+       {R"(b="1",a="2")", R"(le="1")", R"(a="")", "a=\"\x01\"", R"(a="\q")", R"(a="1)"}) {
+    a.add_metric("m", MetricKind::kCounter, 0, "", text);
+  }
+  a.add_metric("e", MetricKind::kEvent, 0, "", R"(a="1")");
+  auto c = a.make_client(0);
+  c->refresh_descriptors();
+  ASSERT_EQ(c->descriptor_count(), 7u);
+  MetricIdentities ids;
+  EXPECT_TRUE(ids.admit(*c).empty());  // invalid descriptors are never admitted, nor refused
+  for (std::uint32_t i = 0; i < 7; ++i) EXPECT_FALSE(c->metric_admitted(i)) << i;
+}
+
+TEST(MetricIdentity, TheSeriesTableIsBounded) {
+  TestRegion a(small_params(), "inventor", 1);
+  for (int i = 0; i < 5; ++i) {
+    a.add_metric("req", MetricKind::kCounter, 0, "", "id=\"" + std::to_string(i) + "\"");
+  }
+  auto c = a.make_client(0);
+  MetricIdentities ids(3);
+  const auto refused = ids.admit(*c);
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_TRUE(refused[0].table_full && refused[1].table_full);
+  EXPECT_NE(refused[0].why.find("--max-series"), std::string::npos) << refused[0].why;
+  EXPECT_EQ(ids.size(), 3u);
+  EXPECT_TRUE(c->metric_admitted(2));
+  EXPECT_FALSE(c->metric_admitted(3));
 }
 
 }  // namespace

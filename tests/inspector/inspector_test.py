@@ -15,6 +15,9 @@ heatmap:   a loadgen feeds histogram "lat"; once `shmonctl metrics` has it in it
 command:   shmon-demo and the inspector with --send-command demo:echo:PAYLOAD, which opens the
            demo's details, waits for its command list and presses Send as a user would; the dump
            must list the demo's commands and show the echo's reply with status ok and a timing.
+labels:    shmon-demo publishes `responses` labelled by route and code; an inspector opened with
+           the filter `code=503` and grouping by `code` must list one summed row,
+           responses{code="503"}, and no 200 series.
 mutex-rate (a measurement, not a ctest): client-mutex acquisitions per second caused by one open
            inspector, from the agent's per-client counters (`--seconds`, default 10).
 
@@ -47,6 +50,29 @@ def start_agent(args, env, instance):
     agent = spawn([args.agent, "--instance", instance], env)
     wait_line(agent, "shmon-agent: ready", 15, "agent")
     return agent
+
+
+def fresh_agent(args, instance):
+    """A private runtime directory and settings (make_env) with an agent serving `instance` in
+    it; returns the environment for the scenario's children."""
+    env = make_env(tempfile.mkdtemp(prefix="shmon-insp-"))
+    start_agent(args, env, instance)
+    return env
+
+
+def poll_ctl_json(args, env, instance, ctl_args, done, what, seconds=30):
+    """Runs `shmonctl --instance INSTANCE ctl_args` (ending in --json) until done(answer) holds,
+    for at most `seconds`; returns the answer. A failed run counts as an empty list."""
+    deadline = time.monotonic() + seconds
+    while True:
+        out = subprocess.run([args.ctl, "--instance", instance] + ctl_args, env=env,
+                             capture_output=True, text=True, timeout=30)
+        doc = json.loads(out.stdout) if out.returncode == 0 else []
+        if done(doc):
+            return doc
+        if time.monotonic() > deadline:
+            fail("%s: %s %s" % (what, out.stdout, out.stderr))
+        time.sleep(0.05)  # the poll interval of a bounded wait, not a synchronization
 
 
 def xvfb(args, cmd):
@@ -271,10 +297,8 @@ def client_acquired(args, env, instance, kind):
 def scenario_mutex_rate(args):
     if not args.ctl:
         fail("mutex-rate needs --ctl")
-    tmp = tempfile.mkdtemp(prefix="shmon-insp-")
-    env = make_env(tmp)
     instance = "insp-mutex"
-    start_agent(args, env, instance)
+    env = fresh_agent(args, instance)
     lg = spawn([args.loadgen, "--instance", instance, "--name", "events", "--threads", "1",
                 "--counter", "c", "--increments", "1000", "--events", "50", "--hold-open"],
                env, stdin=subprocess.PIPE)
@@ -292,25 +316,16 @@ def scenario_mutex_rate(args):
 def scenario_heatmap(args):
     if not args.ctl:
         fail("heatmap needs --ctl")
-    tmp = tempfile.mkdtemp(prefix="shmon-insp-")
-    env = make_env(tmp)
     instance = "insp-heatmap"
-    start_agent(args, env, instance)
+    env = fresh_agent(args, instance)
     lg = spawn([args.loadgen, "--instance", instance, "--name", "timed", "--counter", "c",
                 "--increments", "200000", "--histogram", "lat", "--hold-open"],
                env, stdin=subprocess.PIPE)
     wait_line(lg, "status=ok", 30, "loadgen")
     # The agent samples its windows once a second: wait (bounded) until "lat" is in one.
-    deadline = time.monotonic() + 30
-    while True:
-        out = subprocess.run([args.ctl, "--instance", instance, "metrics", "lat", "--json"],
-                             env=env, capture_output=True, text=True, timeout=30)
-        doc = json.loads(out.stdout) if out.returncode == 0 else []
-        if doc and doc[0].get("window", {}).get("count", 0) > 0:
-            break
-        if time.monotonic() > deadline:
-            fail("lat never entered the agent's window: %s %s" % (out.stdout, out.stderr))
-        time.sleep(0.05)  # the poll interval of a bounded wait, not a synchronization
+    doc = poll_ctl_json(args, env, instance, ["metrics", "lat", "--json"],
+                        lambda d: d and d[0].get("window", {}).get("count", 0) > 0,
+                        "lat never entered the agent's window")
     samples = doc[0]["window"]["count"]
     dump, shot = render_connected(args, env, instance, "heatmap", 120, ["--metric", "lat"])
     rows = rows_of(dump, "Telemetry")
@@ -328,10 +343,8 @@ def scenario_heatmap(args):
 def scenario_command(args):
     if not args.demo:
         fail("command needs --demo")
-    tmp = tempfile.mkdtemp(prefix="shmon-insp-")
-    env = make_env(tmp)
     instance = "insp-command"
-    start_agent(args, env, instance)
+    env = fresh_agent(args, instance)
     demo = spawn([args.demo, "--instance", instance, "--rate", "20"], env)
     payload = "hello from the inspector"
     dump, shot = render_connected(args, env, instance, "command", 400,
@@ -352,10 +365,32 @@ def scenario_command(args):
     print("ok: %d commands listed, echo replied %r" % (len(listed), payload))
 
 
+def scenario_labels(args):
+    if not args.demo:
+        fail("labels needs --demo")
+    instance = "insp-labels"
+    env = fresh_agent(args, instance)
+    spawn([args.demo, "--instance", instance, "--rate", "200"], env)
+    # Wait (bounded) until the demo has failed at least once on every route, so the 503 group
+    # sums several series.
+    poll_ctl_json(args, env, instance,
+                  ["metrics", "responses", "--label", "code=503", "--json"],
+                  lambda d: len(d) == 3, "the demo's 503 series did not appear")
+    dump, shot = render_connected(args, env, instance, "labels", 120,
+                                  ["--metric-filter", "responses code=503", "--group-by", "code"])
+    rows = [r for r in rows_of(dump, "Telemetry") if r and r[0].startswith("responses")]
+    if [r[0] for r in rows] != ['responses{code="503"}']:
+        fail("Telemetry rows for responses, filtered by code=503 and grouped by code: %s" % rows)
+    if float(rows[0][2].split()[0]) < 3:
+        fail("the 503 group sums less than its three routes: %s" % rows)
+    check_png(shot)
+    print("ok: %s" % rows[0])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("scenario",
-                    choices=["render", "reconnect", "settings", "heatmap", "command",
+                    choices=["render", "reconnect", "settings", "heatmap", "command", "labels",
                              "mutex-rate"])
     ap.add_argument("--agent", required=True)
     ap.add_argument("--loadgen", required=True)
@@ -368,7 +403,7 @@ def main():
     args = ap.parse_args()
     try:
         {"render": scenario_render, "reconnect": scenario_reconnect, "settings": scenario_settings,
-         "heatmap": scenario_heatmap, "command": scenario_command,
+         "heatmap": scenario_heatmap, "command": scenario_command, "labels": scenario_labels,
          "mutex-rate": scenario_mutex_rate}[args.scenario](args)
     finally:
         teardown()

@@ -114,7 +114,7 @@ TEST_P(RogueAgent, CorruptControlRegionIsRefused) {
 INSTANTIATE_TEST_SUITE_P(
     Hostile, RogueAgent,
     ::testing::Values(RogueCase{"bad-magic", "control region with a bad magic"},
-                      RogueCase{"bad-abi", "speaks ABI 999; this client speaks 3"}),
+                      RogueCase{"bad-abi", "speaks ABI 999; this client speaks 4"}),
     [](const auto& info) {
       std::string name = info.param.variant;
       for (auto& c : name) c = c == '-' ? '_' : c;

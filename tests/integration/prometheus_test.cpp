@@ -85,19 +85,34 @@ TEST(Prometheus, EmptyAgentScrapeIsValid) {
       << om;
 }
 
+// An agent exporting per-client series too, and two clients of shmon-testclient `mode`: PREFIX-gone
+// left at once (its values are departed totals), PREFIX-live stays until its stdin closes.
+struct DepartedAndLive {
+  std::unique_ptr<Child> agent, live;
+  std::string url;
+};
+void start_departed_and_live(const TestEnv& env, const std::string& instance,
+                             const std::string& mode, const std::string& prefix,
+                             DepartedAndLive& out) {
+  out.agent = start_agent(env, instance, agent_args({"--metrics-per-client"}));
+  ASSERT_TRUE(out.agent);
+  out.url = metrics_url(*out.agent);
+  ASSERT_FALSE(out.url.empty()) << out.agent->describe();
+  auto gone = spawn_testclient(env, mode, instance, prefix + "-gone", {"--variant", "exit"});
+  ASSERT_TRUE(exits_zero(*gone, deadline_in(kExitWait))) << gone->describe();
+  out.live = spawn_testclient(env, mode, instance, prefix + "-live", {"--variant", "hold"});
+  ASSERT_TRUE(out.live->wait_for_line("READY", deadline_in(kConditionWait)))
+      << out.live->describe();
+}
+
 TEST(Prometheus, EveryKindLiveAndDepartedIsExportedOnceAndValid) {
   TestEnv env;
   const std::string instance = env.instance();
-  auto agent = start_agent(env, instance, agent_args({"--metrics-per-client"}));
-  ASSERT_TRUE(agent);
-  const std::string url = metrics_url(*agent);
-  ASSERT_FALSE(url.empty()) << agent->describe();
-
-  // One client leaves (its values are departed totals), one stays.
-  auto gone = spawn_testclient(env, "exposition-mix", instance, "mix-gone", {"--variant", "exit"});
-  ASSERT_TRUE(exits_zero(*gone, deadline_in(kExitWait)));
-  auto live = spawn_testclient(env, "exposition-mix", instance, "mix-live", {"--variant", "hold"});
-  ASSERT_TRUE(live->wait_for_line("READY", deadline_in(kConditionWait))) << live->describe();
+  DepartedAndLive run;
+  ASSERT_NO_FATAL_FAILURE(start_departed_and_live(env, instance, "exposition-mix", "mix", run));
+  const auto& agent = run.agent;
+  const auto& live = run.live;
+  const std::string& url = run.url;
 
   std::string body;
   ASSERT_TRUE(wait_until(
@@ -147,6 +162,90 @@ TEST(Prometheus, EveryKindLiveAndDepartedIsExportedOnceAndValid) {
   EXPECT_EQ(sample_value(body, "job_done_events_total"), 6.0);
   EXPECT_TRUE(promtool_accepts(env, body));
   EXPECT_EQ(count_of(agent->output(), "is not exported to Prometheus"), 2u) << agent->output();
+}
+
+// Labels (docs/PROMETHEUS.md "Labels"): each label set is one series, summed over clients live and
+// departed, exported with its labels (and the client's, per client), valid for promtool; the
+// tools show, filter and group them.
+TEST(Prometheus, LabelledSeriesAreSummedExportedAndSelectable) {
+  TestEnv env;
+  const std::string instance = env.instance();
+  DepartedAndLive run;
+  ASSERT_NO_FATAL_FAILURE(start_departed_and_live(env, instance, "labelled", "lab", run));
+  const auto& live = run.live;
+  const std::string& url = run.url;
+
+  const std::string get = R"(http_requests_total{code="200",method="GET"})";
+  std::string body;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        body = scrape(url);
+        return sample_value(body, get) == 20.0 &&
+               sample_value(body, R"(latency_seconds_count{op="read"})") == 4.0;
+      },
+      deadline_in(kConditionWait)))
+      << body;
+  EXPECT_TRUE(promtool_accepts(env, body));
+  EXPECT_EQ(sample_value(body, R"(http_requests_total{code="500",method="POST"})"), 6.0);
+  EXPECT_EQ(sample_value(body, "http_requests_total"), 2.0);            // the unlabelled series
+  EXPECT_EQ(count_of(body, "# TYPE http_requests_total counter"), 1u);  // one family
+  EXPECT_EQ(sample_value(body, R"(queue_depth{queue="a"})"), 2.5);      // gauges: live clients only
+  EXPECT_EQ(sample_value(body, R"(latency_seconds_bucket{op="read",le="1e-05"})"), 2.0);
+  EXPECT_EQ(sample_value(body, R"(latency_seconds_bucket{op="read",le="+Inf"})"), 4.0);
+  EXPECT_NE(body.find(R"(http_requests_by_client_total{code="200",method="GET",client="lab-live")"),
+            std::string::npos)
+      << body;
+  EXPECT_EQ(body.find("le=\"1\"}"), std::string::npos);  // the refused set is nowhere
+  EXPECT_EQ(sample_value(body, "shmon_live_clients_label_sets_refused"), 1.0);
+  const std::string om = scrape(url, true);
+  EXPECT_NE(om.find(R"(http_requests_total{code="200",method="GET"} 20)"), std::string::npos) << om;
+
+  // shmonctl: labels in the answer, selection by label, grouping.
+  const auto all = ctl_json(env, instance, "metrics");
+  ASSERT_TRUE(all) << "metrics --json failed";
+  bool seen = false;
+  for (const auto& m : *all) {
+    if (m.value("name", "") != R"(http.requests{code="200",method="GET"})") continue;
+    seen = true;
+    EXPECT_EQ(m.value("metric", ""), "http.requests");
+    EXPECT_EQ(m["labels"], (nlohmann::json{{"code", "200"}, {"method", "GET"}}));
+    EXPECT_EQ(m.value("total", 0.0), 20.0);
+  }
+  EXPECT_TRUE(seen) << all->dump();
+  const auto rows = [&](std::vector<std::string> args) {
+    std::vector<std::string> full{"metrics", "http.requests", "--json"};
+    full.insert(full.end(), args.begin(), args.end());
+    const CtlRun r = run_ctl(env, instance, full);
+    EXPECT_TRUE(exited_with(r.status, 0)) << r.describe;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  };
+  const auto only_get = rows({"--label", "method=GET"});
+  ASSERT_EQ(only_get.size(), 1u) << only_get.dump();
+  EXPECT_EQ(only_get[0].value("total", 0.0), 20.0);
+  const auto by_code = rows({"--group-by", "code"});
+  std::set<std::string> groups;  // 200, 500 and the unlabelled series
+  for (const auto& row : by_code) groups.insert(row.value("name", ""));
+  EXPECT_EQ(groups, (std::set<std::string>{"http.requests", R"(http.requests{code="200"})",
+                                           R"(http.requests{code="500"})"}))
+      << by_code.dump();
+  const auto summed = rows({"--sum"});
+  ASSERT_EQ(summed.size(), 1u) << summed.dump();
+  EXPECT_EQ(summed[0].value("total", 0.0), 28.0);
+  const CtlRun table = run_ctl(env, instance, {"metrics", "--label", "code=500"});
+  EXPECT_TRUE(exited_with(table.status, 0)) << table.describe;
+  EXPECT_NE(table.out.find(R"(http.requests{code="500",method="POST"})"), std::string::npos)
+      << table.out;
+  EXPECT_EQ(table.out.find("GET"), std::string::npos) << table.out;
+  const CtlRun none = run_ctl(env, instance, {"metrics", "--label", "code=404"});
+  EXPECT_TRUE(exited_with(none.status, 5)) << none.describe;
+  const CtlRun bad = run_ctl(env, instance, {"metrics", "--label", "1x=2"});
+  EXPECT_TRUE(exited_with(bad.status, 2)) << bad.describe;
+  EXPECT_NE(bad.err.find("label name"), std::string::npos) << bad.err;
+  const auto apps = app_clients(env, instance);
+  ASSERT_TRUE(apps && apps->size() == 1u);
+  EXPECT_EQ((*apps)[0].value("label_sets_refused", 0u), 1u) << apps->dump();
+  live->close_stdin();
+  ASSERT_TRUE(exits_zero(*live, deadline_in(kExitWait)));
 }
 
 TEST(Prometheus, DisabledByAnEmptyAddressAndBadAddressIsAUsageError) {

@@ -45,7 +45,7 @@ TEST(DataGeometry, DefaultsAreAlignedAndAddUp) {
     EXPECT_EQ(v % 64, 0u) << v;
   }
   EXPECT_EQ(g->descriptors_offset, 4096u);
-  EXPECT_EQ(g->bounds_offset, 4096u + 256u * 128u);
+  EXPECT_EQ(g->bounds_offset, 4096u + 256u * 256u);
   EXPECT_EQ(g->cells_offset, g->bounds_offset + 8u * 16u * 128u);
   EXPECT_EQ(g->cells_shard_stride, 8u * 256u);
   EXPECT_EQ(g->histograms_offset, g->cells_offset + 8u * g->cells_shard_stride);

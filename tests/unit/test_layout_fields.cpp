@@ -183,10 +183,16 @@ const std::vector<Pinned>& pinned() {
         {"doorbell_rings", 376},
         {"commands_handled", 384},
         {"command_failures", 392},
-        {"reserved", 400}}},
+        {"label_sets_refused", 400},
+        {"reserved", 408}}},
       {"MetricDescriptor",
-       128,
-       {{"name", 0}, {"kind", 64}, {"histogram_index", 68}, {"unit", 72}, {"reserved", 88}}},
+       256,
+       {{"name", 0},
+        {"kind", 64},
+        {"histogram_index", 68},
+        {"unit", 72},
+        {"labels", 88},
+        {"reserved", 248}}},
       {"HistogramCellsHeader", 32, {{"count", 0}, {"sum", 8}, {"min", 16}, {"max", 24}}},
       {"RingHeader",
        128,
@@ -353,7 +359,7 @@ TEST(DataRegionAccessors, LocationsOnAPlainBuffer) {
   };
   EXPECT_EQ(off(r.header()), 0u);
   EXPECT_EQ(off(r.descriptor(0)), 4096u);
-  EXPECT_EQ(off(r.descriptor(7)), 4096u + 7u * 128u);
+  EXPECT_EQ(off(r.descriptor(7)), 4096u + 7u * 256u);
   EXPECT_EQ(off(r.bounds(0)), g->bounds_offset);
   EXPECT_EQ(off(r.bounds(1)), g->bounds_offset + 16u * 8u);
   EXPECT_EQ(off(r.cell(0, 0)), g->cells_offset);

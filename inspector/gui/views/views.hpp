@@ -52,7 +52,8 @@ struct UiState {
   bool focus_filter = false;
   std::string mutex_client;  // "" = total
   std::string selected_metric;
-  char metric_filter[128] = {};
+  char metric_filter[128] = {};  // words match the name; NAME=VALUE words select by label
+  char metric_group[64] = {};    // labels to sum series by (LABEL[,LABEL]); "*" sums all sets
   RawViewState raw;
   EventTailState tail;
   CommandsUiState commands;

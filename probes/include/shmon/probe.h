@@ -47,8 +47,10 @@ typedef struct shmon_probe_options {
   int background_connect; /* 1: a connector thread attaches (default); 0: attach in calls/poll */
   uint32_t lock_timeout_ms;
   uint32_t done_timeout_ms;
-  int overflow;              /* SHMON_OVERFLOW_DROP (default) or SHMON_OVERFLOW_WAIT */
-  uint32_t overflow_wait_ms; /* SHMON_OVERFLOW_WAIT: longest wait per event */
+  int overflow;                       /* SHMON_OVERFLOW_DROP (default) or SHMON_OVERFLOW_WAIT */
+  uint32_t overflow_wait_ms;          /* SHMON_OVERFLOW_WAIT: longest wait per event */
+  uint32_t max_label_sets_per_metric; /* label sets one metric name may have (default 100) */
+  uint32_t max_labelled_series;       /* labelled series in this probe (default 1000) */
 } shmon_probe_options;
 
 void shmon_probe_options_init(shmon_probe_options* options);
@@ -82,6 +84,24 @@ shmon_histogram* shmon_histogram_get_bounds(shmon_probe* probe, const char* name
                                             const int64_t* upper_bounds, size_t count,
                                             const char* unit);
 void shmon_histogram_record(shmon_histogram* histogram, int64_t value);
+/* Labelled metrics: a metric is its name, kind and label set; each label set is its own series.
+ * Both strings of every label are copied. Rules (as in probe.hpp): names [A-Za-z_][A-Za-z0-9_]*
+ * (not le, quantile, client, slot or __*), values 1..64 bytes of UTF-8 without control
+ * characters, at most 8 labels. Returns NULL for invalid labels or past a label-set bound
+ * (counted; shmon_probe_last_error says why). Updates cost the same as without labels. */
+typedef struct shmon_label {
+  const char* name;
+  const char* value;
+} shmon_label;
+shmon_counter* shmon_counter_get_labels(shmon_probe* probe, const char* name,
+                                        const shmon_label* labels, size_t label_count,
+                                        const char* unit);
+shmon_gauge* shmon_gauge_get_labels(shmon_probe* probe, const char* name, const shmon_label* labels,
+                                    size_t label_count, const char* unit);
+shmon_histogram* shmon_histogram_get_labels(shmon_probe* probe, const char* name,
+                                            const shmon_label* labels, size_t label_count,
+                                            const int64_t* upper_bounds, size_t count,
+                                            const char* unit);
 shmon_event_type* shmon_event_type_get(shmon_probe* probe, const char* name);
 /* level: SHMON_TRACE .. SHMON_FATAL. SHMON_E_DROPPED when the event was dropped (and counted). */
 int shmon_event_emit(shmon_probe* probe, shmon_event_type* type, int level, const char* text);

@@ -30,6 +30,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
@@ -51,6 +52,20 @@ struct ProbeOptions {
   std::uint32_t done_timeout_ms = kDefaultDoneTimeoutMs;
   OverflowPolicy overflow = OverflowPolicy::kDrop;
   std::uint32_t overflow_wait_ms = 100;  // kWait: longest wait for ring space per event
+  // Cardinality bounds for labelled metrics: distinct label sets one metric name may have, and
+  // labelled series in this probe over all names. A registration past either bound gets a
+  // handle that ignores updates (counted in label_sets_refused). The metric table
+  // (params.metric_capacity) bounds every series, labelled or not.
+  std::uint32_t max_label_sets_per_metric = 100;
+  std::uint32_t max_labelled_series = 1000;
+};
+
+// One label of a metric: both strings are copied at registration. Rules (shmon/labels.hpp):
+// names [A-Za-z_][A-Za-z0-9_]* (not le, quantile, client, slot or __*), values 1..64 bytes of
+// UTF-8 without control characters, at most 8 labels.
+struct Label {
+  std::string_view name;
+  std::string_view value;
 };
 
 enum class CallStatus {
@@ -87,6 +102,8 @@ class Counter {
  public:
   Counter() = default;
   void add(std::uint64_t delta = 1) noexcept;
+  // False for a handle that ignores updates (a refused registration or default-constructed).
+  bool registered() const noexcept { return core_ != nullptr; }
 
  private:
   friend class Probe;
@@ -99,6 +116,8 @@ class Gauge {
  public:
   Gauge() = default;
   void set(double value) noexcept;
+  // False for a handle that ignores updates (a refused registration or default-constructed).
+  bool registered() const noexcept { return core_ != nullptr; }
 
  private:
   friend class Probe;
@@ -111,6 +130,8 @@ class Histogram {
  public:
   Histogram() = default;
   void record(std::int64_t value) noexcept;
+  // False for a handle that ignores updates (a refused registration or default-constructed).
+  bool registered() const noexcept { return core_ != nullptr; }
 
  private:
   friend class Probe;
@@ -157,14 +178,29 @@ class Probe {
   Probe(const Probe&) = delete;
   Probe& operator=(const Probe&) = delete;
 
-  // Registration (takes a process-local lock; not for the hot path). Registering an existing
-  // name returns the same metric. An invalid name, a kind clash or a full table returns a handle
-  // that ignores updates (counted in drops_metric_table_full / call_errors).
+  // Registration (takes a process-local lock; not for the hot path). A metric is its name, kind
+  // and label set: registering the same name and labels again (in any label order) returns the
+  // same metric, and each label set is its own series, e.g.
+  //   probe.counter("http_requests", {{"method", "GET"}, {"code", "200"}}).add();
+  // Labels are resolved here, so an update costs the same with or without them. An invalid name,
+  // a kind clash or a full table returns a handle that ignores updates (counted in
+  // drops_metric_table_full); so do invalid labels and the label-set bounds of ProbeOptions
+  // (counted in label_sets_refused). last_error() says why.
   Counter counter(std::string_view name, std::string_view unit = {});
+  Counter counter(std::string_view name, std::initializer_list<Label> labels,
+                  std::string_view unit = {});
+  Counter counter(std::string_view name, std::span<const Label> labels, std::string_view unit = {});
   Gauge gauge(std::string_view name, std::string_view unit = {});
+  Gauge gauge(std::string_view name, std::initializer_list<Label> labels,
+              std::string_view unit = {});
+  Gauge gauge(std::string_view name, std::span<const Label> labels, std::string_view unit = {});
   // `upper_bounds`: inclusive upper bounds, ascending; empty = log-linear default.
   Histogram histogram(std::string_view name, std::span<const std::int64_t> upper_bounds = {},
                       std::string_view unit = {});
+  Histogram histogram(std::string_view name, std::initializer_list<Label> labels,
+                      std::span<const std::int64_t> upper_bounds = {}, std::string_view unit = {});
+  Histogram histogram(std::string_view name, std::span<const Label> labels,
+                      std::span<const std::int64_t> upper_bounds, std::string_view unit = {});
   EventType event_type(std::string_view name);
 
   // Emits an event; returns false when it was dropped (and counted by cause: payload too large,

@@ -56,4 +56,32 @@ inline std::uint32_t bounded_bucket(std::int64_t value, std::span<const std::int
   return std::uint32_t(it - upper.begin());
 }
 
+// The q-quantile (0..1) of a histogram from its buckets: the bucket holding rank q x count,
+// interpolated linearly inside it and kept within [min, max]. `bounds` and `buckets` pair up by
+// index. The agent (its answers) and the tools (grouping series) use this one function, so a
+// quantile reads the same wherever it is computed. REQUIRES: nothing (hostile input such as
+// min > max or counts that disagree gives a value, never a fault).
+inline double bucket_quantile(std::span<const std::int64_t> bounds,
+                              std::span<const std::uint64_t> buckets, std::uint64_t count,
+                              std::int64_t min, std::int64_t max, double q) {
+  if (count == 0 || buckets.empty()) return 0;
+  const double rank = q * double(count);
+  std::uint64_t cum = 0;
+  for (std::size_t i = 0; i < buckets.size() && i < bounds.size(); ++i) {
+    if (buckets[i] == 0) continue;
+    if (double(cum + buckets[i]) >= rank) {
+      double lo = i == 0 ? double(min) : double(bounds[i - 1]) + 1;
+      double hi = double(bounds[i]);
+      lo = std::max(lo, double(min));
+      hi = std::min(hi, double(max));
+      if (hi < lo) hi = lo;
+      const double frac = (rank - double(cum)) / double(buckets[i]);
+      // Not std::clamp: min > max is a precondition violation for it.
+      return std::min(std::max(lo + (hi - lo) * frac, double(min)), double(max));
+    }
+    cum += buckets[i];
+  }
+  return double(max);
+}
+
 }  // namespace shmon

@@ -22,13 +22,15 @@
 #include <string_view>
 #include <type_traits>
 
+#include "shmon/labels.hpp"
 #include "shmon/limits.hpp"
 #include "shmon/result.hpp"
 #include "shmon/types.hpp"
 
 namespace shmon {
 
-inline constexpr std::uint32_t kAbiVersion = 3;  // 3: command channel; 2: mutex_claim, flag words
+inline constexpr std::uint32_t kAbiVersion = 4;  // 4: metric labels; 3: command channel;
+                                                 // 2: mutex_claim, flag words
 inline constexpr char kControlMagic[8] = {'S', 'H', 'M', 'O', 'N', 'C', 'T', 'L'};
 inline constexpr char kMailboxMagic[8] = {'S', 'H', 'M', 'O', 'N', 'M', 'B', 'X'};
 inline constexpr char kDataMagic[8] = {'S', 'H', 'M', 'O', 'N', 'D', 'A', 'T'};
@@ -223,9 +225,12 @@ struct MetricDescriptor {
   std::uint32_t kind;             // MetricKind
   std::uint32_t histogram_index;  // for kHistogram: which histogram block; else 0
   char unit[16];                  // free text, NUL-terminated (e.g. "ns", "bytes")
-  std::uint8_t reserved[40];
+  // The label set's canonical text (labels.hpp), NUL-terminated; empty for an unlabelled metric.
+  // Name, kind and labels are the metric's identity.
+  char labels[kMaxLabelTextLen + 1];
+  std::uint8_t reserved[8];
 };
-static_assert(sizeof(MetricDescriptor) == 128);
+static_assert(sizeof(MetricDescriptor) == 256);
 
 // Per shard and histogram: count, sum, min, max, then `histogram_buckets` bucket counts.
 struct HistogramCellsHeader {

@@ -18,6 +18,10 @@ std::optional<std::string> check_client_name(std::string_view name);
 std::optional<std::string> check_metric_name(std::string_view name);
 std::optional<std::string> check_command_name(std::string_view name);
 
+// A name as a message quotes it: in single quotes, control and non-ASCII bytes as \xNN, so the
+// message stays one printable line.
+std::string quote_name(std::string_view name);
+
 // Reads a NUL-terminated name out of a fixed-size field that untrusted memory supplied.
 // Returns nullopt when the field holds no NUL within `capacity` bytes.
 std::optional<std::string> read_fixed_name(const char* field, std::size_t capacity);

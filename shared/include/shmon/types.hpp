@@ -99,7 +99,8 @@ struct ClientStatsT {
   T doorbell_rings;        // drain doorbell system calls made by this client's producers
   T commands_handled;      // commands this client ran (built-ins included)
   T command_failures;      // ... that threw, overran their deadline or replied too much
-  T reserved[14];
+  T label_sets_refused;    // labelled registrations refused: bad labels or a label-set bound
+  T reserved[13];
 };
 using ClientStatsSnapshot = ClientStatsT<std::uint64_t>;
 static_assert(sizeof(ClientStatsSnapshot) == 64 * 8);

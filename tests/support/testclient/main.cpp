@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
       {"hold-tool", run_hold_tool},
       {"fd-flood", run_fd_flood},
       {"exposition-mix", run_exposition_mix},
+      {"labelled", run_labelled},
       {"commands", run_commands},
       {"forge-reply", run_forge_reply}};
   const auto it = modes.find(args.mode);

@@ -35,21 +35,7 @@ int run_exposition_mix(const Args& args) {
   for (std::int64_t v : {500, 5000, 50000, 2000000}) h.record(v);
   const EventType done = probe.event_type("job.done");
   for (int i = 0; i < 3; ++i) probe.emit(done, EventLevel::kInfo, "done");
-  const FlushResult flushed = probe.flush();
-  if (flushed.status != CallStatus::kOk) {
-    say(std::string("FLUSH failed ") + to_string(flushed.status));
-    return 1;
-  }
-  say("READY");
-  if (args.variant == "hold") {
-    char line[256];
-    while (std::fgets(line, sizeof line, stdin)) {
-    }
-  } else if (args.variant != "exit") {
-    say("unknown variant " + args.variant);
-    return 2;
-  }
-  return 0;
+  return flush_then_hold_or_exit(probe, args);
 }
 
 }  // namespace shmon::testclient

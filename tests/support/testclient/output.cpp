@@ -71,4 +71,22 @@ bool await_attach(Probe& probe, const Args& args) {
   return false;
 }
 
+int flush_then_hold_or_exit(Probe& probe, const Args& args) {
+  const FlushResult flushed = probe.flush();
+  if (flushed.status != CallStatus::kOk) {
+    say(std::string("FLUSH failed ") + to_string(flushed.status));
+    return 1;
+  }
+  say("READY");
+  if (args.variant == "hold") {
+    char line[256];
+    while (std::fgets(line, sizeof line, stdin)) {
+    }
+  } else if (args.variant != "exit") {
+    say("unknown variant " + args.variant);
+    return 2;
+  }
+  return 0;
+}
+
 }  // namespace shmon::testclient

@@ -30,6 +30,9 @@ ProbeOptions probe_options(const Args& args);
 // Waits up to --wait-ms for `probe` to attach; if it does not, says "NOT CONNECTED <why>" and
 // returns false.
 bool await_attach(Probe& probe, const Args& args);
+// Flushes, says "READY", then by --variant: hold (waits for stdin EOF: a live client) or exit
+// (leaves at once: a departed client). Returns the exit code.
+int flush_then_hold_or_exit(Probe& probe, const Args& args);
 
 int run_hold_lock(const Args& args);
 int run_hostile_text(const Args& args);
@@ -57,6 +60,7 @@ int run_slowloris(const Args& args);
 int run_hold_tool(const Args& args);
 int run_fd_flood(const Args& args);
 int run_exposition_mix(const Args& args);  // --variant hold | exit
+int run_labelled(const Args& args);        // labelled series of every kind; --variant hold | exit
 int run_big_region(const Args& args);      // an honest client with the largest legal region
 int run_commands(const Args& args);        // offers echo, throw, sleep, big (--variant stop | poll)
 int run_forge_reply(const Args& args);     // writes replies to commands it never received

@@ -1,0 +1,146 @@
+#include "metric_labels.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "shmon/histogram_buckets.hpp"
+#include "shmon/labels.hpp"
+
+namespace shmon::inspector {
+namespace {
+
+const std::string* label_value(const MetricInfo& m, const std::string& name) {
+  for (const auto& [k, v] : m.labels) {
+    if (k == name) return &v;
+  }
+  return nullptr;
+}
+
+// Adds histogram `m` into `into` (same metric); false when the bounds disagree.
+bool merge_histogram(MetricInfo& into, const MetricInfo& m) {
+  if (into.bounds != m.bounds || into.buckets.size() != m.buckets.size()) return false;
+  if (m.count > 0) {
+    into.min = into.count > 0 ? std::min(into.min, m.min) : m.min;
+    into.max = into.count > 0 ? std::max(into.max, m.max) : m.max;
+  }
+  into.count += m.count;
+  into.sum += m.sum;
+  for (std::size_t i = 0; i < m.buckets.size(); ++i) into.buckets[i] += m.buckets[i];
+  into.window.count += m.window.count;
+  into.window.p50 = std::max(into.window.p50, m.window.p50);
+  into.window.p90 = std::max(into.window.p90, m.window.p90);
+  into.window.p99 = std::max(into.window.p99, m.window.p99);
+  into.window.covered_s = std::max(into.window.covered_s, m.window.covered_s);
+  return true;
+}
+
+void recompute_quantiles(MetricInfo& h) {
+  std::vector<std::int64_t> bounds;
+  for (double b : h.bounds) bounds.push_back(b >= 9.2e18 ? INT64_MAX : std::int64_t(b));
+  const auto q = [&](double p) {
+    return bucket_quantile(bounds, h.buckets, h.count, std::int64_t(h.min), std::int64_t(h.max), p);
+  };
+  h.p50 = q(0.5);
+  h.p90 = q(0.9);
+  h.p99 = q(0.99);
+  h.mean = h.count > 0 ? h.sum / double(h.count) : 0;
+}
+
+}  // namespace
+
+std::optional<LabelMatcher> parse_label_matcher(std::string_view text, std::string* error) {
+  const std::size_t eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0 || eq + 1 == text.size()) {
+    if (error != nullptr) *error = "'" + std::string(text) + "' is not NAME=VALUE";
+    return std::nullopt;
+  }
+  LabelMatcher m{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
+  if (auto bad = check_label_name(m.name)) {
+    if (error != nullptr) *error = *bad;
+    return std::nullopt;
+  }
+  return m;
+}
+
+std::optional<std::vector<LabelMatcher>> parse_label_matchers(std::string_view text,
+                                                              std::string* error) {
+  std::vector<LabelMatcher> out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t end = text.find_first_of(", ", i);
+    const std::string_view item = text.substr(i, end == std::string_view::npos ? end : end - i);
+    if (!item.empty()) {
+      auto m = parse_label_matcher(item, error);
+      if (!m) return std::nullopt;
+      out.push_back(std::move(*m));
+    }
+    if (end == std::string_view::npos) break;
+    i = end + 1;
+  }
+  return out;
+}
+
+bool matches(const MetricInfo& m, const std::vector<LabelMatcher>& matchers) {
+  return std::all_of(matchers.begin(), matchers.end(), [&](const LabelMatcher& want) {
+    const std::string* v = label_value(m, want.name);
+    return v != nullptr && *v == want.value;
+  });
+}
+
+std::string series_name(const std::string& metric,
+                        const std::vector<std::pair<std::string, std::string>>& labels) {
+  LabelPairs pairs(labels.begin(), labels.end());
+  std::erase_if(pairs, [](const auto& p) { return p.second.empty(); });
+  if (pairs.empty()) return metric;
+  // The agent's spelling when the set is valid; a plain rendering otherwise (display only).
+  if (auto text = canonical_labels(pairs)) return series_key(metric, *text);
+  std::string out = metric + "{";
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    out += (i ? "," : "") + pairs[i].first + "=\"" + pairs[i].second + "\"";
+  }
+  return out + "}";
+}
+
+std::vector<MetricInfo> group_by_labels(const std::vector<MetricInfo>& metrics,
+                                        const std::vector<std::string>& by) {
+  std::vector<MetricInfo> rows;
+  std::map<std::string, std::size_t> row_of;  // group name -> index in rows
+  for (const MetricInfo& m : metrics) {
+    std::vector<std::pair<std::string, std::string>> key_labels;
+    for (const std::string& name : by) {
+      const std::string* v = label_value(m, name);
+      key_labels.emplace_back(name, v != nullptr ? *v : std::string());
+    }
+    const std::string metric = m.metric.empty() ? m.name : m.metric;
+    const std::string group = series_name(metric, key_labels);
+    auto [it, fresh] = row_of.try_emplace(group, rows.size());
+    if (fresh) {
+      MetricInfo row = m;
+      row.name = group;
+      row.metric = metric;
+      row.labels.clear();
+      for (auto& kv : key_labels) {
+        if (!kv.second.empty()) row.labels.push_back(kv);
+      }
+      rows.push_back(std::move(row));
+      continue;
+    }
+    MetricInfo& row = rows[it->second];
+    if (row.kind != m.kind) continue;  // the agent keeps one kind per name; never mix
+    row.live_clients = std::max(row.live_clients, m.live_clients);
+    row.departed_total += m.departed_total;
+    for (const MetricClientValue& c : m.clients) row.clients.push_back(c);
+    if (m.kind == "histogram") {
+      if (!merge_histogram(row, m)) continue;
+      row.total = double(row.count);
+      row.rate_per_s += m.rate_per_s;
+      recompute_quantiles(row);
+    } else {
+      row.total += m.total;
+      row.rate_per_s += m.rate_per_s;
+    }
+  }
+  return rows;
+}
+
+}  // namespace shmon::inspector
