@@ -53,7 +53,10 @@ struct DrainShared {
   std::atomic<std::uint32_t> window;       // producers run window w (1-based) when it appears
   std::atomic<std::uint32_t> window_done;  // producers done with the current window
   std::atomic<std::uint32_t> scrape_on;    // kScrape or kSpin: the scraper's work; 0: idle
-  std::atomic<std::uint32_t> scraper_idle;
+  // The controller bumps stop_gen after clearing scrape_on; the scraper acknowledges a generation
+  // (idle_ack) only when it read it and then scrape_on == 0, i.e. with no work in flight.
+  std::atomic<std::uint32_t> stop_gen;
+  std::atomic<std::uint32_t> idle_ack;
   std::atomic<std::uint32_t> scrape_interval_ms;  // 0 = back to back
   std::atomic<std::uint32_t> quit;
   std::atomic<std::uint64_t> scrapes;
@@ -168,14 +171,13 @@ int scraper(DrainShared* s, int port, std::size_t stream_bytes) {
   const std::uint64_t deadline = deadline_after_ms(1'800'000);
   std::uint64_t next = 0;
   while (s->quit.load() == 0 && monotonic_ns() < deadline) {
+    const std::uint32_t gen = s->stop_gen.load();  // before scrape_on: see DrainShared
     if (s->scrape_on.load() == kSpin) {
-      s->scraper_idle.store(0);
       while (s->scrape_on.load(std::memory_order_relaxed) == kSpin && monotonic_ns() < deadline) {
       }
       continue;
     }
     if (s->scrape_on.load() == kStream) {
-      s->scraper_idle.store(0);
       std::uint64_t sum = 0;
       while (s->scrape_on.load(std::memory_order_relaxed) == kStream && monotonic_ns() < deadline) {
         for (const std::uint64_t v : stream) sum += v;
@@ -183,12 +185,15 @@ int scraper(DrainShared* s, int port, std::size_t stream_bytes) {
       s->stream_sum = sum;  // keeps the reads
       continue;
     }
-    if (s->scrape_on.load() == 0 || monotonic_ns() < next) {
-      s->scraper_idle.store(s->scrape_on.load() == 0 ? 1 : 0);
+    if (s->scrape_on.load() == 0) {
+      s->idle_ack.store(gen);
       ::usleep(500);
       continue;
     }
-    s->scraper_idle.store(0);
+    if (monotonic_ns() < next) {
+      ::usleep(500);
+      continue;
+    }
     const std::uint64_t t0 = monotonic_ns();
     next = t0 + std::uint64_t(s->scrape_interval_ms.load()) * 1'000'000u;
     const auto response = client.Get("/metrics");
@@ -241,8 +246,9 @@ Json run_window(Run& run, std::uint32_t work) {
   const std::int64_t cpu1 = cpu_time_ns(run.agent);
   s->scrape_on.store(0);
   // The next window starts only once no scrape is in flight.
+  const std::uint32_t gen = s->stop_gen.fetch_add(1) + 1;
   for (const std::uint64_t until = deadline_after_ms(30'000);
-       s->scraper_idle.load() == 0 && monotonic_ns() < until;) {
+       s->idle_ack.load() != gen && monotonic_ns() < until;) {
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   if (s->window_done.load() < run.producers) return Json{{"error", "a producer did not finish"}};
