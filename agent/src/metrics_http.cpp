@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <deque>
@@ -249,6 +250,12 @@ std::string MetricsHttp::start(const ListenAddress& address) {
   port_ = m.port;
   m.listener = std::thread([&m] {
     m.server.listen_after_bind();
+    // httplib ends its accept loop, and closes the listening socket, on any accept() error but
+    // EMFILE, EINTR and EAGAIN (errno still holds it): say so, or /metrics would go silently dark.
+    if (!m.stopping) {
+      spdlog::error("metrics: the HTTP endpoint stopped accepting connections ({})",
+                    std::strerror(errno));
+    }
     m.listen_done = true;
   });
   // Server::stop() acts only on a running server: stop() must not come before the loop began.

@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -259,7 +261,10 @@ TEST(Prometheus, DisabledByAnEmptyAddressAndBadAddressIsAUsageError) {
   EXPECT_NE(bad->stderr_text().find("invalid --metrics-listen"), std::string::npos);
 }
 
-// A raw TCP connection to the endpoint.
+// Why the last connect_to failed.
+std::string connect_error;
+
+// A raw TCP connection to the endpoint (-1 on failure, the reason in connect_error).
 int connect_to(const std::string& url) {
   const std::string hp = host_port(url);
   const int port = std::stoi(hp.substr(hp.rfind(':') + 1));
@@ -268,8 +273,9 @@ int connect_to(const std::string& url) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(std::uint16_t(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    connect_error = std::string(fd < 0 ? "socket: " : "connect: ") + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
     return -1;
   }
   return fd;
@@ -321,7 +327,7 @@ TEST(Prometheus, HostileHttpGetsErrorsOrIsDroppedWhileTheAgentCountsExactly) {
           .starts_with("HTTP/1.1 4"));
   {
     const int fd = connect_to(url);
-    ASSERT_GE(fd, 0);
+    ASSERT_GE(fd, 0) << connect_error << "\n" << agent->describe();
     std::string chunk = "GET /metrics HTTP/1.1\r\n";
     for (int i = 0; i < 64; ++i) chunk += "X-Pad: " + std::string(1015, 'b') + "\r\n";
     std::uint64_t sent = 0;
@@ -338,7 +344,7 @@ TEST(Prometheus, HostileHttpGetsErrorsOrIsDroppedWhileTheAgentCountsExactly) {
   std::vector<int> slow;
   for (int i = 0; i < 6; ++i) {
     const int fd = connect_to(url);
-    ASSERT_GE(fd, 0);
+    ASSERT_GE(fd, 0) << "slow peer " << i << ": " << connect_error << "\n" << agent->describe();
     ASSERT_EQ(::send(fd, "GET /metrics HTTP/1.1\r\n", 23, MSG_NOSIGNAL), 23);
     slow.push_back(fd);
   }
