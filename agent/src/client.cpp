@@ -131,11 +131,24 @@ std::uint64_t Client::refresh_descriptors() {
     auto name = read_fixed_name(copy.name, sizeof(copy.name));
     auto unit = read_fixed_name(copy.unit, sizeof(copy.unit));
     auto labels = read_fixed_name(copy.labels, sizeof(copy.labels));
-    // Labels must be a canonical set (anything else could make two keys for one series) and
-    // event types have none.
-    d.valid = name && !check_metric_name(*name) && copy.kind >= 1 && copy.kind <= 4 && labels &&
-              (labels->empty() ||
-               (copy.kind != std::uint32_t(MetricKind::kEvent) && parse_labels(*labels).ok()));
+    // Labels must be a canonical set (anything else could make two keys for one series); an
+    // event type's only labelled descriptors are its levels, each at its place after the type.
+    d.valid = name && !check_metric_name(*name) && copy.kind >= 1 && copy.kind <= 4 && labels;
+    std::uint32_t level_of = 0;  // event level descriptors: the type they count for
+    if (d.valid && !labels->empty()) {
+      if (copy.kind != std::uint32_t(MetricKind::kEvent)) {
+        d.valid = parse_labels(*labels).ok();
+      } else {
+        d.valid = false;
+        for (std::uint32_t level = 0; level < kEventLevelCount; ++level) {
+          if (*labels != event_level_labels(level) || descriptors_seen_ < 1 + level) continue;
+          level_of = descriptors_seen_ - 1 - level;
+          const Descriptor& type = descriptors_[level_of];
+          d.valid = type.valid && type.kind == MetricKind::kEvent && type.labels.empty() &&
+                    type.name == *name;
+        }
+      }
+    }
     if (d.valid) {
       d.name = *name;
       d.labels = *labels;
@@ -150,6 +163,10 @@ std::uint64_t Client::refresh_descriptors() {
     }
     if (!d.valid) ++bad;
     if (d.valid) read_cost_ += cells_read(d, geo.params.shard_count);
+    if (d.valid && d.kind == MetricKind::kEvent && !d.labels.empty()) {
+      descriptors_[level_of].level_cells.push_back(descriptors_seen_);
+      read_cost_ += geo.params.shard_count;  // the type's total reads this cell too
+    }
     descriptors_.push_back(std::move(d));
   }
   return bad;

@@ -74,6 +74,9 @@ struct Descriptor {
   std::uint32_t histogram_index = 0;
   bool valid = false;
   std::vector<std::int64_t> bounds;  // histograms with ascending bounds; empty = bad bounds
+  // Event types: the level descriptors that count this type's events (layout.hpp); the type's
+  // total is the sum of its own cell and theirs.
+  std::vector<std::uint32_t> level_cells;
 };
 
 // One metric's current value in one client (its cells, submissions included), with the name and

@@ -79,6 +79,11 @@ std::map<std::uint32_t, MetricValue> Client::read_values(std::string_view only) 
     v.kind = d.kind;
     if (d.kind == MetricKind::kCounter || d.kind == MetricKind::kEvent) {
       for (std::uint32_t s = 0; s < p.shard_count; ++s) v.total += load_shared_u64(r.cell(s, i));
+      for (std::uint32_t level : d.level_cells) {  // an event type counts in its levels' cells
+        for (std::uint32_t s = 0; s < p.shard_count; ++s) {
+          v.total += load_shared_u64(r.cell(s, level));
+        }
+      }
     } else if (d.kind == MetricKind::kGauge) {
       v.gauge = std::bit_cast<double>(load_shared_u64(r.cell(0, i)));
     } else {

@@ -420,7 +420,28 @@ std::string Exposition::render(const MetricsSnapshot& snap, ExpositionFormat for
       continue;
     }
     w.family(x.base, type, x.unit, help_of(name, first, false));
+    // Event types are exported by level (their level series, layout.hpp); the type's own series
+    // is their sum, so exporting it too would count every event twice in sum(). What the levels
+    // do not account for (totals kept from before event levels existed) is level="unknown".
+    std::uint64_t level_sum = 0, type_total = 0;
+    bool by_level = false;
     for (const auto* entry : series) {
+      if (entry->second.kind != MetricKind::kEvent) continue;
+      if (split_series_key(entry->first).labels.empty()) {
+        type_total += entry->second.total;
+      } else {
+        by_level = true;
+        level_sum += entry->second.total;
+      }
+    }
+    const auto skipped = [&](const auto* entry) {
+      return by_level && split_series_key(entry->first).labels.empty();
+    };
+    if (by_level && type_total > level_sum) {
+      w.counter(x.base, "level=\"unknown\"", type_total - level_sum);
+    }
+    for (const auto* entry : series) {
+      if (skipped(entry)) continue;
       const MetricAggregate& m = entry->second;
       const std::string labels(split_series_key(entry->first).labels);
       switch (m.kind) {
@@ -440,6 +461,7 @@ std::string Exposition::render(const MetricsSnapshot& snap, ExpositionFormat for
     const std::string by = x.base + "_by_client";
     w.family(by, type, x.unit, help_of(name, first, true));
     for (const auto* entry : series) {
+      if (skipped(entry)) continue;
       const MetricAggregate& m = entry->second;
       const std::string_view app_labels = split_series_key(entry->first).labels;
       std::set<std::uint32_t> slots;  // one series per client, even if it repeats a name

@@ -3,6 +3,7 @@
 // consume.
 #include "events.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 #include <mutex>
@@ -102,7 +103,10 @@ bool publish(ProbeCore& core, std::uint32_t shard, std::uint64_t& tail_cache, st
   rec->payload_kind = std::uint8_t(kind);
   copy_payload(rec->payload, static_cast<const std::uint8_t*>(payload), size);
   ring->head.store(head + 1, std::memory_order_release);
-  cell_add(core, shard, cell_at(core, shard, id), 1);
+  // Counted in its level's cell (layout.hpp: the type's level descriptors follow it).
+  const std::uint32_t level_cell =
+      id + 1 + std::min<std::uint32_t>(std::uint32_t(level), kEventLevelCount - 1);
+  cell_add(core, shard, cell_at(core, shard, level_cell), 1);
   return true;
 }
 

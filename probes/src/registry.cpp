@@ -88,7 +88,9 @@ std::uint32_t ProbeCore::register_metric(std::string_view name, MetricKind kind,
                   " with other labels");
   }
   const DataParams& p = geometry().params;
-  if (metric_count >= p.metric_capacity) {
+  // An event type takes its level descriptors with it (layout.hpp).
+  const std::uint32_t slots = kind == MetricKind::kEvent ? 1 + kEventLevelCount : 1;
+  if (metric_count + slots > p.metric_capacity) {
     return refuse("the metric table is full (" + std::to_string(p.metric_capacity) + ")");
   }
   if (!label_text.empty()) {
@@ -134,21 +136,29 @@ std::uint32_t ProbeCore::register_metric(std::string_view name, MetricKind kind,
   }
 
   const std::uint32_t index = metric_count;
-  MetricDescriptor* d = region.descriptor(index);
-  std::memset(d, 0, sizeof(*d));
-  write_fixed_name(d->name, sizeof(d->name), name);
-  d->kind = std::uint32_t(kind);
-  d->histogram_index = hist;
-  write_unit(d->unit, unit);
-  write_fixed_name(d->labels, sizeof(d->labels), label_text);
-  kinds[index] = kind;
+  const auto describe = [&](std::uint32_t at, std::string_view labels) {
+    MetricDescriptor* d = region.descriptor(at);
+    std::memset(d, 0, sizeof(*d));
+    write_fixed_name(d->name, sizeof(d->name), name);
+    d->kind = std::uint32_t(kind);
+    d->histogram_index = hist;
+    write_unit(d->unit, unit);
+    write_fixed_name(d->labels, sizeof(d->labels), labels);
+    kinds[at] = kind;
+  };
+  describe(index, label_text);
+  if (kind == MetricKind::kEvent) {
+    for (std::uint32_t level = 0; level < kEventLevelCount; ++level) {
+      describe(index + 1 + level, event_level_labels(level));
+    }
+  }
   by_series.emplace(key, index);
   family_kinds.emplace(std::string(name), kind);
   if (!label_text.empty()) {
     ++labelled_series;
     ++label_sets[std::string(name)];
   }
-  metric_count = index + 1;
+  metric_count = index + slots;
   header->metric_count.store(metric_count, std::memory_order_release);
   return index;
 }

@@ -110,6 +110,10 @@ const char* to_string(MetricKind kind) {
   return "unknown";
 }
 
+std::string event_level_labels(std::uint32_t level) {
+  return std::string("level=\"") + to_string(EventLevel(level)) + "\"";
+}
+
 const char* to_string(EventLevel level) {
   switch (level) {
     case EventLevel::kTrace:

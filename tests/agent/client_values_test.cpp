@@ -26,6 +26,31 @@ TEST(ClientValues, CountersAreSummedOverEveryShard) {
   EXPECT_EQ(values.at(e).total, 0u + 1 + 2 + 3);
 }
 
+TEST(ClientValues, AnEventTypeCountsInItsLevelsAndMisplacedLevelsAreBad) {
+  TestRegion r;
+  const auto type = r.add_metric("job", MetricKind::kEvent);
+  for (std::uint32_t level = 0; level < kEventLevelCount; ++level) {
+    r.add_metric("job", MetricKind::kEvent, 0, "", event_level_labels(level));
+  }
+  r.cell(0, type + 1 + 2) = 5;  // info
+  r.cell(1, type + 1 + 4) = 2;  // error
+  // A level descriptor anywhere but after its type, or of another name, proves nothing.
+  const auto counter = r.add_metric("other", MetricKind::kCounter);
+  const auto stray = r.add_metric("other", MetricKind::kEvent, 0, "", event_level_labels(0));
+  const auto wrong = r.add_metric("job", MetricKind::kEvent, 0, "", event_level_labels(3));
+  r.cell(0, stray) = 100;
+  auto client = r.make_client(0, false);
+  EXPECT_EQ(client->refresh_descriptors(), 2u);  // stray and wrong are bad descriptors
+  const auto values = client->read_values();
+  EXPECT_EQ(values.at(type).total, 7u);
+  EXPECT_EQ(values.at(type + 1 + 2).name, R"(job{level="info"})");
+  EXPECT_EQ(values.at(type + 1 + 2).total, 5u);
+  EXPECT_EQ(values.at(type + 1 + 4).total, 2u);
+  EXPECT_EQ(values.count(counter), 1u);
+  EXPECT_EQ(values.count(stray), 0u);
+  EXPECT_EQ(values.count(wrong), 0u);
+}
+
 TEST(ClientValues, GaugeIsTheDoubleInShardZero) {
   TestRegion r;
   const auto g = r.add_metric("queue_depth", MetricKind::kGauge);

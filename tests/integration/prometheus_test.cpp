@@ -136,7 +136,12 @@ TEST(Prometheus, EveryKindLiveAndDepartedIsExportedOnceAndValid) {
   EXPECT_EQ(sample_value(body, "latency_seconds_bucket{le=\"0.001\"}"), 6.0);
   EXPECT_EQ(sample_value(body, "latency_seconds_bucket{le=\"+Inf\"}"), 8.0);
   EXPECT_NEAR(*sample_value(body, "latency_seconds_sum"), 2 * 2055500e-9, 1e-12);
-  EXPECT_EQ(sample_value(body, "job_done_events_total"), 6.0);
+  // Events by level; the type's own total is not a series of its own (it is their sum).
+  EXPECT_EQ(sample_value(body, "job_done_events_total{level=\"info\"}"), 4.0);
+  EXPECT_EQ(sample_value(body, "job_done_events_total{level=\"error\"}"), 2.0);
+  EXPECT_EQ(sample_value(body, "job_done_events_total{level=\"warn\"}"), 0.0);
+  EXPECT_EQ(sample_value(body, "job_done_events_total"), std::nullopt);
+  EXPECT_EQ(body.find("level=\"unknown\""), std::string::npos);
   EXPECT_EQ(sample_value(body, "shmon_exposition_skipped_metrics_total"), 2.0);
   EXPECT_EQ(count_of(body, "# TYPE http_requests_total counter"), 1u);
   // Per-client series: the live client only.
@@ -161,7 +166,7 @@ TEST(Prometheus, EveryKindLiveAndDepartedIsExportedOnceAndValid) {
       << body;
   EXPECT_EQ(sample_value(body, "http_requests_total"), 2468.0);
   EXPECT_EQ(sample_value(body, "latency_seconds_count"), 8.0);
-  EXPECT_EQ(sample_value(body, "job_done_events_total"), 6.0);
+  EXPECT_EQ(sample_value(body, "job_done_events_total{level=\"info\"}"), 4.0);
   EXPECT_TRUE(promtool_accepts(env, body));
   EXPECT_EQ(count_of(agent->output(), "is not exported to Prometheus"), 2u) << agent->output();
 }

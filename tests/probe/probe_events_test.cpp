@@ -35,13 +35,19 @@ TEST_F(EventsTest, FillsTheRingThenDropsAsNotConnected) {
   EXPECT_EQ(r.payload_kind, std::uint8_t(PayloadKind::kText));
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(r.payload), r.payload_size), "job 3");
   EXPECT_NEAR(double(r.timestamp_ns), double(realtime_ns()), 5e9);
-  // The per-type count cell counts accepted events.
-  EXPECT_EQ(cell_sum(core, started.id()), 8u);
+  // Accepted events are counted in their level's cell, after the type's (layout.hpp); the
+  // type's own cell stays 0.
+  const std::uint32_t info = started.id() + 1 + std::uint32_t(EventLevel::kInfo);
+  const std::uint32_t warn = started.id() + 1 + std::uint32_t(EventLevel::kWarn);
+  EXPECT_EQ(std::string(core.region.descriptor(info)->labels), R"(level="info")");
+  EXPECT_EQ(cell_sum(core, info), 8u);
+  EXPECT_EQ(cell_sum(core, started.id()), 0u);
 
   // The agent consuming (tail moves) makes room again.
   ring(core, shard)->tail.store(4);
   EXPECT_TRUE(probe.emit(started, EventLevel::kWarn, "after drain"));
   EXPECT_EQ(ring_records(core, shard)[0].level, std::uint16_t(EventLevel::kWarn));
+  EXPECT_EQ(cell_sum(core, warn), 1u);
 }
 
 TEST_F(EventsTest, BytesPayloadAndTooLarge) {

@@ -220,6 +220,16 @@ struct EventRecord {
 };
 static_assert(sizeof(EventRecord) == 64);
 
+// Event types count by level. An event type registered at descriptor i is followed by
+// kEventLevelCount level descriptors: i + 1 + L for level L (kind kEvent, the same name, labels
+// exactly `level="<to_string(L)>"`, e.g. level="warn"). An emit counts its event in its level's
+// cell (levels past kFatal in kFatal's), so emitting costs one cell as before; the type's own
+// cell stays 0 and its count is the sum of its levels' cells. Readers accept a level descriptor
+// only at exactly that place after a valid, unlabelled event type of the same name.
+inline constexpr std::uint32_t kEventLevelCount = 6;  // kTrace .. kFatal
+// `level="<name>"` for level `level` (< kEventLevelCount).
+std::string event_level_labels(std::uint32_t level);
+
 struct MetricDescriptor {
   char name[kMaxMetricNameLen + 1];
   std::uint32_t kind;             // MetricKind

@@ -11,7 +11,7 @@
 //   gauge     queue.depth                          3.5
 //   gauge     room.temperature (celsius)           21   (unit without a base-unit rule)
 //   histogram latency_ns (ns) bounds 1e3,1e4,1e5,1e6  records 500, 5000, 50000, 2000000
-//   event     job.done                             3 events
+//   event     job.done                             3 events: 2 info, 1 error
 #include <cstdio>
 #include <string>
 
@@ -34,7 +34,8 @@ int run_exposition_mix(const Args& args) {
   Histogram h = probe.histogram("latency_ns", bounds, "ns");
   for (std::int64_t v : {500, 5000, 50000, 2000000}) h.record(v);
   const EventType done = probe.event_type("job.done");
-  for (int i = 0; i < 3; ++i) probe.emit(done, EventLevel::kInfo, "done");
+  for (int i = 0; i < 2; ++i) probe.emit(done, EventLevel::kInfo, "done");
+  probe.emit(done, EventLevel::kError, "failed");
   return flush_then_hold_or_exit(probe, args);
 }
 
