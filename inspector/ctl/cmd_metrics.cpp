@@ -128,7 +128,12 @@ int run_metrics(Connection& connection, const std::string& name, const QuantileV
       std::cout << metrics_json(*metrics).dump() << '\n';
     }
   }
-  if (!json) metrics_table(*metrics, view).print(std::cout);
+  if (!json) {
+    sort_by_metric(*metrics);
+    // Level series that counted nothing are left out of the table (not of --json).
+    std::erase_if(*metrics, is_unused_event_level);
+    metrics_table(*metrics, view).print(std::cout);
+  }
   return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "shmon/histogram_buckets.hpp"
 #include "shmon/labels.hpp"
@@ -101,6 +102,16 @@ std::string series_name(const std::string& metric,
   return out + "}";
 }
 
+void sort_by_metric(std::vector<MetricInfo>& metrics) {
+  std::stable_sort(metrics.begin(), metrics.end(), [](const MetricInfo& a, const MetricInfo& b) {
+    return std::tie(a.metric, a.labels) < std::tie(b.metric, b.labels);
+  });
+}
+
+bool is_unused_event_level(const MetricInfo& m) {
+  return m.kind == "event" && m.total == 0 && m.labels.size() == 1 && m.labels[0].first == "level";
+}
+
 std::vector<MetricInfo> group_by_labels(const std::vector<MetricInfo>& metrics,
                                         const std::vector<std::string>& by) {
   std::vector<MetricInfo> rows;
@@ -129,7 +140,18 @@ std::vector<MetricInfo> group_by_labels(const std::vector<MetricInfo>& metrics,
     if (row.kind != m.kind) continue;  // the agent keeps one kind per name; never mix
     row.live_clients = std::max(row.live_clients, m.live_clients);
     row.departed_total += m.departed_total;
-    for (const MetricClientValue& c : m.clients) row.clients.push_back(c);
+    for (const MetricClientValue& c : m.clients) {  // a client counts once per group
+      const bool known = std::any_of(row.clients.begin(), row.clients.end(), [&](const auto& k) {
+        return k.slot == c.slot && k.pid == c.pid;
+      });
+      if (known) {
+        for (auto& k : row.clients) {
+          if (k.slot == c.slot && k.pid == c.pid) k.value += c.value;
+        }
+      } else {
+        row.clients.push_back(c);
+      }
+    }
     if (m.kind == "histogram") {
       if (!merge_histogram(row, m)) continue;
       row.total = double(row.count);

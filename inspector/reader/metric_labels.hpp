@@ -34,6 +34,14 @@ bool matches(const MetricInfo& m, const std::vector<LabelMatcher>& matchers);
 std::vector<MetricInfo> group_by_labels(const std::vector<MetricInfo>& metrics,
                                         const std::vector<std::string>& by);
 
+// Orders series by metric name, then label set (the agent's keys sort "a{x}" after "a.b", which
+// would split one metric's series apart on screen).
+void sort_by_metric(std::vector<MetricInfo>& metrics);
+
+// An event type's level series that has counted nothing yet (level="debug" 0, ...): tables leave
+// them out so that the levels that happened stand out; JSON answers keep every series.
+bool is_unused_event_level(const MetricInfo& m);
+
 // metric{k="v",...} for a name and labels (no braces without labels), as the agent spells keys.
 std::string series_name(const std::string& metric,
                         const std::vector<std::pair<std::string, std::string>>& labels);

@@ -145,7 +145,17 @@ TEST_F(Attach, BadMagicOrAbiIsRefused) {
   req = valid_request(r);
   req.abi_version = kAbiVersion + 1;
   EXPECT_EQ(AttachStatus(run(req, r.fd()).status), AttachStatus::kAbiMismatch);
-  EXPECT_EQ(refused(), 2u);
+  // An older probe (the one before metric labels) is told both versions.
+  req = valid_request(r);
+  req.abi_version = kAbiVersion - 1;
+  const AttachReply old = run(req, r.fd());
+  EXPECT_EQ(AttachStatus(old.status), AttachStatus::kAbiMismatch);
+  const std::string why(old.message, strnlen(old.message, sizeof(old.message)));
+  EXPECT_NE(why.find("probe speaks ABI " + std::to_string(kAbiVersion - 1) + ", agent speaks " +
+                     std::to_string(kAbiVersion)),
+            std::string::npos)
+      << why;
+  EXPECT_EQ(refused(), 3u);
   EXPECT_EQ(occupied(), 0u);
 }
 

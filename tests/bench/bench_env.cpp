@@ -40,6 +40,7 @@ bool set_up(BenchEnv& e) {
     return false;
   }
   e.counter = e.probe->counter("bench.counter");
+  e.labelled_counter = e.probe->counter("bench.counter", {{"method", "GET"}, {"code", "200"}});
   e.gauge = e.probe->gauge("bench.gauge");
   e.histogram = e.probe->histogram("bench.histogram", {}, "ns");
   e.event = e.probe->event_type("bench.event");

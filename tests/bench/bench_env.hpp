@@ -18,6 +18,7 @@ struct BenchEnv {
   AgentProcess agent;
   std::unique_ptr<Probe> probe;
   Counter counter;
+  Counter labelled_counter;  // bench.counter{method="GET",code="200"}: labels cost nothing here
   Gauge gauge;
   Histogram histogram;
   EventType event;

@@ -53,6 +53,8 @@ std::vector<MetricInfo> shown_metrics(const Snapshot& s, const UiState& ui, std:
     });
     if (named && matches(m, matchers)) out.push_back(m);
   }
+  std::erase_if(out, is_unused_event_level);
+  sort_by_metric(out);
   const std::string_view group = ui.metric_group;
   if (group.empty()) return out;
   std::vector<std::string> by;
@@ -121,11 +123,11 @@ void draw_histogram_detail(const Snapshot& s, const MetricInfo& m, float height)
 void draw_metrics(ViewContext& ctx, float height) {
   const Snapshot& s = ctx.snap;
   UiState& ui = ctx.ui;
-  ImGui::SetNextItemWidth(200);
+  ImGui::SetNextItemWidth(170);
   ImGui::InputTextWithHint("##mfilter", "filter: name, label=value", ui.metric_filter,
                            sizeof ui.metric_filter);
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(120);
+  ImGui::SetNextItemWidth(90);
   ImGui::InputTextWithHint("##mgroup", "group by label", ui.metric_group, sizeof ui.metric_group);
   std::string problem;
   const std::vector<MetricInfo> shown = shown_metrics(s, ui, &problem);
