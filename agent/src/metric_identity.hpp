@@ -37,7 +37,7 @@ struct MetricIdentity {
 
 class MetricIdentities {
  public:
-  explicit MetricIdentities(std::size_t max_series = 100000) : max_series_(max_series) {}
+  explicit MetricIdentities(std::size_t max_series = 10000) : max_series_(max_series) {}
   void set_max_series(std::size_t n) { max_series_ = n; }
 
   struct Refusal {

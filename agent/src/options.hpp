@@ -25,7 +25,9 @@ struct Options {
   bool metrics_per_client = false;  // adds <name>_by_client series with a client label
   // Distinct series (metric name + label set) the agent keeps for its life; a series past the
   // bound is refused for the client that publishes it, counted and logged (metric_identity.hpp).
-  std::uint32_t max_series = 100000;
+  // Each series costs about 10 KB of history (600 one-second points), so the bound is also the
+  // agent's memory bound for them: 10,000 series, about 100 MB.
+  std::uint32_t max_series = 10000;
 };
 
 // Parses argv. Returns the exit code to leave with (0 after --help, 2 on a usage error, having
