@@ -40,5 +40,8 @@ Bytes cgroup_files_seed();
 // (f) the agent crediting a client's cumulative claims (ring positions, drop counters).
 int credited_counts(const std::uint8_t* data, std::size_t size);
 Bytes credited_counts_seed();
+// (g) label text as a descriptor carries it: parse_labels, canonical_labels, series keys.
+int label_text(const std::uint8_t* data, std::size_t size);
+Bytes label_text_seed();
 
 }  // namespace shmon::fuzz

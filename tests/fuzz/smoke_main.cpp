@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
       {"data_header", shmon::fuzz::data_header, shmon::fuzz::data_header_seed},
       {"control_headers", shmon::fuzz::control_headers, shmon::fuzz::control_headers_seed},
       {"names", shmon::fuzz::names, shmon::fuzz::names_seed},
+      {"label_text", shmon::fuzz::label_text, shmon::fuzz::label_text_seed},
       {"data_region", shmon::fuzz::data_region, shmon::fuzz::data_region_seed},
       {"cgroup_files", shmon::fuzz::cgroup_files, shmon::fuzz::cgroup_files_seed},
       {"credited_counts", shmon::fuzz::credited_counts, shmon::fuzz::credited_counts_seed},
