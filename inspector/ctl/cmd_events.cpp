@@ -1,5 +1,4 @@
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "commands.hpp"
@@ -20,13 +19,6 @@ void print_event(const EventInfo& e) {
             << escape_for_terminal(e.text) << '\n';
 }
 
-// --json: the agent's event objects as they came, one per line (JSON escapes control bytes).
-void print_json_events(const std::string& answer) {
-  const auto doc = nlohmann::json::parse(answer, nullptr, false);
-  if (!doc.is_object() || !doc.contains("events") || !doc["events"].is_array()) return;
-  for (const auto& e : doc["events"]) std::cout << e.dump() << '\n';
-}
-
 // Prints every event from `cursor` on, page by page; returns the cursor for the next call.
 // Returns nullopt (with `error` set) when a query fails.
 std::optional<std::uint64_t> print_available(Connection& connection, std::uint64_t cursor,
@@ -36,7 +28,10 @@ std::optional<std::uint64_t> print_available(Connection& connection, std::uint64
     if (!connection.try_query(shmon::QueryKind::kEvents, answer, error, {}, cursor)) {
       return std::nullopt;
     }
-    auto page = parse_events(answer, error);
+    // --json prints the agent's event objects as they came, one per line (JSON escapes control
+    // bytes); the answer is parsed once for both.
+    std::vector<std::string> raw;
+    auto page = parse_events(answer, error, json ? &raw : nullptr);
     if (!page) return std::nullopt;
     if (page->next < cursor) return page->oldest;  // the log restarted: start at its beginning
     if (cursor != 0 && page->oldest > cursor && !json) {
@@ -44,7 +39,7 @@ std::optional<std::uint64_t> print_available(Connection& connection, std::uint64
                 << " events were overwritten before being read\n";
     }
     if (json) {
-      print_json_events(answer);
+      for (const std::string& line : raw) std::cout << line << '\n';
     } else {
       for (const EventInfo& e : page->events) print_event(e);
     }

@@ -146,7 +146,10 @@ struct History {
 std::optional<AgentStatus> parse_status(std::string_view json, std::string* error);
 std::optional<std::vector<ClientInfo>> parse_clients(std::string_view json, std::string* error);
 std::optional<std::vector<MetricInfo>> parse_metrics(std::string_view json, std::string* error);
-std::optional<EventsPage> parse_events(std::string_view json, std::string* error);
+// With `raw`, also each event object as compact JSON (shmonctl events --json prints them, so the
+// answer is parsed once).
+std::optional<EventsPage> parse_events(std::string_view json, std::string* error,
+                                       std::vector<std::string>* raw = nullptr);
 std::optional<History> parse_history(std::string_view json, std::string* error);
 
 }  // namespace shmon::inspector

@@ -216,7 +216,8 @@ std::optional<std::vector<MetricInfo>> parse_metrics(std::string_view text, std:
   return out;
 }
 
-std::optional<EventsPage> parse_events(std::string_view text, std::string* error) {
+std::optional<EventsPage> parse_events(std::string_view text, std::string* error,
+                                       std::vector<std::string>* raw) {
   auto doc = parse_doc(text, false, error);
   if (!doc) return std::nullopt;
   EventsPage page;
@@ -225,6 +226,7 @@ std::optional<EventsPage> parse_events(std::string_view text, std::string* error
   if (auto it = doc->find("events"); it != doc->end() && it->is_array()) {
     for (const json& j : *it) {
       if (!j.is_object()) continue;
+      if (raw != nullptr) raw->push_back(j.dump());
       EventInfo e;
       get(j, "seq", e.seq);
       get(j, "ts_ns", e.ts_ns);

@@ -46,17 +46,19 @@ std::uint32_t ProbeCore::register_metric(std::string_view name, MetricKind kind,
                                          std::span<const Label> labels) {
   ensure_connector();
   if (header == nullptr) return kNoMetric;
-  auto refuse = [&](std::string why) {
-    stats().drops_metric_table_full.fetch_add(1, std::memory_order_relaxed);
+  // A refusal is counted (a bad name, a clash or a full table in drops_metric_table_full; bad
+  // labels or a label-set bound in label_sets_refused) and explained in last_error().
+  const auto refused = [&](std::atomic<std::uint64_t>& counter, const std::string& why) {
+    counter.fetch_add(1, std::memory_order_relaxed);
     set_error("metric '" + std::string(name.substr(0, kMaxMetricNameLen + 8)) +
               "' refused: " + why);
     return kNoMetric;
   };
-  auto refuse_labels = [&](std::string why) {
-    stats().label_sets_refused.fetch_add(1, std::memory_order_relaxed);
-    set_error("metric '" + std::string(name.substr(0, kMaxMetricNameLen + 8)) +
-              "' refused: " + why);
-    return kNoMetric;
+  const auto refuse = [&](const std::string& why) {
+    return refused(stats().drops_metric_table_full, why);
+  };
+  const auto refuse_labels = [&](const std::string& why) {
+    return refused(stats().label_sets_refused, why);
   };
   if (auto err = check_metric_name(name)) return refuse(*err);
   std::string label_text;
