@@ -6,11 +6,15 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstddef>
 #include <string_view>
+
+#include "shmon/unix_socket.hpp"
 
 namespace shmon::agent {
 
@@ -40,6 +44,38 @@ std::uint64_t bytes_received(int fd) {
              : 0;
 }
 
+// The socket inode /proc/self/fd/NAME links to ("socket:[INODE]"), or 0 when it is no socket.
+// A path lookup: it does not touch descriptor NAME, which another thread may be opening or
+// closing right now.
+ino_t socket_inode(int dir, const char* name) {
+  char link[64];
+  const ssize_t n = ::readlinkat(dir, name, link, sizeof(link) - 1);
+  if (n <= 0) return 0;
+  const std::string_view text(link, std::size_t(n));
+  constexpr std::string_view kPrefix = "socket:[";
+  if (!text.starts_with(kPrefix) || !text.ends_with(']')) return 0;
+  ino_t inode = 0;
+  const char* first = text.data() + kPrefix.size();
+  const char* last = text.data() + text.size() - 1;
+  if (std::from_chars(first, last, inode).ec != std::errc()) return 0;
+  return inode;
+}
+
+// Our own duplicate of descriptor `fd` as it is now, or -1. pidfd_getfd(2) takes the duplicate in
+// one step without operating on `fd` itself: `fd` belongs to another thread (a worker or the
+// listener) that may close or reuse it at any moment. fcntl(F_DUPFD) when the kernel lacks it.
+int duplicate(int self_pidfd, int fd) {
+#ifdef SYS_pidfd_getfd
+  if (self_pidfd >= 0) {
+    const int d = int(::syscall(SYS_pidfd_getfd, self_pidfd, fd, 0));  // close-on-exec already
+    if (d >= 0 || errno == EBADF) return d;  // EBADF: closed meanwhile; else fall back
+  }
+#else
+  (void)self_pidfd;
+#endif
+  return ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
 // Ends the connection for both sides at once. shutdown() alone does not stop a worker whose
 // peer keeps sending (Linux still queues data after SHUT_RD); connect(AF_UNSPEC) disconnects
 // the socket (a reset to the peer), so the worker's next read fails.
@@ -52,6 +88,9 @@ void abort_connection(int fd) {
 
 }  // namespace
 
+ConnectionReaper::ConnectionReaper(ReapLimits limits)
+    : limits_(limits), self_pidfd_(open_pidfd(::getpid())) {}
+
 ReapCount ConnectionReaper::pass(std::uint64_t now_ns, bool all) {
   ReapCount count;
   std::map<ino_t, Seen> seen;
@@ -62,13 +101,13 @@ ReapCount ConnectionReaper::pass(std::uint64_t now_ns, bool all) {
     const std::string_view n(e->d_name);
     if (std::from_chars(n.data(), n.data() + n.size(), fd).ec != std::errc() || fd == dirfd(dir))
       continue;
-    struct stat st {};
-    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
-    const int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    const ino_t inode = socket_inode(dirfd(dir), e->d_name);
+    if (inode == 0) continue;
+    const int d = duplicate(self_pidfd_.get(), fd);
     if (d < 0) continue;
     struct stat dup_st {};
-    if (fstat(d, &dup_st) == 0 && dup_st.st_ino == st.st_ino && accepted_port(d) == limits_.port) {
-      auto it = seen_.find(st.st_ino);
+    if (fstat(d, &dup_st) == 0 && dup_st.st_ino == inode && accepted_port(d) == limits_.port) {
+      auto it = seen_.find(inode);
       Seen s = it == seen_.end() ? Seen{now_ns, false} : it->second;
       if (!s.cut) {
         const bool old = now_ns - s.since > limits_.deadline_ns;
@@ -82,7 +121,7 @@ ReapCount ConnectionReaper::pass(std::uint64_t now_ns, bool all) {
       } else if (all) {
         abort_connection(d);
       }
-      seen[st.st_ino] = s;
+      seen[inode] = s;
     }
     ::close(d);
   }

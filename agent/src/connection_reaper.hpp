@@ -4,14 +4,20 @@
 // in /proc/self/fd and shuts those open longer than the deadline or that sent more than the
 // byte limit (TCP_INFO), so their worker's read fails and the connection closes.
 //
-// It acts on a descriptor only through a duplicate whose inode it checked, so a descriptor
-// number that was closed and reused meanwhile (a client's socket) is never touched.
+// It acts on a descriptor only through its own duplicate whose inode it checked, so a descriptor
+// number that was closed and reused meanwhile (a client's socket) is never touched. It never
+// operates on the other threads' descriptor numbers themselves: it reads the inode from the
+// /proc link and takes the duplicate with pidfd_getfd(2). (It used fstat and fcntl(F_DUPFD) on
+// them, which was safe through the inode check but is a use of a descriptor racing with its
+// owner's accept or close: ThreadSanitizer reported it and stopped the agent.)
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
 #include <map>
+
+#include "shmon/fd.hpp"
 
 namespace shmon::agent {
 
@@ -28,7 +34,7 @@ struct ReapCount {
 
 class ConnectionReaper {
  public:
-  explicit ConnectionReaper(ReapLimits limits) : limits_(limits) {}
+  explicit ConnectionReaper(ReapLimits limits);
   // One pass at monotonic time `now_ns`; with `all`, shuts every connection (stop). Returns the
   // connections shut in this pass for the first time.
   ReapCount pass(std::uint64_t now_ns, bool all);
@@ -39,6 +45,7 @@ class ConnectionReaper {
     bool cut = false;
   };
   ReapLimits limits_;
+  UniqueFd self_pidfd_;         // for pidfd_getfd; invalid when the kernel lacks pidfds
   std::map<ino_t, Seen> seen_;  // by socket inode
 };
 

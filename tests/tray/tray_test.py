@@ -74,6 +74,14 @@ class Item:
     def icon(self):
         return re.search(r"'([^']*)'", self.prop("IconName")).group(1)
 
+    def menu_exported(self):
+        """Whether the menu object answers yet: the item names its path as soon as it registers,
+        and libdbusmenu exports the object a little later (seen under ThreadSanitizer)."""
+        code, _ = run(["gdbus", "call", "--session", "--dest", self.sender, "--object-path",
+                       self.menu, "--method", "com.canonical.dbusmenu.GetLayout", "--", "0", "-1",
+                       "@as []"], self.env)
+        return code == 0
+
     def layout(self):
         """{label: (id, enabled)} of every item of the menu, submenus included."""
         out = self.gdbus(self.menu, "com.canonical.dbusmenu.GetLayout", "0", "-1", "@as []")
@@ -149,6 +157,7 @@ def scenario_desktop(args):
     wait_line(tray, "state down", 30, "tray")
     registered = wait_line(watcher, "registered", 30, "watcher").split()
     item = Item(env, registered[1], registered[2])
+    wait_until(item.menu_exported, 30, "the tray exports its menu")
     if item.icon() != "network-offline":
         fail("icon with no agent is %r" % item.icon())
     labels = item.layout()
