@@ -180,6 +180,14 @@ class Client {
     const auto s = current_state();
     return s == ClientState::kAttached || s == ClientState::kLive;
   }
+  // Whether its owner token may hold the client mutex: while it is serving, and after its bye
+  // until retire() (its socket closed): on_bye marks it leaving while the bye's own call still
+  // holds the mutex, and that call must be able to read its answer and unlock like any other.
+  // retire() releases whatever the token still holds; the lease bounds a leaver that stalls.
+  bool may_hold_mutex() const {
+    return serving() ||
+           (current_state() == ClientState::kLeaving && !retired.load(std::memory_order_acquire));
+  }
 
   // The mapped region through layout.hpp's accessors (offsets from the validated geometry).
   DataRegion region() const { return DataRegion(data.data(), geo); }

@@ -60,12 +60,15 @@ void Housekeeper::check_lease(std::uint64_t now) {
   // hide the waiter flag): have it look again. It answers each request at most once.
   AutoResetEvent(&mailbox->exec).set();
 
-  // Who holds it? Only a serving client's current token is a real holder, and only while that
-  // client's own data region (which no other client can write) claims it.
+  // Who holds it? Only the current token of a client that may hold it (serving, or finishing
+  // its bye call) is a real holder, and only while that client's own data region (which no other
+  // client can write) claims it. Releasing a leaver's token here would hand the mailbox to the
+  // next client while the leaver still waits for its answer: the next request overwrites that
+  // answer, and the leaver waits out its Done timeout (the mass-detach stall, BENCHMARKS.md).
   auto holder = ctx_.client_at(owner_slot(owner));
-  const bool token_live = holder && holder->owner_token == owner && holder->serving();
+  const bool token_live = holder && holder->owner_token == owner && holder->may_hold_mutex();
   if (!token_live) {
-    release_forged(owner, "a token no serving client owns");
+    release_forged(owner, "a token no attached client owns");
     return;
   }
   const bool claimed = holder->header().mutex_claim.load(std::memory_order_acquire) == owner;
@@ -95,7 +98,12 @@ void Housekeeper::check_lease(std::uint64_t now) {
   stats.lease_revocations.fetch_add(1, std::memory_order_relaxed);
   // The holder itself claims the lock and overstayed: it is the offender, and only it loses its
   // session (its token stops being valid, so a re-take is released at the next tick).
-  holder->state.store(std::uint32_t(ClientState::kRevoked), std::memory_order_release);
+  // A leaver stays leaving (its socket closing retires it); only a serving client is revoked.
+  auto state = holder->state.load(std::memory_order_acquire);
+  while (state != std::uint32_t(ClientState::kLeaving) &&
+         !holder->state.compare_exchange_weak(state, std::uint32_t(ClientState::kRevoked),
+                                              std::memory_order_acq_rel)) {
+  }
   spdlog::warn(
       "revoked client mutex from {} (pid {}, slot {}) after {} ms: it held it past the "
       "lease",

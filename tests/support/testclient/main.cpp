@@ -27,6 +27,9 @@
 //                    futex-words, headers, forge-lock, drain-sleeping, hold-lock)
 //   hostile-text     emits an event whose text carries terminal escapes, flushes, leaves
 //   record-values    honest: records histogram values that stdin names ("VALUE COUNT" lines)
+//   mass-detach      honest: --variant N probes (default 32) attach, then all leave at once
+//                    when stdin closes; says READY, then LEFT <ms>
+//   bye-hold         says bye by hand and keeps the mutex for three agent ticks after the answer
 //   slowloris | hold-tool | fd-flood   attacks on the rendezvous socket (mode_rendezvous.cpp)
 //   big-region       honest, with the largest legal region, every metric used (READY; stdin EOF)
 //   commands         offers echo, throw, sleep, big (--variant stop: a stop handler; poll: no
@@ -67,6 +70,8 @@ int main(int argc, char** argv) {
       {"fork-burst", run_fork_burst},
       {"hostile-text", run_hostile_text},
       {"record-values", run_record_values},
+      {"mass-detach", run_mass_detach},
+      {"bye-hold", run_bye_hold},
       {"slowloris", run_slowloris},
       {"hold-tool", run_hold_tool},
       {"fd-flood", run_fd_flood},
