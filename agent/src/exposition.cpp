@@ -434,14 +434,14 @@ std::string Exposition::render(const MetricsSnapshot& snap, ExpositionFormat for
         level_sum += entry->second.total;
       }
     }
-    const auto skipped = [&](const auto* entry) {
+    const auto is_levels_sum = [&](const auto* entry) {
       return by_level && split_series_key(entry->first).labels.empty();
     };
     if (by_level && type_total > level_sum) {
       w.counter(x.base, "level=\"unknown\"", type_total - level_sum);
     }
     for (const auto* entry : series) {
-      if (skipped(entry)) continue;
+      if (is_levels_sum(entry)) continue;
       const MetricAggregate& m = entry->second;
       const std::string labels(split_series_key(entry->first).labels);
       switch (m.kind) {
@@ -461,7 +461,7 @@ std::string Exposition::render(const MetricsSnapshot& snap, ExpositionFormat for
     const std::string by = x.base + "_by_client";
     w.family(by, type, x.unit, help_of(name, first, true));
     for (const auto* entry : series) {
-      if (skipped(entry)) continue;
+      if (is_levels_sum(entry)) continue;
       const MetricAggregate& m = entry->second;
       const std::string_view app_labels = split_series_key(entry->first).labels;
       std::set<std::uint32_t> slots;  // one series per client, even if it repeats a name
