@@ -98,12 +98,9 @@ void Housekeeper::check_lease(std::uint64_t now) {
   stats.lease_revocations.fetch_add(1, std::memory_order_relaxed);
   // The holder itself claims the lock and overstayed: it is the offender, and only it loses its
   // session (its token stops being valid, so a re-take is released at the next tick).
-  // A leaver stays leaving (its socket closing retires it); only a serving client is revoked.
-  auto state = holder->state.load(std::memory_order_acquire);
-  while (state != std::uint32_t(ClientState::kLeaving) &&
-         !holder->state.compare_exchange_weak(state, std::uint32_t(ClientState::kRevoked),
-                                              std::memory_order_acq_rel)) {
-  }
+  // A leaver that overstays is revoked too: its token must stop being valid, or it could re-take
+  // the mutex for another lease again and again.
+  holder->state.store(std::uint32_t(ClientState::kRevoked), std::memory_order_release);
   spdlog::warn(
       "revoked client mutex from {} (pid {}, slot {}) after {} ms: it held it past the "
       "lease",
