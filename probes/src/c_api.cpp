@@ -87,6 +87,23 @@ std::string_view view(const char* s) {
   return s != nullptr ? std::string_view(s) : std::string_view();
 }
 
+// keep() for a labelled registration: NULL when the label array (or a string in it) is NULL or
+// the probe refused the set (the C functions tell a refusal apart; their handles cannot).
+template <class H, class Make>
+H* keep_labelled(shmon_probe* p, std::vector<std::unique_ptr<H>> shmon_probe::*list,
+                 const char* name, const shmon_label* labels, size_t label_count, Make make) {
+  if (p == nullptr) return nullptr;
+  try {
+    const auto set = labels_of(labels, label_count);
+    if (!set) return nullptr;
+    H* h = keep(p, p->*list, name,
+                [&](std::string_view n) { return make(n, std::span<const shmon::Label>(*set)); });
+    return h != nullptr && h->handle.registered() ? h : nullptr;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -201,17 +218,10 @@ void shmon_counter_add(shmon_counter* counter, uint64_t delta) {
 shmon_counter* shmon_counter_get_labels(shmon_probe* probe, const char* name,
                                         const shmon_label* labels, size_t label_count,
                                         const char* unit) {
-  if (probe == nullptr) return nullptr;
-  try {
-    const auto set = labels_of(labels, label_count);
-    if (!set) return nullptr;
-    shmon_counter* c = keep(probe, probe->counters, name, [&](std::string_view n) {
-      return probe->probe.counter(n, std::span<const shmon::Label>(*set), view(unit));
-    });
-    return c != nullptr && c->handle.registered() ? c : nullptr;
-  } catch (...) {
-    return nullptr;
-  }
+  return keep_labelled(probe, &shmon_probe::counters, name, labels, label_count,
+                       [&](std::string_view n, std::span<const shmon::Label> set) {
+                         return probe->probe.counter(n, set, view(unit));
+                       });
 }
 
 shmon_gauge* shmon_gauge_get(shmon_probe* probe, const char* name) {
@@ -230,17 +240,10 @@ void shmon_gauge_set(shmon_gauge* gauge, double value) {
 
 shmon_gauge* shmon_gauge_get_labels(shmon_probe* probe, const char* name, const shmon_label* labels,
                                     size_t label_count, const char* unit) {
-  if (probe == nullptr) return nullptr;
-  try {
-    const auto set = labels_of(labels, label_count);
-    if (!set) return nullptr;
-    shmon_gauge* g = keep(probe, probe->gauges, name, [&](std::string_view n) {
-      return probe->probe.gauge(n, std::span<const shmon::Label>(*set), view(unit));
-    });
-    return g != nullptr && g->handle.registered() ? g : nullptr;
-  } catch (...) {
-    return nullptr;
-  }
+  return keep_labelled(probe, &shmon_probe::gauges, name, labels, label_count,
+                       [&](std::string_view n, std::span<const shmon::Label> set) {
+                         return probe->probe.gauge(n, set, view(unit));
+                       });
 }
 
 shmon_histogram* shmon_histogram_get(shmon_probe* probe, const char* name) {
@@ -260,18 +263,12 @@ shmon_histogram* shmon_histogram_get_labels(shmon_probe* probe, const char* name
                                             const shmon_label* labels, size_t label_count,
                                             const int64_t* upper_bounds, size_t count,
                                             const char* unit) {
-  if (probe == nullptr || (upper_bounds == nullptr && count != 0)) return nullptr;
-  try {
-    const auto set = labels_of(labels, label_count);
-    if (!set) return nullptr;
-    const std::span<const std::int64_t> bounds(upper_bounds, upper_bounds != nullptr ? count : 0);
-    shmon_histogram* h = keep(probe, probe->histograms, name, [&](std::string_view n) {
-      return probe->probe.histogram(n, std::span<const shmon::Label>(*set), bounds, view(unit));
-    });
-    return h != nullptr && h->handle.registered() ? h : nullptr;
-  } catch (...) {
-    return nullptr;
-  }
+  if (upper_bounds == nullptr && count != 0) return nullptr;
+  const std::span<const std::int64_t> bounds(upper_bounds, upper_bounds != nullptr ? count : 0);
+  return keep_labelled(probe, &shmon_probe::histograms, name, labels, label_count,
+                       [&](std::string_view n, std::span<const shmon::Label> set) {
+                         return probe->probe.histogram(n, set, bounds, view(unit));
+                       });
 }
 
 void shmon_histogram_record(shmon_histogram* histogram, int64_t value) {
