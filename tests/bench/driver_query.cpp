@@ -13,6 +13,7 @@
 #include "shmon/clock.hpp"
 #include "shmon/layout.hpp"
 #include "shmon/probe.hpp"
+#include "shmon_test/big_region.hpp"
 
 namespace shmon::bench {
 namespace {
@@ -25,20 +26,10 @@ struct QueryShared {
 };
 
 int big_client(QueryShared* s, std::uint32_t index) {
-  using L = DataLimits;
   ProbeOptions options;
   options.name = "big-" + std::to_string(index);
-  options.params = {L::kMaxMetrics, L::kMaxShards, L::kMaxHistograms, L::kMaxBuckets, 64};
-  Probe probe(options);
-  char name[32];
-  for (std::uint32_t i = 0; i < L::kMaxHistograms; ++i) {
-    std::snprintf(name, sizeof(name), "big_h%03u", i);
-    probe.histogram(name).record(1);
-  }
-  for (std::uint32_t i = 0; i < L::kMaxMetrics - L::kMaxHistograms; ++i) {
-    std::snprintf(name, sizeof(name), "big_c%04u", i);
-    probe.counter(name).add(1);
-  }
+  Probe probe(test::with_largest_region(options));
+  test::fill_every_metric_slot(probe);
   if (!probe.wait_connected(60'000) || probe.flush().status != CallStatus::kOk) s->failed += 1;
   return s->gate.arrive_and_wait(600'000) ? 0 : 1;
 }

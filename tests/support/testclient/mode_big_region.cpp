@@ -7,29 +7,14 @@
 #include <vector>
 
 #include "output.hpp"
-#include "shmon/layout.hpp"
 #include "shmon/probe.hpp"
+#include "shmon_test/big_region.hpp"
 
 namespace shmon::testclient {
 
 int run_big_region(const Args& args) {
-  using L = DataLimits;
-  ProbeOptions options = probe_options(args);
-  options.params.metric_capacity = L::kMaxMetrics;
-  options.params.shard_count = L::kMaxShards;
-  options.params.histogram_capacity = L::kMaxHistograms;
-  options.params.histogram_buckets = L::kMaxBuckets;
-  options.params.ring_capacity = 64;  // rings are drained, not read by queries
-  Probe probe(options);
-  char name[32];
-  for (std::uint32_t i = 0; i < L::kMaxHistograms; ++i) {
-    std::snprintf(name, sizeof(name), "big_h%03u", i);
-    probe.histogram(name).record(1);
-  }
-  for (std::uint32_t i = 0; i < L::kMaxMetrics - L::kMaxHistograms; ++i) {
-    std::snprintf(name, sizeof(name), "big_c%04u", i);
-    probe.counter(name).add(1);
-  }
+  Probe probe(test::with_largest_region(probe_options(args)));
+  test::fill_every_metric_slot(probe);
   if (!probe.last_error().empty()) {
     say("ERROR " + probe.last_error());
     return 1;
