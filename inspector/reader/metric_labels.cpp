@@ -1,6 +1,7 @@
 #include "metric_labels.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <tuple>
 
@@ -35,6 +36,24 @@ bool merge_histogram(MetricInfo& into, const MetricInfo& m) {
   return true;
 }
 
+// The words of a text field, split at spaces and commas.
+std::vector<std::string_view> words_of(std::string_view text) {
+  std::vector<std::string_view> out;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t end = std::min(text.find_first_of(", ", i), text.size());
+    if (end > i) out.push_back(text.substr(i, end - i));
+    i = end + 1;
+  }
+  return out;
+}
+
+bool contains_any_case(std::string_view hay, std::string_view needle) {
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         }) != hay.end();
+}
+
 void recompute_quantiles(MetricInfo& h) {
   std::vector<std::int64_t> bounds;
   for (double b : h.bounds) bounds.push_back(b >= 9.2e18 ? INT64_MAX : std::int64_t(b));
@@ -61,24 +80,6 @@ std::optional<LabelMatcher> parse_label_matcher(std::string_view text, std::stri
     return std::nullopt;
   }
   return m;
-}
-
-std::optional<std::vector<LabelMatcher>> parse_label_matchers(std::string_view text,
-                                                              std::string* error) {
-  std::vector<LabelMatcher> out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const std::size_t end = text.find_first_of(", ", i);
-    const std::string_view item = text.substr(i, end == std::string_view::npos ? end : end - i);
-    if (!item.empty()) {
-      auto m = parse_label_matcher(item, error);
-      if (!m) return std::nullopt;
-      out.push_back(std::move(*m));
-    }
-    if (end == std::string_view::npos) break;
-    i = end + 1;
-  }
-  return out;
 }
 
 bool matches(const MetricInfo& m, const std::vector<LabelMatcher>& matchers) {
@@ -110,6 +111,38 @@ void sort_by_metric(std::vector<MetricInfo>& metrics) {
 
 bool is_unused_event_level(const MetricInfo& m) {
   return m.kind == "event" && m.total == 0 && m.labels.size() == 1 && m.labels[0].first == "level";
+}
+
+std::vector<MetricInfo> select_metrics(const std::vector<MetricInfo>& metrics,
+                                       std::string_view filter, std::string_view group,
+                                       std::string* problem) {
+  std::vector<std::string_view> names;
+  std::vector<LabelMatcher> matchers;
+  for (std::string_view word : words_of(filter)) {
+    if (word.find('=') == std::string_view::npos) {
+      names.push_back(word);
+    } else if (auto m = parse_label_matcher(word, problem)) {
+      matchers.push_back(std::move(*m));
+    }
+  }
+  std::vector<MetricInfo> out;
+  for (const MetricInfo& m : metrics) {
+    const bool named = std::all_of(names.begin(), names.end(), [&](std::string_view w) {
+      return contains_any_case(m.name, w);
+    });
+    if (named && matches(m, matchers) && !is_unused_event_level(m)) out.push_back(m);
+  }
+  sort_by_metric(out);
+  if (group.empty()) return out;
+  std::vector<std::string> by;
+  for (std::string_view label : group == "*" ? std::vector<std::string_view>{} : words_of(group)) {
+    if (auto why = check_label_name(label)) {
+      *problem = *why;
+    } else {
+      by.emplace_back(label);
+    }
+  }
+  return group_by_labels(out, by);
 }
 
 std::vector<MetricInfo> group_by_labels(const std::vector<MetricInfo>& metrics,

@@ -17,9 +17,6 @@ struct LabelMatcher {
 };
 // Parses NAME=VALUE (VALUE may contain '='); nullopt with `error` set for anything else.
 std::optional<LabelMatcher> parse_label_matcher(std::string_view text, std::string* error);
-// Parses a comma- or space-separated list of NAME=VALUE (the inspector's filter field).
-std::optional<std::vector<LabelMatcher>> parse_label_matchers(std::string_view text,
-                                                              std::string* error);
 
 // True when `m` carries every matcher's label with its value.
 bool matches(const MetricInfo& m, const std::vector<LabelMatcher>& matchers);
@@ -41,6 +38,15 @@ void sort_by_metric(std::vector<MetricInfo>& metrics);
 // An event type's level series that has counted nothing yet (level="debug" 0, ...): tables leave
 // them out so that the levels that happened stand out; JSON answers keep every series.
 bool is_unused_event_level(const MetricInfo& m);
+
+// What the inspector's Telemetry view lists for its two fields: `filter` words (separated by
+// spaces or commas) that hold '=' select by label (NAME=VALUE), the others must appear in the
+// series name (any case); `group` names labels to sum series by, "*" sums every label set of a
+// metric. Unused event levels are left out and rows are ordered by metric. A word that cannot be
+// understood is skipped and named in `problem` (the rest still applies).
+std::vector<MetricInfo> select_metrics(const std::vector<MetricInfo>& metrics,
+                                       std::string_view filter, std::string_view group,
+                                       std::string* problem);
 
 // metric{k="v",...} for a name and labels (no braces without labels), as the agent spells keys.
 std::string series_name(const std::string& metric,

@@ -6,7 +6,6 @@
 #include "format.hpp"
 #include "metric_labels.hpp"
 #include "plot.hpp"
-#include "shmon/labels.hpp"
 #include "ui_dump.hpp"
 #include "views/views.hpp"
 
@@ -27,50 +26,6 @@ bool icontains(const std::string& hay, const char* needle) {
   return std::search(hay.begin(), hay.end(), needle, needle + std::strlen(needle),
                      [](char a, char b) { return std::tolower(a) == std::tolower(b); }) !=
          hay.end();
-}
-
-// The rows Telemetry lists: name words filter by substring, NAME=VALUE words by label, and the
-// group field sums series by labels (metric_labels.hpp, as shmonctl metrics does). `problem`
-// says why a word or label was not understood (the rest still applies).
-std::vector<MetricInfo> shown_metrics(const Snapshot& s, const UiState& ui, std::string* problem) {
-  std::vector<std::string> words;
-  std::vector<LabelMatcher> matchers;
-  const std::string_view filter = ui.metric_filter;
-  for (std::size_t i = 0; i < filter.size();) {
-    const std::size_t end = std::min(filter.find(' ', i), filter.size());
-    const std::string_view word = filter.substr(i, end - i);
-    if (word.find('=') != std::string_view::npos) {
-      if (auto m = parse_label_matcher(word, problem)) matchers.push_back(std::move(*m));
-    } else if (!word.empty()) {
-      words.emplace_back(word);
-    }
-    i = end + 1;
-  }
-  std::vector<MetricInfo> out;
-  for (const MetricInfo& m : s.metrics) {
-    const bool named = std::all_of(words.begin(), words.end(), [&](const std::string& w) {
-      return icontains(m.name, w.c_str());
-    });
-    if (named && matches(m, matchers)) out.push_back(m);
-  }
-  std::erase_if(out, is_unused_event_level);
-  sort_by_metric(out);
-  const std::string_view group = ui.metric_group;
-  if (group.empty()) return out;
-  std::vector<std::string> by;
-  if (group != "*") {
-    for (std::size_t i = 0; i < group.size();) {
-      const std::size_t end = std::min(group.find_first_of(", ", i), group.size());
-      const std::string label(group.substr(i, end - i));
-      if (auto why = check_label_name(label); why && !label.empty()) {
-        *problem = *why;
-      } else if (!label.empty()) {
-        by.push_back(label);
-      }
-      i = end + 1;
-    }
-  }
-  return group_by_labels(out, by);
 }
 
 // The metric's history as plotted: counters and event counts become per-second rates.
@@ -130,7 +85,8 @@ void draw_metrics(ViewContext& ctx, float height) {
   ImGui::SetNextItemWidth(90);
   ImGui::InputTextWithHint("##mgroup", "group by label", ui.metric_group, sizeof ui.metric_group);
   std::string problem;
-  const std::vector<MetricInfo> shown = shown_metrics(s, ui, &problem);
+  const std::vector<MetricInfo> shown =
+      select_metrics(s.metrics, ui.metric_filter, ui.metric_group, &problem);
   ImGui::SameLine();
   if (!problem.empty()) {
     ImGui::TextColored(ImVec4(1, 0.5f, 0.3f, 1), "%s", problem.c_str());
