@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "common.hpp"
+#include "shmon_test/staged_binary.hpp"
 
 namespace shmon::test {
 namespace {
@@ -45,11 +46,12 @@ std::vector<std::string> env_with_dir(const TestEnv& env, const std::string& dir
   return out;
 }
 
-// A fake agent (testclient rogue-agent) run as `user` with its runtime directory at `dir`.
+// A fake agent (testclient rogue-agent) run as `user` with its runtime directory at `dir`, from
+// `staged`, a copy of the test client that user can reach (the build tree may be under /root).
 std::unique_ptr<Child> spawn_rogue(const TestEnv& env, const Nobody& user, const std::string& dir,
-                                   const std::string& instance) {
+                                   const std::string& instance, const StagedBinary& staged) {
   SpawnOptions options;
-  options.argv = {testclient_bin(), "rogue-agent", "--instance", instance, "--variant", "bad-abi"};
+  options.argv = {staged.path(), "rogue-agent", "--instance", instance, "--variant", "bad-abi"};
   options.env = env_with_dir(env, dir);
   options.uid = user.uid;
   options.gid = user.gid;
@@ -87,7 +89,9 @@ TEST(ClientTrust, SquattedRuntimeDirectoryIsRefusedBeforeAnythingIsSent) {
   // Another user owns the directory (as with a pre-created /tmp/shmon-<uid>) and serves in it.
   const std::string dir = scratch_dir_for(*user, "squat");
   ASSERT_FALSE(dir.empty());
-  auto rogue = spawn_rogue(env, *user, dir, instance);
+  const StagedBinary staged(testclient_bin());
+  ASSERT_FALSE(staged.path().empty()) << "cannot stage " << testclient_bin() << " under /tmp";
+  auto rogue = spawn_rogue(env, *user, dir, instance, staged);
   ASSERT_TRUE(rogue->wait_for_line("ROGUE READY", deadline_in(kConditionWait)))
       << rogue->describe();
 
@@ -112,7 +116,9 @@ TEST(ClientTrust, AgentOfAnotherUserIsRefusedBeforeAnythingIsSent) {
   // Our directory is fine, but the socket in it is served by another user's process.
   const std::string dir = scratch_dir_for(*user, "peer");
   ASSERT_FALSE(dir.empty());
-  auto rogue = spawn_rogue(env, *user, dir, instance);
+  const StagedBinary staged(testclient_bin());
+  ASSERT_FALSE(staged.path().empty()) << "cannot stage " << testclient_bin() << " under /tmp";
+  auto rogue = spawn_rogue(env, *user, dir, instance, staged);
   ASSERT_TRUE(rogue->wait_for_line("ROGUE READY", deadline_in(kConditionWait)))
       << rogue->describe();
   const std::string ours = env.runtime_dir() + "/" + instance + ".sock";

@@ -8,38 +8,10 @@
 #include <filesystem>
 
 #include "common.hpp"
+#include "shmon_test/staged_binary.hpp"
 
 namespace shmon::test {
 namespace {
-
-// What another user runs must be reachable by that user wherever the repository was cloned (a
-// checkout under /root is mode 0700): a copy in a fresh 0755 directory under /tmp, which every
-// user can traverse. The test client links the project's libraries statically; the system
-// libraries it needs are where the loader finds them for everyone.
-class StagedBinary {
- public:
-  explicit StagedBinary(const std::string& binary) {
-    std::string dir = "/tmp/shmon-stage-XXXXXX";
-    if (::mkdtemp(dir.data()) == nullptr) return;
-    dir_ = dir;
-    std::error_code ec;
-    const auto target = std::filesystem::path(dir_) / std::filesystem::path(binary).filename();
-    std::filesystem::copy_file(binary, target, ec);
-    if (ec || ::chmod(target.c_str(), 0755) != 0 || ::chmod(dir_.c_str(), 0755) != 0) return;
-    path_ = target.string();
-  }
-  ~StagedBinary() {
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
-  StagedBinary(const StagedBinary&) = delete;
-  StagedBinary& operator=(const StagedBinary&) = delete;
-  const std::string& path() const { return path_; }  // empty when staging failed
-
- private:
-  std::string dir_;
-  std::string path_;
-};
 
 std::unique_ptr<Child> spawn_as(const TestEnv& env, const std::string& binary, uid_t uid, gid_t gid,
                                 const std::vector<std::string>& args) {
