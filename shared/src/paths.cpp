@@ -32,12 +32,26 @@ Status make_dir(const std::string& path) {
 
 std::string runtime_dir() {
   if (const char* dir = std::getenv("SHMON_RUNTIME_DIR"); dir != nullptr && *dir != '\0') {
-    return dir;
+    return dir;  // a relative one is refused by check_runtime_dir, with the reason
   }
-  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg != nullptr && *xdg != '\0') {
+  // The XDG base directory spec says a relative XDG_RUNTIME_DIR is to be ignored.
+  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg != nullptr && xdg[0] == '/') {
     return std::string(xdg) + "/shmon";
   }
-  return "/tmp/shmon-" + std::to_string(::getuid());
+  return default_runtime_dir("/run/user");
+}
+
+std::string default_runtime_dir(const std::string& run_user_root) {
+  // An app started by cron, sudo or a service has no XDG_RUNTIME_DIR, yet its user's systemd (and
+  // the agent it started) uses /run/user/UID: look there before falling back to /tmp, so both
+  // ends meet. Only a real directory that is ours counts.
+  const std::string uid = std::to_string(::geteuid());
+  const std::string run_user = run_user_root + "/" + uid;
+  struct stat st;
+  if (::lstat(run_user.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid()) {
+    return run_user + "/shmon";
+  }
+  return "/tmp/shmon-" + uid;
 }
 
 std::string socket_path(const std::string& instance) {
@@ -50,6 +64,7 @@ std::string lock_path(const std::string& instance) {
 
 Status ensure_runtime_dir() {
   const std::string dir = runtime_dir();
+  if (dir.empty() || dir[0] != '/') return check_runtime_dir(dir);  // refused before any mkdir
   // An explicit SHMON_RUNTIME_DIR may point into a directory that does not exist yet.
   const char* explicit_dir = std::getenv("SHMON_RUNTIME_DIR");
   if (explicit_dir != nullptr && *explicit_dir != '\0') {
@@ -66,6 +81,11 @@ Status ensure_runtime_dir() {
 }
 
 Status check_runtime_dir(const std::string& dir) {
+  if (dir.empty() || dir[0] != '/') {
+    return Error{"runtime directory '" + dir +
+                 "' is a relative path; SHMON_RUNTIME_DIR must be absolute (every process must "
+                 "find the same directory, whatever its working directory)"};
+  }
   struct stat st;
   if (::lstat(dir.c_str(), &st) != 0) {
     return Error{"cannot inspect runtime directory " + dir + ": " + errno_text(errno)};
@@ -81,6 +101,13 @@ Status check_runtime_dir(const std::string& dir) {
                  ", not by this user (uid " + std::to_string(::geteuid()) + ")"};
   }
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    // A shared directory (sticky, like /tmp) must stay open to others: never advise closing it.
+    if ((st.st_mode & S_ISVTX) != 0) {
+      return Error{"runtime directory " + dir + " is shared with other users (mode " +
+                   octal_mode(st.st_mode) +
+                   "); set SHMON_RUNTIME_DIR to a directory of its own, e.g. " + dir + "/shmon-" +
+                   std::to_string(::geteuid())};
+    }
     return Error{"runtime directory " + dir + " has mode " + octal_mode(st.st_mode) +
                  ", writable by group or others; run chmod 700 " + dir};
   }

@@ -1,5 +1,8 @@
 // Where an instance's rendezvous lives. The directory is private to the user (mode 0700):
-//   $SHMON_RUNTIME_DIR if set (tests), else $XDG_RUNTIME_DIR/shmon, else /tmp/shmon-<uid>.
+//   $SHMON_RUNTIME_DIR if set (absolute), else $XDG_RUNTIME_DIR/shmon (when absolute), else
+//   /run/user/<uid>/shmon when /run/user/<uid> is this user's directory, else /tmp/shmon-<uid>.
+// The agent, the probe and every tool resolve it here, so an app started without
+// XDG_RUNTIME_DIR (cron, sudo, a service) finds the agent that the user's systemd started.
 // The agent of instance NAME listens on <dir>/NAME.sock and holds an flock on <dir>/NAME.lock,
 // which also records its pid.
 #pragma once
@@ -11,6 +14,10 @@
 namespace shmon {
 
 std::string runtime_dir();
+// The fallback when neither variable is set: <run_user_root>/<euid>/shmon when
+// <run_user_root>/<euid> is a real directory owned by this user, else /tmp/shmon-<euid>.
+// run_user_root is "/run/user" outside tests.
+std::string default_runtime_dir(const std::string& run_user_root);
 std::string socket_path(const std::string& instance);
 std::string lock_path(const std::string& instance);
 
@@ -18,9 +25,9 @@ std::string lock_path(const std::string& instance);
 // owned by this user and not writable by others. Errors name the path and what is wrong.
 Status ensure_runtime_dir();
 
-// The checks alone, for clients: `dir` exists, is not a symbolic link, is a directory owned by
-// this user (effective uid) and is not writable by group or others. A directory that fails them
-// may be controlled by another user, who could serve a fake agent in it.
+// The checks alone, for clients: `dir` is absolute, exists, is not a symbolic link, is a
+// directory owned by this user (effective uid) and is not writable by group or others. A directory
+// that fails them may be controlled by another user, who could serve a fake agent in it.
 Status check_runtime_dir(const std::string& dir);
 
 // Where instance NAME keeps its durable state (the agent's state store): `flag` when not empty,
