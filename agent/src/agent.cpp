@@ -17,6 +17,7 @@
 #include "commands.hpp"
 #include "directory.hpp"
 #include "instance_lock.hpp"
+#include "logging.hpp"
 #include "persistence.hpp"
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
@@ -44,7 +45,7 @@ bool peek_magic(int fd, const char (&magic)[8]) {
 }
 
 void fail(const std::string& message) {
-  std::fprintf(stderr, "shmon-agent: %s\n", message.c_str());
+  std::fprintf(stderr, "%sshmon-agent: %s\n", error_line_prefix(), message.c_str());
 }
 
 }  // namespace
