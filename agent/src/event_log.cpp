@@ -167,6 +167,7 @@ EventPage EventLog::read(std::uint64_t cursor, std::size_t max, std::string_view
     page.events.push_back(e);
   }
   page.next = seq;
+  page.end = next_;
   return page;
 }
 

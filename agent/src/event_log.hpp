@@ -69,6 +69,7 @@ struct LoggedEvent {
 struct EventPage {
   std::uint64_t next = 0;    // cursor for the following call
   std::uint64_t oldest = 0;  // oldest seq still kept
+  std::uint64_t end = 0;     // the seq the next logged event gets (the newest is end - 1)
   std::vector<LoggedEvent> events;
 };
 

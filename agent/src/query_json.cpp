@@ -345,7 +345,10 @@ json events_json(AgentContext& ctx, std::string_view filter, std::uint64_t curso
     }
     events.push_back(std::move(j));
   }
-  return json{{"next", page.next}, {"oldest", page.oldest}, {"events", std::move(events)}};
+  return json{{"next", page.next},
+              {"oldest", page.oldest},
+              {"end", page.end},
+              {"events", std::move(events)}};
 }
 
 json history_json(AgentContext& ctx, std::string_view filter) {

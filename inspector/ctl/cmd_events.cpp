@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cstdint>
 #include <iostream>
 #include <optional>
 
@@ -12,6 +14,7 @@ namespace {
 using namespace shmon::inspector;
 
 constexpr std::uint32_t kFollowPollMs = 100;
+constexpr std::uint64_t kFollowBacklog = 10;  // what --follow shows of the past without -n
 
 void print_event(const EventInfo& e) {
   std::cout << fmt_wall_ms(e.ts_ns) << "  " << escape_for_terminal(e.client) << '[' << e.pid
@@ -50,6 +53,20 @@ std::optional<std::uint64_t> print_available(Connection& connection, std::uint64
   }
 }
 
+// Where to start for the newest `limit` events (0: all that are kept): one query past the end
+// of the log tells where it ends. An agent that does not say starts at its oldest.
+std::uint64_t newest_cursor(Connection& connection, std::uint64_t limit, std::string* error) {
+  if (limit == 0) return 0;
+  std::string answer;
+  if (!connection.try_query(shmon::QueryKind::kEvents, answer, error, {}, UINT64_MAX)) {
+    throw CtlError(shmon::exit_code::kFailure, *error);
+  }
+  const auto page = parse_events(answer, error, nullptr);
+  if (!page) throw CtlError(shmon::exit_code::kFailure, *error);
+  if (page->end == 0) return 0;
+  return page->end > limit ? std::max(page->oldest, page->end - limit) : page->oldest;
+}
+
 // The running agent's identity; a new value means a restarted agent with a fresh event log.
 std::string agent_generation(Connection& connection) {
   shmon::client::Directory d;
@@ -58,9 +75,12 @@ std::string agent_generation(Connection& connection) {
 
 }  // namespace
 
-int run_events(Connection& connection, bool follow, bool json) {
-  std::uint64_t cursor = 0;
+int run_events(Connection& connection, const EventsView& view, bool json) {
+  const bool follow = view.follow;
+  // Like tail -f: a follower starts with the newest few, not with the whole log.
+  const std::uint64_t limit = view.limit ? *view.limit : (follow ? kFollowBacklog : 0);
   std::string error;
+  std::uint64_t cursor = newest_cursor(connection, limit, &error);
   bool reported_loss = false;
   std::string generation = follow ? agent_generation(connection) : std::string();
   do {

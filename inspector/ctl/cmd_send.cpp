@@ -78,7 +78,7 @@ Target resolve_client(Connection& connection, const std::string& spec) {
 }
 
 int run_send(Connection& connection, const std::string& client, const std::string& command,
-             const std::string& payload, bool json) {
+             const std::string& payload, bool json, bool raw) {
   if (auto bad = shmon::check_command_name(command)) {
     throw CtlError(exit_code::kUsage, "invalid command name: " + *bad);
   }
@@ -101,12 +101,12 @@ int run_send(Connection& connection, const std::string& client, const std::strin
                              {"agent_ns", r.agent_ns},
                              {"round_trip_ns", r.round_trip_ns}};
     std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  } else if (code == exit_code::kOk && raw) {
+    std::cout << r.payload;  // the reply's bytes exactly (the reply is the app's to define)
   } else if (code == exit_code::kOk) {
-    // Raw bytes into a pipe or file (the reply is the app's to define); escaped on a terminal.
+    // A line like every other command's: escaped on a terminal, as sent into a pipe or file.
     std::cout << (::isatty(STDOUT_FILENO) != 0 ? escape_lines(r.payload) : r.payload);
-    if (::isatty(STDOUT_FILENO) != 0 && !r.payload.empty() && r.payload.back() != '\n') {
-      std::cout << '\n';
-    }
+    if (!r.payload.empty() && r.payload.back() != '\n') std::cout << '\n';
   }
   check_output();
   if (code != exit_code::kOk) {

@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 #include <sstream>
@@ -53,11 +55,15 @@ bool render_frame(Connection& connection, std::ostream& out) {
 
 int run_watch(Connection& connection, std::uint32_t interval_ms, std::uint32_t iterations) {
   const std::string& instance = connection.options().instance;
+  // Into a pipe or a file, frames follow each other as plain text: no screen-clearing escapes.
+  const bool terminal = ::isatty(STDOUT_FILENO) != 0;
   for (std::uint32_t frame = 0; iterations == 0 || frame < iterations; ++frame) {
     std::ostringstream out;
-    out << kClearScreen << "shmon watch  instance " << instance << "  "
-        << fmt_wall_ms(shmon::realtime_ns()) << "  (every " << interval_ms
-        << " ms, Ctrl-C quits)\n\n";
+    out << (terminal     ? kClearScreen
+            : frame == 0 ? ""
+                         : "\n")
+        << "shmon watch  instance " << instance << "  " << fmt_wall_ms(shmon::realtime_ns())
+        << "  (every " << interval_ms << " ms, Ctrl-C quits)\n\n";
     if (!render_frame(connection, out)) {
       out << "agent not running on instance " << instance << " — retrying\n";
       connection.try_reattach();

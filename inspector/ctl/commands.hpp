@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,11 @@ struct SeriesSelection {
 int run_metrics(Connection& connection, const std::string& name, const QuantileView& view,
                 const SeriesSelection& select, bool json);
 int run_ping(Connection& connection, std::uint32_t count, bool json);
-int run_events(Connection& connection, bool follow, bool json);
+struct EventsView {
+  bool follow = false;                 // keep printing new events until interrupted
+  std::optional<std::uint64_t> limit;  // only the newest N (follow without it: the newest 10)
+};
+int run_events(Connection& connection, const EventsView& view, bool json);
 int run_watch(Connection& connection, std::uint32_t interval_ms, std::uint32_t iterations);
 // `state`: where the agent's durable state is, its size, when it was last made durable.
 int run_state(Connection& connection, bool json);
@@ -43,7 +48,7 @@ int run_state_reset(const std::string& instance, const std::string& state_dir_fl
 // `send CLIENT COMMAND [PAYLOAD]`: prints the reply payload (raw into a pipe, escaped on a
 // terminal); each failure has its exit code (exit_code::kNoSuchClient .. kCommandFailed).
 int run_send(Connection& connection, const std::string& client, const std::string& command,
-             const std::string& payload, bool json);
+             const std::string& payload, bool json, bool raw);
 // `commands CLIENT`: the commands the client offers.
 int run_commands(Connection& connection, const std::string& client, bool json);
 // CLIENT as a slot number or a name; a name several live apps share is refused (exit 2).

@@ -17,6 +17,7 @@
 #include "shmon/limits.hpp"
 #include "shmon/names.hpp"
 #include "shmon/stop_signal.hpp"
+#include "suggest.hpp"
 
 namespace {
 
@@ -24,7 +25,8 @@ struct CommandLine {
   std::string instance;
   std::uint32_t timeout_ms = 2000;
   bool json = false;
-  bool follow = false;
+  shmonctl::EventsView events;
+  bool raw = false;  // send: the reply's bytes exactly
   std::string metric;
   shmonctl::QuantileView quantiles;
   shmonctl::SeriesSelection series;
@@ -46,7 +48,7 @@ int run(CLI::App& app, const CommandLine& cl) {
     }
   }
   const std::string command = app.get_subcommands().front()->get_name();
-  const bool endless = command == "watch" || (command == "events" && cl.follow);
+  const bool endless = command == "watch" || (command == "events" && cl.events.follow);
   GlobalOptions options{resolve_instance(cl.instance), cl.timeout_ms, !endless};
   if (command == "state" && cl.state_action == "reset") {
     return run_state_reset(options.instance, cl.state_dir);
@@ -62,10 +64,11 @@ int run(CLI::App& app, const CommandLine& cl) {
   if (command == "metrics")
     code = run_metrics(connection, cl.metric, cl.quantiles, cl.series, cl.json);
   if (command == "ping") code = run_ping(connection, cl.ping_count, cl.json);
-  if (command == "events") code = run_events(connection, cl.follow, cl.json);
+  if (command == "events") code = run_events(connection, cl.events, cl.json);
   if (command == "state") code = run_state(connection, cl.json);
   if (command == "watch") code = run_watch(connection, cl.interval_ms, cl.iterations);
-  if (command == "send") code = run_send(connection, cl.client, cl.command, cl.payload, cl.json);
+  if (command == "send")
+    code = run_send(connection, cl.client, cl.command, cl.payload, cl.json, cl.raw);
   if (command == "commands") code = run_commands(connection, cl.client, cl.json);
   check_output();
   return code;
@@ -129,8 +132,13 @@ int main(int argc, char** argv) {
   for (auto* sub : {status, clients, metrics, ping, events, state, send, commands}) {
     sub->add_flag("--json", cl.json, "machine-readable output");
   }
-  for (auto* sub : {status, clients, metrics, ping, events, watch, state, send, commands})
+  for (auto* sub : {status, clients, metrics, ping, events, watch, state, send, commands}) {
     sub->fallthrough();
+    sub->footer(
+        "Global options, before or after the command: --instance NAME (default: "
+        "$SHMON_INSTANCE, else \"default\"), --timeout-ms MS (default 2000). Exit codes: "
+        "shmonctl --help.");
+  }
   metrics->add_option("NAME", cl.metric, "only this metric (all its label sets)");
   metrics->add_option("--label,-l", cl.series.labels,
                       "only series with this label value, NAME=VALUE (repeat to require several)");
@@ -153,11 +161,19 @@ int main(int argc, char** argv) {
       ->excludes(window);
   ping->add_option("--count", cl.ping_count, "number of pings (default 4)")
       ->check(CLI::Range(1u, 1000000u));
-  events->add_flag("--follow,-f", cl.follow, "keep printing new events until interrupted");
+  events->add_flag("--follow,-f", cl.events.follow,
+                   "keep printing new events until interrupted (starts with the newest 10)");
+  events->add_option("-n,--limit", cl.events.limit, "only the newest N events (default: all kept)")
+      ->check(CLI::Range(std::uint64_t(1), std::uint64_t(1) << 32));
+  send->add_flag("--raw", cl.raw, "print the reply's bytes exactly (no newline added)");
   watch->add_option("--interval-ms", cl.interval_ms, "redraw period (default 1000)")
       ->check(CLI::Range(10u, 3600000u));
   watch->add_option("--iterations", cl.iterations, "stop after N frames (default: never)");
 
+  if (auto typo = shmonctl::unknown_command(app, argc, argv)) {
+    std::cerr << "shmonctl: " << *typo << '\n';
+    return shmon::exit_code::kUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

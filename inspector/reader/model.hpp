@@ -120,6 +120,7 @@ struct EventInfo {
 
 struct EventsPage {
   std::uint64_t next = 0, oldest = 0;
+  std::uint64_t end = 0;  // the seq of the agent's next event (0: an agent that does not say)
   std::vector<EventInfo> events;
 };
 

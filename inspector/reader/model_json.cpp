@@ -223,6 +223,7 @@ std::optional<EventsPage> parse_events(std::string_view text, std::string* error
   EventsPage page;
   get(*doc, "next", page.next);
   get(*doc, "oldest", page.oldest);
+  get(*doc, "end", page.end);
   if (auto it = doc->find("events"); it != doc->end() && it->is_array()) {
     for (const json& j : *it) {
       if (!j.is_object()) continue;

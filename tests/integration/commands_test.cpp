@@ -57,9 +57,9 @@ TEST(Commands, EchoRoundTripsEveryPayloadSizeAndRefusesOneOverTheMaximum) {
   auto app = start_app(w, "echoer");
   for (std::size_t n : {std::size_t(0), std::size_t(1), std::size_t(1000), kMaxCommandPayload}) {
     SCOPED_TRACE(n);
-    const CtlRun r = ctl_send(w, {"echoer", "echo", pattern(n)});
+    const CtlRun r = ctl_send(w, {"--raw", "echoer", "echo", pattern(n)});
     ASSERT_TRUE(r.status && WIFEXITED(*r.status) && WEXITSTATUS(*r.status) == 0) << r.describe;
-    EXPECT_EQ(r.out, pattern(n));
+    EXPECT_EQ(r.out, pattern(n));  // --raw: the bytes exactly, no newline added
   }
   const CtlRun over = ctl_send(w, {"echoer", "echo", pattern(kMaxCommandPayload + 1)});
   EXPECT_TRUE(exited_with(over.status, 12)) << over.describe;
@@ -72,7 +72,7 @@ TEST(Commands, EchoRoundTripsEveryPayloadSizeAndRefusesOneOverTheMaximum) {
   const std::string slot = std::to_string((*apps)[0]["slot"].get<int>());
   const CtlRun ping = ctl_send(w, {slot, "ping"});
   ASSERT_TRUE(exited_with(ping.status, 0)) << ping.describe;
-  EXPECT_EQ(ping.out, "pid " + std::to_string(app->pid()) + " name echoer");
+  EXPECT_EQ(ping.out, "pid " + std::to_string(app->pid()) + " name echoer\n");
   const CtlRun list = run_ctl(w.env, w.instance, {"commands", "echoer", "--json"});
   ASSERT_TRUE(exited_with(list.status, 0)) << list.describe;
   const auto listed = nlohmann::json::parse(list.out);
@@ -120,7 +120,7 @@ TEST(Commands, ThrowingOrOversizedHandlerIsAnErrorAndTheAppGoesOn) {
   EXPECT_NE(big.err.find("reply too large"), std::string::npos) << big.err;
   const CtlRun after = ctl_send(w, {"thrower", "echo", "still here"});
   EXPECT_TRUE(exited_with(after.status, 0)) << after.describe;
-  EXPECT_EQ(after.out, "still here");
+  EXPECT_EQ(after.out, "still here\n");
   app->close_stdin();
   EXPECT_TRUE(app->wait_for_line("STATS handled=3 failures=2", deadline_in(kExitWait)))
       << app->describe();
@@ -142,7 +142,7 @@ TEST(Commands, OverrunningHandlerTimesOutAndItsLateReplyIsDroppedAndCounted) {
   // The late "slept" is never taken for the next command's reply.
   const CtlRun next = ctl_send(w, {"sleeper", "echo", "next"});
   EXPECT_TRUE(exited_with(next.status, 0)) << next.describe;
-  EXPECT_EQ(next.out, "next");
+  EXPECT_EQ(next.out, "next\n");
   EXPECT_EQ(agent_command_stat(w, "timeouts"), 1u);
 }
 
@@ -169,10 +169,10 @@ TEST(Commands, TwoToolsToOneClientAndToTwoClientsAtOnce) {
   tools.push_back(send_async(w, {"beta", "sleep", "300"}));
   tools.push_back(send_async(w, {"beta", "echo", "to-beta"}));
   ASSERT_TRUE(all_exit_zero(tools, deadline_in(kExitWait)));
-  EXPECT_EQ(tools[0]->stdout_text(), "slept");
-  EXPECT_EQ(tools[1]->stdout_text(), "to-alpha");
-  EXPECT_EQ(tools[2]->stdout_text(), "slept");
-  EXPECT_EQ(tools[3]->stdout_text(), "to-beta");
+  EXPECT_EQ(tools[0]->stdout_text(), "slept\n");
+  EXPECT_EQ(tools[1]->stdout_text(), "to-alpha\n");
+  EXPECT_EQ(tools[2]->stdout_text(), "slept\n");
+  EXPECT_EQ(tools[3]->stdout_text(), "to-beta\n");
 }
 
 TEST(Commands, StopCallsTheStopHandlerOrAnswersNotSupported) {
@@ -187,7 +187,7 @@ TEST(Commands, StopCallsTheStopHandlerOrAnswersNotSupported) {
   auto stoppable = start_app(w, "stoppable", {"--variant", "stop"});
   const CtlRun stopped = ctl_send(w, {"stoppable", "stop"});
   EXPECT_TRUE(exited_with(stopped.status, 0)) << stopped.describe;
-  EXPECT_EQ(stopped.out, "stopping");
+  EXPECT_EQ(stopped.out, "stopping\n");
   EXPECT_TRUE(exits_zero(*stoppable, deadline_in(kExitWait)));
   EXPECT_NE(stoppable->stdout_text().find("STOP HANDLER"), std::string::npos);
 }
@@ -200,7 +200,7 @@ TEST(Commands, DemoAnswersEchoAndStatsAndStopsWithExitZero) {
       wait_until([&] { return app_count(w.env, w.instance) == 1; }, deadline_in(kConditionWait)));
   const CtlRun echo = ctl_send(w, {"demo", "echo", "hello demo"});
   EXPECT_TRUE(exited_with(echo.status, 0)) << echo.describe;
-  EXPECT_EQ(echo.out, "hello demo");
+  EXPECT_EQ(echo.out, "hello demo\n");
   const CtlRun stats = ctl_send(w, {"demo", "stats"});
   EXPECT_TRUE(exited_with(stats.status, 0)) << stats.describe;
   EXPECT_NE(stats.out.find("served="), std::string::npos) << stats.out;
@@ -215,7 +215,7 @@ TEST(Commands, WithoutTheConnectorThreadPollRunsCommands) {
   auto app = start_app(w, "poller", {"--variant", "poll"});
   const CtlRun r = ctl_send(w, {"poller", "echo", "polled"});
   EXPECT_TRUE(exited_with(r.status, 0)) << r.describe;
-  EXPECT_EQ(r.out, "polled");
+  EXPECT_EQ(r.out, "polled\n");
 }
 
 TEST(Commands, ForgedReplyIsNeverTakenForAnotherClientsCommand) {
@@ -235,7 +235,7 @@ TEST(Commands, ForgedReplyIsNeverTakenForAnotherClientsCommand) {
   EXPECT_TRUE(wait_until([&] { return agent_command_stat(w, "forged_replies") == 1; },
                          deadline_in(kConditionWait)));
   EXPECT_TRUE(exits_zero(*tool, deadline_in(kExitWait)));
-  EXPECT_EQ(tool->stdout_text(), "slept");
+  EXPECT_EQ(tool->stdout_text(), "slept\n");
 }
 
 TEST(Commands, AgentRestartedWhileACommandIsPending) {
@@ -257,7 +257,7 @@ TEST(Commands, AgentRestartedWhileACommandIsPending) {
       wait_until([&] { return app_count(w.env, w.instance) == 1; }, deadline_in(kConditionWait)));
   const CtlRun r = ctl_send(w, {"survivor", "echo", "after restart"});
   EXPECT_TRUE(exited_with(r.status, 0)) << r.describe;
-  EXPECT_EQ(r.out, "after restart");
+  EXPECT_EQ(r.out, "after restart\n");
   EXPECT_EQ(agent_command_stat(w, "forged_replies"), 0u);
 }
 
