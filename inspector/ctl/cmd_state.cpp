@@ -66,7 +66,27 @@ int run_state(Connection& connection, bool json) {
   return 0;
 }
 
-int run_state_reset(const std::string& instance, const std::string& state_dir_flag) {
+namespace {
+
+// Where the running agent keeps its state, as it says (its --state-dir and environment may differ
+// from ours); empty when it cannot be asked or keeps none.
+std::string agent_state_dir(const GlobalOptions& options) {
+  try {
+    Connection connection(options);
+    connection.attach();
+    const nlohmann::json s =
+        nlohmann::json::parse(connection.query(shmon::QueryKind::kStatus), nullptr, false);
+    const nlohmann::json& st = member(s, "state");
+    return st.value("enabled", false) ? text(st, "dir") : std::string();
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+}  // namespace
+
+int run_state_reset(const GlobalOptions& options, const std::string& state_dir_flag) {
+  const std::string& instance = options.instance;
   const std::string dir = shmon::state_dir(state_dir_flag, instance);
   if (dir.empty()) {
     throw CtlError(shmon::exit_code::kUsage, "no state directory: give --state-dir or set HOME");
@@ -77,8 +97,11 @@ int run_state_reset(const std::string& instance, const std::string& state_dir_fl
   const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
-    throw CtlError(shmon::exit_code::kFailure, "an agent serves instance '" + instance +
-                                                   "'; stop it first (state is in " + dir + ")");
+    const std::string served = agent_state_dir(options);
+    throw CtlError(
+        shmon::exit_code::kFailure,
+        "an agent serves instance '" + instance + "'; stop it first (" +
+            (served.empty() ? "it keeps no state on disk" : "its state is in " + served) + ")");
   }
   std::error_code ec;
   std::uintmax_t removed = 0;

@@ -43,7 +43,7 @@ int run_watch(Connection& connection, std::uint32_t interval_ms, std::uint32_t i
 // `state`: where the agent's durable state is, its size, when it was last made durable.
 int run_state(Connection& connection, bool json);
 // `state reset`: deletes the instance's state; refused while an agent serves the instance.
-int run_state_reset(const std::string& instance, const std::string& state_dir_flag);
+int run_state_reset(const GlobalOptions& options, const std::string& state_dir_flag);
 
 // `send CLIENT COMMAND [PAYLOAD]`: prints the reply payload (raw into a pipe, escaped on a
 // terminal); each failure has its exit code (exit_code::kNoSuchClient .. kCommandFailed).

@@ -51,7 +51,7 @@ int run(CLI::App& app, const CommandLine& cl) {
   const bool endless = command == "watch" || (command == "events" && cl.events.follow);
   GlobalOptions options{resolve_instance(cl.instance), cl.timeout_ms, !endless};
   if (command == "state" && cl.state_action == "reset") {
-    return run_state_reset(options.instance, cl.state_dir);
+    return run_state_reset(options, cl.state_dir);
   }
   if (command == "events" || command == "watch" || command == "ping")
     shmon::install_stop_handlers();

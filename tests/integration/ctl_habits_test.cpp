@@ -108,5 +108,19 @@ TEST(CtlHabits, EveryCommandsHelpNamesTheGlobalOptions) {
   }
 }
 
+// The agent may keep its state elsewhere than shmonctl's own environment says: a refused reset
+// names the directory the agent uses.
+TEST(CtlHabits, StateResetWhileAnAgentRunsNamesTheAgentsDirectory) {
+  TestEnv env;
+  const auto instance = env.instance("reset");
+  const std::string elsewhere = env.runtime_dir() + "/elsewhere";
+  auto agent = start_agent(env, instance, {"--state-dir", elsewhere});
+  ASSERT_NE(agent, nullptr);
+  const CtlRun reset = run_ctl(env, instance, {"state", "reset"});
+  EXPECT_TRUE(exited_with(reset.status, 1)) << reset.describe;
+  EXPECT_NE(reset.err.find("its state is in " + elsewhere + "/" + instance), std::string::npos)
+      << reset.err;
+}
+
 }  // namespace
 }  // namespace shmon::test
