@@ -29,10 +29,21 @@ for p in "${packages[@]}"; do
 done
 ((${#missing[@]} == 0)) && exit 0
 
-echo "setup: installing ${missing[*]}"
+echo "setup: installing ${#missing[@]} Debian packages (several minutes on a fresh machine): ${missing[*]}"
 sudo_cmd=()
 ((EUID == 0)) || sudo_cmd=(sudo)
 export DEBIAN_FRONTEND=noninteractive
+echo "setup: apt-get update"
 "${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# One line per package as apt unpacks and sets it up, so a long install shows where it is.
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" |
+  grep --line-buffered -E '^(Get:|Setting up )' | sed -u 's/^/setup: /' || true
+status=0
+for p in "${missing[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || {
+    echo "setup: package $p is still missing after apt-get install" >&2
+    status=1
+  }
+done
+((status == 0)) || exit 1
 echo "setup: done"
