@@ -14,7 +14,8 @@ int parse_options(int argc, char** argv, Options& out) {
   if (const char* env = std::getenv("SHMON_INSTANCE"); env != nullptr && *env != '\0') {
     out.instance = env;
   }
-  CLI::App app{"shmon-agent: serves one shmon instance (shared-memory runtime monitoring)"};
+  CLI::App app{"shmon-agent: serves one shmon instance (shared-memory runtime monitoring)",
+               "shmon-agent"};
   app.add_option("--instance", out.instance, "instance name (default: $SHMON_INSTANCE or default)");
   app.add_option("--max-clients", out.max_clients, "app clients served at once")
       ->check(CLI::Range(1u, kHardMaxClients));

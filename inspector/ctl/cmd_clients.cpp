@@ -1,7 +1,10 @@
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "commands.hpp"
 #include "format.hpp"
+#include "shmon/paths.hpp"
 
 namespace shmonctl {
 
@@ -29,12 +32,35 @@ Table clients_table(const std::vector<ClientInfo>& clients) {
   return table;
 }
 
-int run_clients(Connection& connection, bool json) {
+int run_clients(Connection& connection, bool json, bool names_only) {
+  if (names_only) {
+    // The apps a command can reach (what `send` resolves), each name once.
+    std::set<std::string> names;
+    for (const shmon::DirectoryEntry& e : connection.directory().clients) {
+      const auto state = shmon::ClientState(e.state);
+      if (shmon::ClientKind(e.kind) == shmon::ClientKind::kApp &&
+          (state == shmon::ClientState::kLive || state == shmon::ClientState::kAttached)) {
+        names.insert(escape_for_terminal(e.name));
+      }
+    }
+    for (const std::string& name : names) std::cout << name << '\n';
+    return 0;
+  }
   if (json) {
     std::cout << connection.query(shmon::QueryKind::kClients) << '\n';
     return 0;
   }
   clients_table(clients_from_directory(connection.directory())).print(std::cout);
+  return 0;
+}
+
+int run_instances(bool json) {
+  const std::vector<std::string> names = shmon::list_instances();
+  if (json) {
+    std::cout << nlohmann::json(names).dump() << '\n';
+  } else {
+    for (const std::string& name : names) std::cout << name << '\n';
+  }
   return 0;
 }
 

@@ -17,7 +17,9 @@
 namespace shmonctl {
 
 int run_status(Connection& connection, bool json);
-int run_clients(Connection& connection, bool json);
+int run_clients(Connection& connection, bool json, bool names_only);
+// `instances`: list_instances(), one a line (no agent needed).
+int run_instances(bool json);
 // Which quantiles `metrics` shows: over the last `window_s` seconds (1..600), or the lifetime.
 struct QuantileView {
   std::uint32_t window_s = 60;

@@ -26,7 +26,8 @@ struct CommandLine {
   std::uint32_t timeout_ms = 2000;
   bool json = false;
   shmonctl::EventsView events;
-  bool raw = false;  // send: the reply's bytes exactly
+  bool raw = false;         // send: the reply's bytes exactly
+  bool names_only = false;  // clients: the live apps' names alone
   std::string metric;
   shmonctl::QuantileView quantiles;
   shmonctl::SeriesSelection series;
@@ -53,6 +54,11 @@ int run(CLI::App& app, const CommandLine& cl) {
   if (command == "state" && cl.state_action == "reset") {
     return run_state_reset(options, cl.state_dir);
   }
+  if (command == "instances") {  // the runtime directory alone: no agent needed
+    const int code = run_instances(cl.json);
+    check_output();
+    return code;
+  }
   if (command == "events" || command == "watch" || command == "ping")
     shmon::install_stop_handlers();
 
@@ -60,7 +66,7 @@ int run(CLI::App& app, const CommandLine& cl) {
   connection.attach();
   int code = 0;
   if (command == "status") code = run_status(connection, cl.json);
-  if (command == "clients") code = run_clients(connection, cl.json);
+  if (command == "clients") code = run_clients(connection, cl.json, cl.names_only);
   if (command == "metrics")
     code = run_metrics(connection, cl.metric, cl.quantiles, cl.series, cl.json);
   if (command == "ping") code = run_ping(connection, cl.ping_count, cl.json);
@@ -105,6 +111,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 600000u));
 
   auto* status = app.add_subcommand("status", "agent summary");
+  auto* instances = app.add_subcommand(
+      "instances", "the instances with an agent's socket in the runtime directory, one a line");
   auto* clients = app.add_subcommand("clients", "attached clients");
   auto* metrics = app.add_subcommand("metrics", "metric totals and rates");
   auto* ping = app.add_subcommand("ping", "round trips through the mailbox");
@@ -129,10 +137,13 @@ int main(int argc, char** argv) {
       "Exit codes: 0 ok, 1 no agent or failure, 2 usage (or an ambiguous client name), 5 no such "
       "metric, 6 stdout not writable, 8 no such client, 9 no such command, 10 timeout, 11 the "
       "client died, 12 payload too large, 13 the command failed or was refused.");
-  for (auto* sub : {status, clients, metrics, ping, events, state, send, commands}) {
+  for (auto* sub : {status, instances, clients, metrics, ping, events, state, send, commands}) {
     sub->add_flag("--json", cl.json, "machine-readable output");
   }
-  for (auto* sub : {status, clients, metrics, ping, events, watch, state, send, commands}) {
+  clients->add_flag("--names", cl.names_only,
+                    "only the names of the live apps, one a line (for scripts and completion)");
+  for (auto* sub :
+       {status, instances, clients, metrics, ping, events, watch, state, send, commands}) {
     sub->fallthrough();
     sub->footer(
         "Global options, before or after the command: --instance NAME (default: "

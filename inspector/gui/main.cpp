@@ -12,7 +12,8 @@
 
 int main(int argc, char** argv) {
   shmon::inspector::AppOptions opt;
-  CLI::App cli{"shmon-inspector: watch a shmon agent's clients, mutex, timeouts and regions"};
+  CLI::App cli{"shmon-inspector: watch a shmon agent's clients, mutex, timeouts and regions",
+               "shmon-inspector"};
   cli.add_option("--instance,-i", opt.instance,
                  "agent instance (default: $SHMON_INSTANCE or 'default')");
   cli.add_option("--name", opt.name, "client name shown in the agent's client list");

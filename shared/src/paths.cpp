@@ -1,13 +1,17 @@
 // Runtime directory resolution and the checks that keep it private to this user.
 #include "shmon/paths.hpp"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include "shmon/names.hpp"
 
 namespace shmon {
 namespace {
@@ -56,6 +60,22 @@ std::string default_runtime_dir(const std::string& run_user_root) {
 
 std::string socket_path(const std::string& instance) {
   return runtime_dir() + "/" + instance + ".sock";
+}
+
+std::vector<std::string> list_instances() {
+  std::vector<std::string> out;
+  DIR* dir = ::opendir(runtime_dir().c_str());
+  if (dir == nullptr) return out;
+  constexpr std::string_view kSuffix = ".sock";
+  while (const dirent* e = ::readdir(dir)) {
+    std::string_view name = e->d_name;
+    if (name.size() <= kSuffix.size() || !name.ends_with(kSuffix)) continue;
+    name.remove_suffix(kSuffix.size());
+    if (!check_instance_name(name)) out.emplace_back(name);
+  }
+  ::closedir(dir);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::string lock_path(const std::string& instance) {

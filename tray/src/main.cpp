@@ -34,7 +34,7 @@ std::string env_or(const char* name, const char* fallback) {
 
 int main(int argc, char** argv) {
   using namespace shmon;
-  CLI::App cli{"shmon-tray: a tray icon to watch, start and stop a shmon agent"};
+  CLI::App cli{"shmon-tray: a tray icon to watch, start and stop a shmon agent", "shmon-tray"};
   std::string instance = env_or("SHMON_INSTANCE", "default");
   std::string agent;
   cli.add_option("--instance", instance, "agent instance (default: $SHMON_INSTANCE or default)");

@@ -1,6 +1,5 @@
 #include "tray_ui.hpp"
 
-#include <dirent.h>
 #include <glib-unix.h>
 #include <gtk/gtk.h>
 #include <libayatana-appindicator/app-indicator.h>
@@ -28,25 +27,6 @@ constexpr const char* kIconWarning = "dialog-warning";
 void say(const std::string& line) {
   std::printf("shmon-tray: %s\n", line.c_str());
   std::fflush(stdout);
-}
-
-// Instances with a socket in the runtime directory (names checked like any other input).
-std::set<std::string> instances_on_disk() {
-  std::set<std::string> out;
-  DIR* dir = ::opendir(runtime_dir().c_str());
-  if (!dir) return out;
-  while (dirent* e = ::readdir(dir)) {
-    std::string name = e->d_name;
-    const std::string suffix = ".sock";
-    if (name.size() <= suffix.size() ||
-        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
-      continue;
-    }
-    name.resize(name.size() - suffix.size());
-    if (!check_instance_name(name)) out.insert(name);
-  }
-  ::closedir(dir);
-  return out;
 }
 
 class Tray {
@@ -103,7 +83,8 @@ class Tray {
   }
 
   void rebuild_instances() {
-    std::set<std::string> names = instances_on_disk();
+    const std::vector<std::string> on_disk = list_instances();
+    std::set<std::string> names(on_disk.begin(), on_disk.end());
     names.insert(watch_.instance());
     if (names == shown_instances_ && instance_menu_) return;
     shown_instances_ = names;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "shmon/result.hpp"
 
@@ -19,6 +20,9 @@ std::string runtime_dir();
 // run_user_root is "/run/user" outside tests.
 std::string default_runtime_dir(const std::string& run_user_root);
 std::string socket_path(const std::string& instance);
+// The instances that have a socket in the runtime directory, sorted; names that are not valid
+// instance names are left out (the directory's entries are input like any other).
+std::vector<std::string> list_instances();
 std::string lock_path(const std::string& instance);
 
 // Creates the runtime directory (mode 0700) if needed and checks that it is a real directory
