@@ -4,6 +4,8 @@ are counted exactly once, and forked children whose only work is updates re-atta
 agent (the connector thread the fork left behind is restarted by the package's fork hook)."""
 import multiprocessing
 import os
+import subprocess
+import sys
 import unittest
 
 from shmon_fixture import Agent, wait_until
@@ -100,6 +102,24 @@ class MultiprocessingTest(unittest.TestCase):
 
     def test_spawn(self):
         self.run_children("spawn", "spawn")
+
+    def test_exit_at_once(self):
+        # Processes that exit right after their first updates, before a connector thread could
+        # attach them, still count: the probe sends its attach request when it opens. Run in a
+        # fresh interpreter whose parent never opens a probe (so no fork handler attaches them).
+        script = """if True:
+            import os
+            from shmon.prometheus import Counter
+            quick = Counter("mp_quick", "Quick.")
+            for _ in range(20):
+                pid = os.fork()
+                if pid == 0:
+                    quick.inc(3)
+                    os._exit(0)
+                os.waitpid(pid, 0)
+            """
+        subprocess.run([sys.executable, "-c", script], env=AGENT.env, check=True, timeout=60)
+        AGENT.wait_value(20 * 3, "mp_quick_total")
 
     def test_fork_pool_recycled(self):
         ctx = multiprocessing.get_context("fork")
