@@ -37,8 +37,15 @@ from ._shmon import (  # noqa: F401  (the public API)
 __all__ = [
     "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL",
     "configure", "connected", "wait_connected", "is_open", "last_error", "flush",
-    "emit", "on_command", "command", "on_stop",
+    "emit", "on_command", "command", "on_stop", "after_fork",
 ]
+
+
+def after_fork():
+    """For servers that fork without os.fork (uWSGI forks in C): call it first thing in each
+    child (uWSGI: ``uwsgidecorators.postfork(shmon.after_fork)``). os.fork, multiprocessing,
+    gunicorn and Celery's billiard run it by themselves. Never call it in a parent."""
+    _shmon._after_fork_child()
 
 
 def on_command(name, fn, description=None):

@@ -60,6 +60,17 @@ def read_line(proc, needle, timeout_s, what):
         sel.close()
 
 
+def terminate(proc, timeout_s=10):
+    """SIGTERM, then SIGKILL if it is still there after timeout_s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 class Agent:
     """One instance served by a real shmon-agent, with a durable state directory so that a
     restart keeps what the agent acknowledged."""
@@ -92,12 +103,7 @@ class Agent:
 
     def stop(self):
         if self.proc is not None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+            terminate(self.proc)
             self.proc.stdout.close()
             self.proc = None
         shutil.rmtree(self.tmp, ignore_errors=True)

@@ -10,7 +10,7 @@ import tempfile
 import threading
 import unittest
 
-from shmon_fixture import Agent, wait_until
+from shmon_fixture import Agent, terminate, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -73,13 +73,7 @@ class Gunicorn:
             raise errors[0]
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        terminate(self.proc, 15)
         if os.path.exists(self.log.name):
             os.unlink(self.log.name)
 
@@ -113,8 +107,7 @@ class GunicornTest(unittest.TestCase):
     def test_killed_workers(self):
         g = self.gunicorn()
         g.requests("/a", 200)
-        old = g.workers()
-        self.assertEqual(len(old), 4)
+        old = wait_until(lambda: len(g.workers()) == 4 and g.workers(), 20, "4 workers")
         for pid in old:
             os.kill(pid, signal.SIGKILL)
         wait_until(lambda: len(g.workers() - old) == 4, 20, "4 new workers")
