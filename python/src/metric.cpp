@@ -67,12 +67,11 @@ void report_refusal(MetricObject* m) {
   s.warned = true;
   const std::string why = probe_last_error();
   // A warning, not an exception: a bound reached at run time must not fail the app's request.
-  // The probe counts every refusal (label_sets_refused, docs/PROMETHEUS.md).
-  if (PyErr_WarnFormat(PyExc_RuntimeWarning, 1,
-                       "shmon refused %s '%s' (updates to it are ignored): %s", kind_name(s.kind),
-                       s.name.c_str(), why.c_str()) < 0) {
-    return;  // the warning was turned into an exception; it propagates
-  }
+  // The probe counts every refusal (label_sets_refused, docs/PROMETHEUS.md). Where warnings are
+  // errors, the warning is the exception the caller propagates.
+  (void)PyErr_WarnFormat(PyExc_RuntimeWarning, 1,
+                         "shmon refused %s '%s' (updates to it are ignored): %s", kind_name(s.kind),
+                         s.name.c_str(), why.c_str());
 }
 
 // The series' handle, registering it on first use. NULL when refused (warned) or on error (a

@@ -48,8 +48,8 @@ PyObject* py_wait_connected(PyObject*, PyObject* args) {
 }
 
 PyObject* py_last_error(PyObject*, PyObject*) {
-  return PyUnicode_DecodeUTF8(probe_last_error().c_str(), Py_ssize_t(probe_last_error().size()),
-                              "replace");
+  const std::string text = probe_last_error();
+  return PyUnicode_DecodeUTF8(text.data(), Py_ssize_t(text.size()), "replace");
 }
 
 // flush(): True once the agent has every update written so far (bounded by the probe's

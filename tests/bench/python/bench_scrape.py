@@ -94,7 +94,7 @@ def main():
     os.environ.update(SHMON_RUNTIME_DIR=tmp, SHMON_INSTANCE="bench")
     agent = subprocess.Popen([args.agent, "--instance", "bench", "--no-state",
                               "--metrics-listen", "127.0.0.1:0"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                             stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, "agent.log"), "w"))
     try:
         url = re.search(r"metrics=(http://\S+)",
                         read_line(agent, "shmon-agent: ready", 15, "agent")).group(1)
@@ -116,6 +116,9 @@ def main():
             run_workers(prom, target - have, multiprocess.mark_process_dead)
             run_workers(ours, target - have)
             have = target
+            if agent.poll() is not None:
+                raise SystemExit("the agent exited (%s): %s" % (
+                    agent.returncode, open(os.path.join(tmp, "agent.log")).read()[-2000:]))
             wait_until(lambda: departed() >= target, 120, "%d departed clients" % target)
             # The same numbers from both (the check that both scrapes hold every worker).
             assert ('w_requests_total{route="/r0"} %d.0' % target) in prometheus_scrape().decode()
