@@ -99,7 +99,9 @@ class GunicornTest(unittest.TestCase):
         # The workers were recycled (1000 requests / 50 per worker), and every one counted.
         departed = self.agent.value("shmon_clients_departed_total")
         self.assertGreaterEqual(departed, 1000 / 50 - 4, g.read_log())
-        # The master never opened a probe: only workers are clients.
+        # The master (which imported the app and defined the metrics) never opened a probe: once
+        # recycling settles, the clients are the 4 workers.
+        self.agent.wait_value(4, "shmon_clients_connected")
         g.stop()
         self.agent.wait_value(0, "shmon_clients_connected")
         self.assert_counted("/hello", 1000)
