@@ -1,81 +1,12 @@
 """gunicorn (Debian's) serving an app instrumented with shmon.prometheus, against a real agent:
 every request is counted exactly once in the agent's /metrics whatever happens to the workers
 (recycled by --max-requests, SIGKILLed) or to the agent (killed and restarted)."""
-import http.client
 import os
 import signal
-import subprocess
-import sys
-import tempfile
-import threading
 import unittest
 
-from shmon_fixture import Agent, terminate, wait_until
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-class Gunicorn:
-    def __init__(self, agent, args):
-        self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
-        cmd = [sys.executable, "-m", "gunicorn", "--chdir", HERE, "--bind", "127.0.0.1:0",
-               "--error-logfile", self.log.name, "--graceful-timeout", "5"] + args + [
-               "gunicorn_app:app"]
-        self.proc = subprocess.Popen(cmd, env=agent.env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        line = wait_until(lambda: self._log_line("Listening at: http://"), 20, "gunicorn's port")
-        self.port = int(line.rsplit(":", 1)[1].split()[0])
-
-    def _log_line(self, needle):
-        if self.proc.poll() is not None:
-            raise AssertionError("gunicorn exited: %s" % self.read_log())
-        for line in self.read_log().splitlines():
-            if needle in line:
-                return line
-        return None
-
-    def read_log(self):
-        with open(self.log.name, errors="replace") as f:
-            return f.read()
-
-    def workers(self):
-        with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
-            return {int(p) for p in f.read().split()}
-
-    def get(self, path):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            c.request("GET", path)
-            r = c.getresponse()
-            r.read()
-            if r.status != 200:
-                raise AssertionError("GET %s: %d" % (path, r.status))
-        finally:
-            c.close()
-
-    def requests(self, path, count, threads=4):
-        """`count` requests over `threads` connections in parallel; every one must succeed."""
-        errors = []
-
-        def run(n):
-            try:
-                for _ in range(n):
-                    self.get(path)
-            except Exception as e:  # reported below, in the test's thread
-                errors.append(e)
-        ts = [threading.Thread(target=run, args=(count // threads + (i < count % threads),))
-              for i in range(threads)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join(timeout=120)
-        if errors:
-            raise errors[0]
-
-    def stop(self):
-        terminate(self.proc, 15)
-        if os.path.exists(self.log.name):
-            os.unlink(self.log.name)
+from servers import Gunicorn
+from shmon_fixture import Agent, wait_until
 
 
 class GunicornTest(unittest.TestCase):

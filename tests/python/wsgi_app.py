@@ -1,5 +1,6 @@
-"""The WSGI app of test_gunicorn.py: one labelled counter and one latency histogram per request,
-defined at import (in gunicorn's master under --preload), updated in the workers."""
+"""The WSGI app of test_gunicorn.py and test_uwsgi.py: one labelled counter and one latency
+histogram per request, defined at import (in the master under gunicorn --preload or uWSGI
+without --lazy-apps), updated in the workers."""
 import os
 
 from shmon.prometheus import Counter, Histogram
