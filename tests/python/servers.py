@@ -56,6 +56,13 @@ class Server:
         with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
             return {int(p) for p in f.read().split()}
 
+    def kill_workers(self, n):
+        """SIGKILLs the server's `n` workers and waits until it has `n` new ones."""
+        old = wait_until(lambda: len(self.workers()) == n and self.workers(), 20, "%d workers" % n)
+        for pid in old:
+            os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: len(self.workers() - old) == n, 20, "%d new workers" % n)
+
     def get(self, path):
         c = self.connection()
         try:

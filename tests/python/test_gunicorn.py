@@ -1,12 +1,10 @@
 """gunicorn (Debian's) serving an app instrumented with shmon.prometheus, against a real agent:
 every request is counted exactly once in the agent's /metrics whatever happens to the workers
 (recycled by --max-requests, SIGKILLed) or to the agent (killed and restarted)."""
-import os
-import signal
 import unittest
 
 from servers import Gunicorn
-from shmon_fixture import Agent, wait_until
+from shmon_fixture import Agent
 
 
 class GunicornTest(unittest.TestCase):
@@ -40,10 +38,7 @@ class GunicornTest(unittest.TestCase):
     def test_killed_workers(self):
         g = self.gunicorn()
         g.requests("/a", 200)
-        old = wait_until(lambda: len(g.workers()) == 4 and g.workers(), 20, "4 workers")
-        for pid in old:
-            os.kill(pid, signal.SIGKILL)
-        wait_until(lambda: len(g.workers() - old) == 4, 20, "4 new workers")
+        g.kill_workers(4)
         g.requests("/a", 200)
         self.assert_counted("/a", 400)
 

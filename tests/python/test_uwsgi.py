@@ -4,12 +4,10 @@ with shmon.after_fork in a postfork hook; docs/PYTHON.md); the probe's own fork 
 either way. Every request is counted exactly once across workers SIGKILLed and respawned by the
 master. (Debian's uWSGI 2.0.21 does not recycle workers on --max-requests with --http-socket, so
 recycling is by SIGKILL here.)"""
-import os
-import signal
 import unittest
 
 from servers import Uwsgi
-from shmon_fixture import Agent, wait_until
+from shmon_fixture import Agent
 
 
 class UwsgiTest(unittest.TestCase):
@@ -21,10 +19,7 @@ class UwsgiTest(unittest.TestCase):
         u = Uwsgi(self.agent, ["--processes", "4", "--py-call-osafterfork"])
         self.addCleanup(u.stop)
         u.requests("/u", 500)
-        old = wait_until(lambda: len(u.workers()) == 4 and u.workers(), 20, "4 workers")
-        for pid in old:
-            os.kill(pid, signal.SIGKILL)
-        wait_until(lambda: len(u.workers() - old) == 4, 20, "4 respawned workers")
+        u.kill_workers(4)
         u.requests("/u", 500)
         self.agent.wait_value(1000, "app_requests_total", route="/u")
         self.agent.wait_value(1000, "app_latency_seconds_count")
