@@ -44,10 +44,11 @@ void release(MetricSpec* s) {
 }
 
 struct MetricObject {
-  PyObject_HEAD void* handle;  // shmon_counter*/shmon_gauge*/shmon_histogram*; NULL: none yet
-  int resolved;                // registration was attempted (a refused one leaves handle NULL)
-  double scale;                // a copy of spec->scale for the hot path
-  double gauge_value;          // gauges: this process's value, valid for gauge_generation
+  PyObject ob_base;    // PyObject_HEAD
+  void* handle;        // shmon_counter*/shmon_gauge*/shmon_histogram*; NULL: none yet
+  int resolved;        // registration was attempted (a refused one leaves handle NULL)
+  double scale;        // a copy of spec->scale for the hot path
+  double gauge_value;  // gauges: this process's value, valid for gauge_generation
   std::uint64_t gauge_generation;
   MetricSpec* spec;
   PyObject* parent;        // children: the metric they belong to
@@ -77,6 +78,10 @@ void report_refusal(MetricObject* m) {
 // The series' handle, registering it on first use. NULL when refused (warned) or on error (a
 // Python exception set).
 void* resolve(MetricObject* m) {
+  if (m->spec == nullptr) {  // a subclass whose __init__ did not call the base's
+    PyErr_SetString(PyExc_RuntimeError, "the metric was not initialized");
+    return nullptr;
+  }
   MetricSpec& s = *m->spec;
   if (!s.labelnames.empty() && m->label_values == nullptr) {
     PyErr_Format(PyExc_ValueError, "%s metric is missing label values", kind_name(s.kind));

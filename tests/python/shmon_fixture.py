@@ -123,12 +123,12 @@ class Agent:
     def value(self, name, **labels):
         return self.samples().get((name, frozenset(labels.items())))
 
-    def wait_value(self, expected, name, timeout_s=20, **labels):
-        """Waits until the sample equals `expected`; fails at once if it ever exceeds it (a count
-        taken twice)."""
+    def wait_value(self, expected, name, timeout_s=20, monotonic=True, **labels):
+        """Waits until the sample equals `expected`. A count (monotonic) fails at once if it ever
+        exceeds it (taken twice); a gauge may pass through higher values on its way."""
         def check():
             v = self.value(name, **labels)
-            if v is not None and v > expected:
+            if monotonic and v is not None and v > expected:
                 raise AssertionError("%s%s is %s, above the %s counted" % (name, labels, v, expected))
             return v == expected
         wait_until(check, timeout_s, "%s%s == %s" % (name, labels, expected))

@@ -117,6 +117,11 @@ class DropInTest(unittest.TestCase):
             sp.Histogram("api_ratio", "R.", buckets=(0.5, 1))
         with self.assertRaisesRegex(ValueError, "Invalid label metric name"):
             sp.Histogram("api_le_seconds", "L.", ["le"])
+        class Uninitialized(sp.Counter):
+            def __init__(self):
+                pass  # never calls the base's __init__
+        with self.assertRaisesRegex(RuntimeError, "not initialized"):
+            Uninitialized().inc()
         with self.assertRaisesRegex(ValueError, "do not fit"):
             sp.Histogram("api_many_seconds", "M.", buckets=list(range(1, 100)))
 
@@ -150,7 +155,7 @@ class DropInTest(unittest.TestCase):
         with h.time():
             pass
         AGENT.wait_value(2, "api_timed_seconds_count")
-        AGENT.wait_value(0, "api_inprogress")
+        AGENT.wait_value(0, "api_inprogress", monotonic=False)
 
 
 class ProbeApiTest(unittest.TestCase):

@@ -30,9 +30,9 @@ class GunicornTest(unittest.TestCase):
         self.assertGreaterEqual(departed, 1000 / 50 - 4, g.read_log())
         # The master (which imported the app and defined the metrics) never opened a probe: once
         # recycling settles, the clients are the 4 workers.
-        self.agent.wait_value(4, "shmon_clients_connected")
+        self.agent.wait_value(4, "shmon_clients_connected", monotonic=False)
         g.stop()
-        self.agent.wait_value(0, "shmon_clients_connected")
+        self.agent.wait_value(0, "shmon_clients_connected", monotonic=False)
         self.assert_counted("/hello", 1000)
 
     def test_killed_workers(self):
@@ -49,7 +49,7 @@ class GunicornTest(unittest.TestCase):
         self.agent.kill()
         g.requests("/r", 200)  # served while no agent runs
         self.agent.start()
-        self.agent.wait_value(4, "shmon_clients_connected")  # every worker is back
+        self.agent.wait_value(4, "shmon_clients_connected", monotonic=False)  # every worker is back
         g.requests("/r", 200)
         self.assert_counted("/r", 600)
 
