@@ -76,5 +76,28 @@ TEST(Fork, ChildrenThatExitWithoutACallAreCounted) {
       << client->describe();
 }
 
+// Issue 19: a process that opens its probe, updates and _exits before the connector thread could
+// attach it is counted: the probe sends its attach request (with the region) when it opens.
+TEST(Fork, ProcessesThatOpenAProbeAndExitAtOnceAreCounted) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "fork of a multi-threaded process is not supported under ThreadSanitizer";
+#endif
+  TestEnv env;
+  const auto instance = env.instance("openburst");
+  auto agent = start_agent(env, instance, {"--max-clients", "1024"});
+  ASSERT_NE(agent, nullptr);
+  auto client = spawn_testclient(env, "open-burst", instance, "opener");
+  EXPECT_TRUE(exits_zero(*client, deadline_in(kExitWait)));
+  std::optional<std::uint64_t> total;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        total = metric_total(env, instance, "opened_burst");
+        return app_count(env, instance) == 0 && total == 1100u;
+      },
+      deadline_in(kConditionWait), 50ms))
+      << "opened_burst=" << total.value_or(0) << " (expected 1100)\n"
+      << client->describe();
+}
+
 }  // namespace
 }  // namespace shmon::test

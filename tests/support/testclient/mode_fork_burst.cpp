@@ -1,6 +1,9 @@
 // fork-burst: the parent counts 150 on "forked_burst", then forks 200 children that each add 73
 // and _exit at once, without any call (issue 11: such children were not counted). The parent
 // waits for them, flushes and exits: the agent must end with exactly 150 + 200 * 73 = 14750.
+// open-burst: the parent has no probe; each of its 100 children opens one, adds 11 to
+// "opened_burst" and _exits at once, before its connector thread could attach it (issue 19:
+// such processes were not counted). The agent must end with exactly 100 * 11 = 1100.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +14,22 @@
 #include "shmon/probe.hpp"
 
 namespace shmon::testclient {
+
+namespace {
+
+// Waits for every child; the number that did not exit 0.
+int reap(const std::vector<pid_t>& children) {
+  int failed = 0;
+  for (pid_t pid : children) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    failed += WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+  }
+  return failed;
+}
+
+}  // namespace
 
 int run_fork_burst(const Args& args) {
   constexpr int kChildren = 200;
@@ -35,17 +54,33 @@ int run_fork_burst(const Args& args) {
     }
     children.push_back(pid);
   }
-  int failed = 0;
-  for (pid_t pid : children) {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    failed += WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
-  }
+  const int failed = reap(children);
   const bool flushed = probe.flush().status == CallStatus::kOk;
   say("DONE children=" + std::to_string(kChildren) + " failed=" + std::to_string(failed) +
       " parent_flush=" + (flushed ? "ok" : "failed"));
   return failed == 0 && flushed ? 0 : 1;
+}
+
+int run_open_burst(const Args& args) {
+  constexpr int kChildren = 100;
+  const ProbeOptions options = probe_options(args);
+  std::vector<pid_t> children;
+  for (int i = 0; i < kChildren; ++i) {
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      say("FORK failed");
+      return 1;
+    }
+    if (pid == 0) {
+      Probe* probe = new Probe(options);  // never destroyed: _exit, as a crashing worker would
+      probe->counter("opened_burst").add(11);
+      ::_exit(0);
+    }
+    children.push_back(pid);
+  }
+  const int failed = reap(children);
+  say("DONE children=" + std::to_string(kChildren) + " failed=" + std::to_string(failed));
+  return failed == 0 ? 0 : 1;
 }
 
 }  // namespace shmon::testclient
