@@ -17,9 +17,21 @@ namespace shmon::testclient {
 
 namespace {
 
-// Waits for every child; the number that did not exit 0.
-int reap(const std::vector<pid_t>& children) {
-  int failed = 0;
+// Forks `n` children that each run `child` and _exit(0) at once, and waits for them all.
+// Returns how many failed (a fork that failed counts as every child not forked).
+template <class Child>
+int burst(int n, Child child) {
+  std::vector<pid_t> children;
+  for (int i = 0; i < n; ++i) {
+    const pid_t pid = ::fork();
+    if (pid < 0) break;
+    if (pid == 0) {
+      child();
+      ::_exit(0);
+    }
+    children.push_back(pid);
+  }
+  int failed = n - int(children.size());
   for (pid_t pid : children) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -41,20 +53,7 @@ int run_fork_burst(const Args& args) {
     say("PARENT failed " + probe.last_error());
     return 1;
   }
-  std::vector<pid_t> children;
-  for (int i = 0; i < kChildren; ++i) {
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-      say("FORK failed");
-      return 1;
-    }
-    if (pid == 0) {
-      counter.add(73);
-      ::_exit(0);
-    }
-    children.push_back(pid);
-  }
-  const int failed = reap(children);
+  const int failed = burst(kChildren, [&] { counter.add(73); });
   const bool flushed = probe.flush().status == CallStatus::kOk;
   say("DONE children=" + std::to_string(kChildren) + " failed=" + std::to_string(failed) +
       " parent_flush=" + (flushed ? "ok" : "failed"));
@@ -64,21 +63,10 @@ int run_fork_burst(const Args& args) {
 int run_open_burst(const Args& args) {
   constexpr int kChildren = 100;
   const ProbeOptions options = probe_options(args);
-  std::vector<pid_t> children;
-  for (int i = 0; i < kChildren; ++i) {
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-      say("FORK failed");
-      return 1;
-    }
-    if (pid == 0) {
-      Probe* probe = new Probe(options);  // never destroyed: _exit, as a crashing worker would
-      probe->counter("opened_burst").add(11);
-      ::_exit(0);
-    }
-    children.push_back(pid);
-  }
-  const int failed = reap(children);
+  const int failed = burst(kChildren, [&] {
+    // Never destroyed: the child _exits at once, as a crashing worker would.
+    (new Probe(options))->counter("opened_burst").add(11);
+  });
   say("DONE children=" + std::to_string(kChildren) + " failed=" + std::to_string(failed));
   return failed == 0 ? 0 : 1;
 }
