@@ -13,6 +13,7 @@ packages=(
   libsystemd-dev systemd desktop-file-utils
   libcpp-httplib-dev prometheus prometheus-cpp-dev
   libayatana-appindicator3-dev dbus x11-apps python3-gi
+  python3-dev gunicorn python3-prometheus-client uwsgi-core uwsgi-plugin-python3 python3-celery
 )
 # fonts-dejavu-core: the inspector draws with DejaVu Sans and DejaVu Sans Mono (µ, —, ≤ need them);
 # python3: the inspector tests and the install test; lintian: the .deb test (ctest deb_package).
@@ -22,6 +23,9 @@ packages=(
 # x11-apps (xwd, screenshots): the tray test, with python3-gi for its StatusNotifierWatcher.
 # libcpp-httplib-dev: the agent's /metrics endpoint; prometheus: promtool and the server the
 # Prometheus tests scrape with; prometheus-cpp-dev: the update-cost baseline in the benchmarks.
+# python3-dev: the `shmon` Python extension; gunicorn, uwsgi-core, uwsgi-plugin-python3,
+# python3-celery and python3-prometheus-client: its tests (pre-fork servers), and the
+# prometheus_client multiprocess baseline in its benchmarks (docs/PYTHON.md).
 
 missing=()
 for p in "${packages[@]}"; do

@@ -11,7 +11,8 @@
 // listens). The kernel keeps the memfd alive in the socket's queue, so the agent gets the region
 // even if the child has exited by then, and folds it when the socket reaches EOF. The child's
 // next attach reads the reply (pending_attach). A child forked while no agent runs counts only if
-// it lives until an agent attaches it.
+// it lives until an agent attaches it. A new probe does the same when it opens
+// (probe_core.cpp), so a process that exits right after its first updates counts as well.
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
@@ -67,23 +68,24 @@ int rebuild_region(ProbeCore& c) noexcept {
   return fd;
 }
 
-// Connects (bounded: the connect waits at most 20 ms for room in a swamped agent's backlog) and
-// sends the attach request with `data_fd`. Returns the socket, or -1 (no agent, or it failed).
-int send_attach_request(ProbeCore& c, int data_fd) noexcept {
-  if (c.fork_socket_path[0] == '\0' || data_fd < 0) return -1;
+}  // namespace
+
+// The connect waits at most 20 ms for room in a swamped agent's backlog.
+int ProbeCore::send_attach_request(int data_fd) noexcept {
+  if (fork_socket_path[0] == '\0' || data_fd < 0) return -1;
   const int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s < 0) return -1;
   const timeval bound{0, 20'000};
   ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof(bound));
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, c.fork_socket_path, sizeof(addr.sun_path));
+  std::memcpy(addr.sun_path, fork_socket_path, sizeof(addr.sun_path));
   addr.sun_path[sizeof(addr.sun_path) - 1] = '\0';
   if (::connect(s, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
     ::close(s);
     return -1;
   }
-  const AttachRequest req = c.make_attach_request();
+  const AttachRequest req = make_attach_request();
   iovec iov{const_cast<AttachRequest*>(&req), sizeof(req)};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   msghdr msg{};
@@ -102,6 +104,19 @@ int send_attach_request(ProbeCore& c, int data_fd) noexcept {
   }
   return s;
 }
+
+void ProbeCore::remember_socket_path() noexcept {
+  try {
+    const std::string path = socket_path(opts.instance);
+    const bool fits = path.size() < sizeof(fork_socket_path);
+    std::memcpy(fork_socket_path, path.c_str(), fits ? path.size() + 1 : 1);
+    if (!fits) fork_socket_path[0] = '\0';
+  } catch (...) {
+    fork_socket_path[0] = '\0';
+  }
+}
+
+namespace {
 
 void child_after_fork(ProbeCore& c) noexcept {
   if (c.region.valid()) {
@@ -131,7 +146,7 @@ void child_after_fork(ProbeCore& c) noexcept {
   c.next_attempt_ns = 0;
   c.backoff_ms = 10;
   new_reattach_secret(c.reattach_secret);  // the parent's proof is not the child's
-  c.pending_attach.reset(c.region_shareable ? send_attach_request(c, c.data_fd.get()) : -1);
+  c.pending_attach.reset(c.region_shareable ? c.send_attach_request(c.data_fd.get()) : -1);
 
   // Locks may have been held by threads that do not exist here.
   new (&c.reg_mutex) std::mutex();
@@ -159,12 +174,7 @@ void on_fork_child() noexcept {
 void on_fork_prepare() noexcept {
   try {
     std::lock_guard lock(live_mutex());
-    for (ProbeCore* c = live_head(); c != nullptr; c = c->next) {
-      const std::string path = socket_path(c->opts.instance);
-      const bool fits = path.size() < sizeof(c->fork_socket_path);
-      std::memcpy(c->fork_socket_path, path.c_str(), fits ? path.size() + 1 : 1);
-      if (!fits) c->fork_socket_path[0] = '\0';
-    }
+    for (ProbeCore* c = live_head(); c != nullptr; c = c->next) c->remember_socket_path();
   } catch (...) {
   }
 }

@@ -23,7 +23,14 @@ ProbeCore::ProbeCore(const ProbeOptions& options) : opts(resolve_options(options
   wake_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   install_fork_handler();
   register_live_core(this);
-  if (opts.background_connect && region_shareable && mailbox != nullptr) start_connector();
+  if (opts.background_connect && region_shareable && mailbox != nullptr) {
+    // The first attach request goes out now, as a fork child's does (fork.cpp); the connector's
+    // first attach reads the reply. A process that exits right after its first updates, before
+    // the thread could attach it, still hands its region to the agent, which folds it at EOF.
+    remember_socket_path();
+    pending_attach.reset(send_attach_request(data_fd.get()));
+    start_connector();
+  }
 }
 
 ProbeCore::~ProbeCore() {

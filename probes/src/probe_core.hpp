@@ -118,9 +118,9 @@ struct ProbeCore {
   std::thread connector;
   std::atomic<bool> stop{false};
   std::atomic<bool> connector_needed{false};  // set by fork: restart lazily
-  // Fork (fork.cpp): the agent's socket path, filled in the parent before fork (the child must not
-  // allocate), and the child's attach request sent from the fork handler whose reply the next
-  // attach_locked() reads (under call_mutex).
+  // The agent's socket path, filled when the probe opens and in the parent before fork (the child
+  // must not allocate), and the attach request sent when the probe opened or from the fork
+  // handler (fork.cpp), whose reply the next attach_locked() reads (under call_mutex).
   char fork_socket_path[108] = {};
   UniqueFd pending_attach;
   std::mutex connector_mutex;
@@ -169,6 +169,13 @@ struct ProbeCore {
   AttachOutcome attach_locked();
   // The attach request for this process and region (memcpy only: safe in a fork handler).
   AttachRequest make_attach_request() const noexcept;
+  // Connects to fork_socket_path (bounded) and sends the attach request with `data_fd` without
+  // waiting for the reply, which the next attach reads (pending_attach). The agent then holds
+  // the region even if this process exits at once. System calls only (fork-handler safe).
+  // Returns the socket, or -1 (no agent, or it failed). (fork.cpp)
+  int send_attach_request(int data_fd) noexcept;
+  // Fills fork_socket_path with the instance's socket path (allocates: not in a fork handler).
+  void remember_socket_path() noexcept;
   void drop_session_locked();
   bool attach_due_locked() const;
   void note_attach_outcome_locked(AttachOutcome outcome);

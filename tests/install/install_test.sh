@@ -3,6 +3,7 @@
 # installed agent, then, in a scratch directory outside the source tree, builds and runs
 #   * a C++ consumer with find_package(shmon) (shmon::probe and shmon::probe_static), and
 #   * a C consumer with `pkg-config --cflags --libs shmon-probe`,
+#   * a Python consumer of the installed `shmon` package with only PYTHONPATH set,
 # and checks their data through the installed shmonctl. Every wait is bounded: the consumers wait
 # at most 10 s to attach, and the agent runs under `timeout`.
 # usage: install_test.sh BUILD_DIR CONSUMER_SOURCE_DIR
@@ -61,13 +62,28 @@ echo "cc consumer.c $flags"
 cc -std=c11 -Wall -Wextra -Werror -o "$scratch/c_consumer" "$consumer_src/consumer.c" $flags
 LD_LIBRARY_PATH=$libdir "$scratch/c_consumer" "$instance" c-consumer
 
+echo "== Python consumer: PYTHONPATH=<prefix>/lib/python3/dist-packages, nothing else"
+pydir=$stage/lib/python3/dist-packages
+[[ -e $pydir/shmon/__init__.py && -e $pydir/shmon/prometheus.py ]] || fail "the shmon Python package was not installed"
+ext=$(find "$pydir/shmon" -name '_shmon.cpython-*.so' -print -quit)
+[[ -n $ext ]] || fail "the _shmon extension was not installed"
+if ldd "$ext" | grep -q libshmon_probe; then fail "_shmon needs libshmon_probe.so: it must carry the probe"; fi
+if readelf -d "$ext" | grep -q 'RUNPATH\|RPATH'; then fail "_shmon has a run path: $(readelf -d "$ext" | grep PATH)"; fi
+PYTHONPATH=$pydir SHMON_INSTANCE=$instance /usr/bin/python3 - <<'PY' || fail "the installed Python package failed"
+import shmon
+import shmon.prometheus as sp
+sp.Counter("py_requests", "Requests.").inc(5)
+assert shmon.wait_connected(10), shmon.last_error()
+assert shmon.flush(), shmon.last_error()
+PY
+
 echo "== the agent saw them (installed shmonctl)"
 metrics=$("$stage/bin/shmonctl" --instance "$instance" metrics --json)
 python3 - "$metrics" <<'PY' || fail "unexpected metrics: $metrics"
 import json, sys
 totals = {m["name"]: m["total"] for m in json.loads(sys.argv[1])}
 want = {"consumer_requests": 84, "c_requests": 7, "c_latency": 1, "c_done": 2, "consumer_done": 4,
-        "c_plain": 1}
+        "c_plain": 1, "py_requests": 5}
 bad = {k: (totals.get(k), v) for k, v in want.items() if totals.get(k) != v}
 sys.exit(f"totals differ (got, want): {bad}" if bad else 0)
 PY

@@ -53,27 +53,42 @@ TEST(Fork, ChildCountsAsItsOwnClient) {
   EXPECT_EQ(metric_total(env, instance, "forked"), 12u);
 }
 
+// Runs shmon-testclient `mode` (children that update and _exit) against a fresh agent; the
+// agent must end with `metric` at exactly `expected` and no app client left.
+void expect_burst_counted(const char* mode, const char* metric, std::uint64_t expected) {
+  TestEnv env;
+  const auto instance = env.instance(mode);
+  auto agent = start_agent(env, instance, {"--max-clients", "1024"});
+  ASSERT_NE(agent, nullptr);
+  auto client = spawn_testclient(env, mode, instance, "burst");
+  EXPECT_TRUE(exits_zero(*client, deadline_in(kExitWait)));
+  std::optional<std::uint64_t> total;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        total = metric_total(env, instance, metric);
+        return app_count(env, instance) == 0 && total == expected;
+      },
+      deadline_in(kConditionWait), 50ms))
+      << metric << "=" << total.value_or(0) << " (expected " << expected << ")\n"
+      << client->describe();
+}
+
 // Issue 11, failure 4: children that only update counters and _exit, without ever making a
 // call, are counted: the fork handler sends their attach (with the region) at fork time.
 TEST(Fork, ChildrenThatExitWithoutACallAreCounted) {
 #if defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "fork of a multi-threaded process is not supported under ThreadSanitizer";
 #endif
-  TestEnv env;
-  const auto instance = env.instance("forkburst");
-  auto agent = start_agent(env, instance, {"--max-clients", "1024"});
-  ASSERT_NE(agent, nullptr);
-  auto client = spawn_testclient(env, "fork-burst", instance, "burst");
-  EXPECT_TRUE(exits_zero(*client, deadline_in(kExitWait)));
-  std::optional<std::uint64_t> total;
-  EXPECT_TRUE(wait_until(
-      [&] {
-        total = metric_total(env, instance, "forked_burst");
-        return app_count(env, instance) == 0 && total == 14750u;
-      },
-      deadline_in(kConditionWait), 50ms))
-      << "forked_burst=" << total.value_or(0) << " (expected 14750)\n"
-      << client->describe();
+  expect_burst_counted("fork-burst", "forked_burst", 14750u);
+}
+
+// Issue 19: a process that opens its probe, updates and _exits before the connector thread could
+// attach it is counted: the probe sends its attach request (with the region) when it opens.
+TEST(Fork, ProcessesThatOpenAProbeAndExitAtOnceAreCounted) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "fork of a multi-threaded process is not supported under ThreadSanitizer";
+#endif
+  expect_burst_counted("open-burst", "opened_burst", 1100u);
 }
 
 }  // namespace

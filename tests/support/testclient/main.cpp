@@ -19,6 +19,7 @@
 //   late-metric      registers a metric after attaching, adds 7, flushes, leaves (--variant)
 //   submit           submits through the mailbox and holds on until stdin EOF
 //   fork-burst       200 forked children add to a counter and _exit without any call
+//   open-burst       100 children of a parent without a probe each open one, add and _exit
 //   hold-lock --variant late   also registers late and submits before holding
 //   claim-incarnation  attaches with another client's incarnation (--incarnation HEX) but not
 //                      its secret, stays until a line (or EOF) on stdin
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
       {"vandal", run_vandal},
       {"big-region", run_big_region},
       {"fork-burst", run_fork_burst},
+      {"open-burst", run_open_burst},
       {"hostile-text", run_hostile_text},
       {"record-values", run_record_values},
       {"mass-detach", run_mass_detach},
