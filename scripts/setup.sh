@@ -14,6 +14,7 @@ packages=(
   libcpp-httplib-dev prometheus prometheus-cpp-dev
   libayatana-appindicator3-dev dbus x11-apps python3-gi
   python3-dev gunicorn python3-prometheus-client uwsgi-core uwsgi-plugin-python3 python3-celery
+  help2man man-db bash-completion
 )
 # fonts-dejavu-core: the inspector draws with DejaVu Sans and DejaVu Sans Mono (µ, —, ≤ need them);
 # python3: the inspector tests and the install test; lintian: the .deb test (ctest deb_package).
@@ -26,6 +27,8 @@ packages=(
 # python3-dev: the `shmon` Python extension; gunicorn, uwsgi-core, uwsgi-plugin-python3,
 # python3-celery and python3-prometheus-client: its tests (pre-fork servers), and the
 # prometheus_client multiprocess baseline in its benchmarks (docs/PYTHON.md).
+# help2man: the manual pages (made from each program's --help); man-db and bash-completion: the
+# test that renders them and drives shmonctl's completion.
 
 missing=()
 for p in "${packages[@]}"; do

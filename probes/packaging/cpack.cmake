@@ -47,7 +47,7 @@ add_custom_target(shmon_deb_changelog ALL DEPENDS ${shmon_deb_doc}/changelog.gz)
 install(FILES ${shmon_deb_doc}/copyright ${shmon_deb_doc}/changelog.gz
   DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT docs)
 # Every install component but `python`, which is its own package: python3-shmon, whose CPack
-# configuration python/CMakeLists.txt writes.
+# configuration probes/python/CMakeLists.txt writes.
 get_cmake_property(shmon_components COMPONENTS)
 list(REMOVE_ITEM shmon_components python)
 set(CPACK_INSTALL_CMAKE_PROJECTS "")

@@ -180,7 +180,7 @@ class ProbeApiTest(unittest.TestCase):
                                   list(args), env=AGENT.env, capture_output=True, text=True,
                                   timeout=30)
         r = send("api-echo", "hi")
-        self.assertEqual((r.returncode, r.stdout), (0, "echo hi"), r.stderr)
+        self.assertEqual((r.returncode, r.stdout), (0, "echo hi\n"), r.stderr)
         r = send("api-broken", "way")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("RuntimeError: no way", r.stdout + r.stderr)
