@@ -56,6 +56,12 @@ class Server:
         with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
             return {int(p) for p in f.read().split()}
 
+    @staticmethod
+    def probe_regions(pid):
+        """The shmon data regions process `pid` maps (one per open probe)."""
+        with open("/proc/%d/maps" % pid) as f:
+            return [line.strip() for line in f if "memfd:shmon-data:" in line]
+
     def kill_workers(self, n):
         """SIGKILLs the server's `n` workers and waits until it has `n` new ones."""
         old = wait_until(lambda: len(self.workers()) == n and self.workers(), 20, "%d workers" % n)
