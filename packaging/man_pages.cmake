@@ -1,7 +1,9 @@
+# SPDX-License-Identifier: Apache-2.0
 # Manual pages: one per program, made by help2man from the program's own --help and --version
 # (so a page cannot drift from the options), with the environment and the other pages from
-# packaging/man/common.h2m; gzipped as Debian installs them. REQUIRES: `shmon_programs` lists
-# the program targets of this build.
+# packaging/man/common.h2m; gzipped as Debian installs them, each in its program's package.
+# REQUIRES: `shmon_programs` lists the program targets of this build and `shmon_component_<program>`
+# names each one's install component.
 find_program(HELP2MAN help2man)
 if(NOT HELP2MAN)
   message(STATUS "help2man not found: no manual pages (scripts/setup.sh installs it)")
@@ -34,6 +36,7 @@ foreach(entry IN LISTS shmon_man_names)
     COMMENT "Manual page ${program}(1)"
     VERBATIM)
   list(APPEND shmon_man_pages ${page}.gz)
+  install(FILES ${page}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
+    COMPONENT ${shmon_component_${program}})
 endforeach()
 add_custom_target(shmon_man_pages ALL DEPENDS ${shmon_man_pages})
-install(FILES ${shmon_man_pages} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT programs)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every shmon benchmark and prints one table (Markdown) with medians and ratios against the
 # baselines measured in the same run. Builds the release preset first if needed.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Two builds of one Google Benchmark binary compared in one session (docs/BENCHMARKS.md, "Command
 # round trip (issue 10)"). Runs BASE and NEW alternately (base, new, base, new, ...), ROUNDS times
 # each, and prints a Markdown table: per benchmark the median over every repetition of every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Query latency with big clients, two agents compared in one session (docs/BENCHMARKS.md,
 # "Queries with big clients"). Runs shmon_bench_driver --only query against BEFORE and AFTER
 # (shmon-agent binaries), alternating, ROUNDS times each, and prints the median over rounds of

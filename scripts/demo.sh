@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # shmon's main job in one command: build, start an agent (instance "demo") with three pretend
 # services and a looping load generator, then open the inspector when a display is available,
 # with shmon-tray beside it when a D-Bus session bus is there too, else the text view

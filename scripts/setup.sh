@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs every Debian 12 package shmon needs to build, test and run. Idempotent: quiet when all
 # packages are present. Needs root (or sudo) only when something is missing.
 set -euo pipefail

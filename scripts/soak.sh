@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Long chaos soak (the short one is the Chaos.* ctest): SIGKILLs and restarts shmon-agent KILLS
 # times while loadgens keep joining, finishing and leaving (some held open), then checks that the
 # agent's total equals exactly what every loadgen was acknowledged for (a loadgen exits 0 only

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The test command: installs what is missing, configures, builds and runs every test with the
 # release preset. `--sanitizers` also builds and runs the suite under ASan+UBSan (asan preset).
 set -euo pipefail

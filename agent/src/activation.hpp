@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // systemd integration of the agent: socket activation (a listening socket handed over in
 // LISTEN_FDS) and readiness/status notifications (NOTIFY_SOCKET). Both are optional: without the
 // variables the agent binds its own socket and the notifications are no-ops.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's lifecycle: instance lock, regions, socket, threads, and the main epoll loop
 // (rendezvous socket, pending and attached client sockets, pidfds, signalfd, 50 ms timer).
 #pragma once

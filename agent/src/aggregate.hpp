@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Totals across clients: the departed totals (values folded from clients that left), their
 // tombstones (so a re-attaching incarnation is not counted twice) and the per-name view of every
 // metric that queries and history use.

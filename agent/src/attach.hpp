@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The rendezvous on the main thread: a new connection's AttachRequest is checked (uid, ABI,
 // name, data region, pid, free slot), answered, and on success the client enters the table.
 // Also serves a tool's RegionRequest on an attached socket.

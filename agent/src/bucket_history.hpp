@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Windowed quantiles: one column of bucket deltas per second for the last 600 s of every
 // histogram metric, so "p99 over the last minute" moves when things get slow, where the
 // lifetime p99 of an hour-old metric barely does. Call every member with ctx.mu held.

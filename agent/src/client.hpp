@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One attached client as the agent sees it: its identity (fixed at attach), its data region
 // mapping and validated geometry, the agent's private ring tails and its validated descriptors.
 // What it submitted through the mailbox lives in its region (submissions.hpp).

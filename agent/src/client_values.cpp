@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading a client's metric values out of its data region, and histogram arithmetic.
 #include <algorithm>
 #include <bit>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's side of the command channel (docs/COMMANDS.md): takes a tool's CommandRequest, posts
 // it into the target app's data region (one command at a time per app, a short queue behind it),
 // wakes the app with one byte on its socket, collects the reply half when the app wakes us (or at

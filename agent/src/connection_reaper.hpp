@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bounds what a peer of the /metrics endpoint can take: cpp-httplib limits neither the time a
 // request may take to arrive (a byte every second keeps a worker forever) nor the number of
 // header lines (they pile up in memory). The reaper finds the endpoint's accepted connections

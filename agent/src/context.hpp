@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // State shared by the agent's threads. `mu` guards the client table, the departed totals, the
 // history and every Client field documented as "guarded by the table mutex"; never sleep or
 // drain while holding it (lock order: mu -> Client meta; drain_mu is never taken under mu).

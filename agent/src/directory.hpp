@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Publishing the client directory and the agent totals in the control region (seqlock:
 // directory_seq odd while writing, even when consistent), and the numbers derived from clients
 // that queries share with it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Draining event rings: copy records in batches into private memory, validate each, append the
 // good ones to the event log, then commit the tail (release) and wake a producer that waits for
 // space. The drain thread does this for every client; Flush and detach do it for one client.

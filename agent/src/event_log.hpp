@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's memory of recent events: the last capacity() records drained from every client (and
 // submitted through the mailbox), each with a global, monotonically increasing sequence number.
 // Storage is private memory (--no-state) or the state directory's mapped event log file

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The event log's durable storage: one file in the state directory, fallocate'd at creation (a
 // full disk is an error at start, never a SIGBUS later) and mapped MAP_SHARED, so the drain
 // writes it at the cost of anonymous memory and everything stored survives a SIGKILL (it is in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Prometheus exposition of a MetricsSnapshot: text format 0.0.4, or OpenMetrics 1.0 when
 // the scraper asks for it. Naming rules, unit table and series are in docs/PROMETHEUS.md.
 #pragma once

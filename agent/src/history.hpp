@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One point per second for the last 600 s of every metric name and of the agent's own series.
 // Rates (requests_per_s, events_per_s, rate_per_s) are the difference of the last two points.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The 50 ms housekeeping tick on the main thread: heartbeat, lease watch and revocation, the
 // once-per-second history sample and rates, and the directory publish.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The single-instance guarantee: an flock on <dir>/<instance>.lock that holds the agent's pid.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How the agent's log lines look. On a terminal or in a file: a timestamp, the level and the
 // thread. Under systemd, when stderr is the journal stream that $JOURNAL_STREAM names
 // ("DEV:INODE" of the stream, see systemd.exec(5)): an sd-daemon priority prefix ("<3>", see

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmon-agent: parses the command line, sets up logging and runs the agent.
 #include <cstdio>
 #include <exception>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A metric's identity across clients: its name, kind and label set (a series, keyed by its
 // series key, shmon/labels.hpp). Clients that publish the same series mean the same metric only
 // if they agree on what it is: its kind, its unit and, for histograms, its bucket bounds. Every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's /metrics endpoint (cpp-httplib; why in docs/PROMETHEUS.md). Its threads never take
 // the client mutex; a scrape holds the table mutex only while take_snapshot copies.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What one /metrics scrape exports: the metrics across clients (live and departed) and the
 // agent's own numbers. take_snapshot holds the table mutex only to copy (the departed totals,
 // which descriptors are admitted, the live client list and their statistics); the values are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the agent writes to its state store, and when (docs/DESIGN.md, "State store"):
 //   * a departure (fold) and a re-attach (unfold): in the same table-mutex section that changes
 //     the in-memory totals, so no query sees totals the store does not hold;

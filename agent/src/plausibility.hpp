@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Values a client claims about itself (ring positions, drop counters) are cumulative and live in
 // memory the client writes. The agent credits them to its totals only as far as an honest client
 // could have produced them: a claim made at attach (history from before this agent) up to what

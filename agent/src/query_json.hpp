@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // JSON answers to kQuery (docs/QUERIES.md). Call with ctx.mu held.
 #pragma once
 

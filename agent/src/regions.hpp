@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's two regions: the control region (header + directory; clients map it read-only)
 // and the mailbox (client mutex, Exec/Done, doorbell, request and response buffers).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Answers to validated mailbox requests. The service thread has already copied the request into
 // private memory, checked the seqlock, the slot, the session and the lock owner.
 #pragma once

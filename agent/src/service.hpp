@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The service thread: the agent's side of the seed handshake. It waits on Exec (bounded, 1 s;
 // stop() sets Exec), copies and validates the request, dispatches it, writes the response
 // (seq last, with release) and sets Done. After recent activity it spins briefly before

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // JSON encoding of what the state store keeps as documents: folded values (departed totals,
 // tombstones, live snapshots) and event sources. Decoding validates kinds and sizes and throws
 // std::runtime_error on anything malformed (the store treats that as bad state).

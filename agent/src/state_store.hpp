@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's state store: what only the agent holds, kept in the state directory so that an
 // agent killed at any instant restarts with exactly what it had acknowledged.
 //

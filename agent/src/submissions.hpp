@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Applying an accepted submit record (RequestType::kSubmit) to the client's own data region, so
 // that submissions are cumulative where every other value is: in cells that survive a re-attach
 // and an agent restart, and that the client hands to the next agent.

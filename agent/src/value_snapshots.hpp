@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Per-client work per query is bounded, so a big region slows only its own client (issue 12).
 //
 // A query, the history sample and the periodic state snapshot read client values while holding

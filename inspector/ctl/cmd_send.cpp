@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmonctl send CLIENT COMMAND [PAYLOAD] and shmonctl commands CLIENT (docs/COMMANDS.md).
 #include <unistd.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmonctl state: where the agent keeps its durable state, how big it is, when it was last made
 // durable; `state reset` deletes it (only while no agent serves the instance: it holds the
 // instance lock while deleting, so no agent can start meanwhile).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One function per shmonctl command; each returns the process exit code or throws CtlError.
 // status, clients and watch read the directory (no client mutex); metrics, events and ping
 // (and --json, the agent's documented query answers) go through the mailbox.

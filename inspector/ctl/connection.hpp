@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmonctl's link to the agent: one tool-kind client (shmon_client's ToolClient), attached on
 // demand, with every wait bounded by the command's deadline. Failures become a CtlError
 // carrying the process exit code.

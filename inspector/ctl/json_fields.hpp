@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tolerant readers for the agent's JSON: a missing or mistyped field reads as zero or "",
 // so a view still renders when the agent adds, renames or omits a field.
 #pragma once

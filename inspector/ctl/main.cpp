@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmonctl: query and watch a running shmon-agent from the command line.
 //   shmonctl [--instance NAME] [--timeout-ms MS]
 //            <status|clients|metrics|ping|events|watch|state|send|commands> ...

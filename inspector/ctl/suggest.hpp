@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // "Did you mean": shmonctl's answer to a command it does not know, before CLI11 parses (which
 // would only say that a subcommand is required).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Plain-text tables for shmonctl's views. Numbers are formatted by the reader library
 // (format.hpp there), so shmonctl and the inspector print a value the same way; every cell is
 // escaped for the terminal (a client chose the names in it).

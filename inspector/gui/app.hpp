@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The inspector's frame loop: each frame draws the menu bar, the status strip and the window
 // table (window_table.hpp) from the data source's latest snapshot, then lets the test and bench
 // hooks (run_hooks.hpp: --frames, --screenshot, --dump-ui, --bench-frames) do their part.

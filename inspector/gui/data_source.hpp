@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The inspector's only contact with the agent, on one worker thread, through one client of kind
 // inspector (shmon_client's ToolClient: one slot in the agent's table). The agent's state and
 // the clients come from the lock-free directory; metrics, events and history are mailbox

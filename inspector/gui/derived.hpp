@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Time series the agent does not keep for us: per-interval mutex waits (total and per client),
 // lease revocations and dead-owner releases as marked moments, and timeouts as discrete events.
 // They are derived from the differences between two successive query answers.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fonts: DejaVu Sans for text and DejaVu Sans Mono for the hex view when installed (crisp at any
 // scale), ImGui's built-in font otherwise. Sized by the font scale for high-DPI screens.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "gui_window.hpp"
 
 #include <GLFW/glfw3.h>

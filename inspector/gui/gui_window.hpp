@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The window: GLFW + an OpenGL 3.3 core context with Dear ImGui on it (its GLFW and OpenGL 3
 // backends), the style and fonts at a scale, and the per-frame begin/render/swap steps.
 #pragma once

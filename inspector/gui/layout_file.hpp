@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ImGui's window layout (positions, sizes), kept beside the settings as inspector-imgui.ini.
 // ImGui's own file I/O would follow a FIFO or a device: we read it (bounded, regular files only)
 // and write it (atomically) for ImGui, with the helpers of settings.hpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmon-inspector [--instance NAME]: a window onto one agent's traffic.
 // Exit codes: 0 success (and --help, --version), 1 no window or a failed test hook, 2 usage.
 #include <CLI/CLI.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "main_menu.hpp"
 
 #include "window_table.hpp"

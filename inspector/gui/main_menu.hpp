@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The main menu bar: View (the window table's entries, Reset layout), Settings (refresh rate,
 // font scale, frame cap) and Help, with the instance name on the right.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Plots drawn with ImDrawList (ImPlot is not packaged): time series with marked moments, log-scale
 // histograms of log2 wait buckets and of metric buckets, and sparklines for table rows.
 #pragma once

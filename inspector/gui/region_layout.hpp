@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The decoded layout of a region, for the raw view's overlay: sections (header, directory
 // entries, descriptors, cells, histograms, rings...) computed from validated geometry, and for
 // any byte the field it belongs to, with its type and value. Offsets come from the field lists

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What tests, scripts and benchmarks get from a running inspector, in one object:
 //   --frames N        render N frames, then exit;
 //   --screenshot F    a PNG of the last frame;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads the current framebuffer (call before the swap) and writes it as a PNG.
 #pragma once
 

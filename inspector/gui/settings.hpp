@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Settings that persist across runs in $XDG_CONFIG_HOME/shmon (else ~/.config/shmon):
 // inspector.json (refresh rate, font scale, open windows) and inspector-imgui.ini (window layout,
 // produced by ImGui, read and written here). Both files are input from outside: each value is

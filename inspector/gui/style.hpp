@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The inspector's look: ImGui's dark style with our colours and spacing, scaled for the screen.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A record of what one frame drew, for tests: per window, the text of its rows (table rows as
 // cell lists, labels as single-cell rows). Views call it only while it is enabled, so a normal
 // frame pays nothing.

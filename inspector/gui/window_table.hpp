@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The inspector's windows, as one table. Each entry is a window: its name (the ImGui window id,
 // the View menu label and the name in the UI dump), the setting that shows it, its place in the
 // default layout and its draw function. The View menu, the Ctrl+1..6 shortcuts and the frame

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "command_list.hpp"
 
 namespace shmon::inspector {

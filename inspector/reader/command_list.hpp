@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The reply of the `commands` built-in (docs/COMMANDS.md): one command per line,
 // "name<TAB>description". The text is the client's: parsed leniently, never trusted (callers
 // escape what they print).

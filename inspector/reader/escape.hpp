@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Text a client wrote (names, event text, units) is untrusted: printed raw to a terminal it could
 // move the cursor, rewrite the screen or set the window title. Every reader prints it through
 // escape_for_terminal.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Human-readable numbers: durations, sizes, rates, ages, wall-clock times.
 #pragma once
 

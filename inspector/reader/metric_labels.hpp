@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Labels on the tools' side: selecting series by label and summing series into groups. One
 // implementation behind shmonctl (metrics --label/--group-by) and the inspector's Telemetry view.
 #pragma once

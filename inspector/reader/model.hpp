@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The typed model every reader (shmonctl, the inspector) shows: what the agent answers to
 // queries (docs/QUERIES.md), parsed once into plain structs, and the same structs filled from
 // the lock-free directory in the control region. JSON parsing is lenient: a missing or mistyped

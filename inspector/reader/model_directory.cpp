@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The typed model from the directory: what the status and clients queries compute from the
 // agent's private state, computed here from the published copy.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Lenient JSON -> model conversion: every field is optional and type-checked.
 #include <nlohmann/json.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmon-demo: a small pretend service that keeps the agent's views busy. Counters (requests,
 // errors, and responses labelled by route and status code), gauges (queue_depth, in_flight), a
 // latency histogram (latency_us) and events (info "request served", warn "slow request", error

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pretend service's traffic: long-tailed request latencies (log-normal body, Pareto tail),
 // occasional failures, and a slow load wave so gauges move.
 #pragma once

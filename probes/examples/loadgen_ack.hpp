@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmon-loadgen's acknowledgement: the run counts only when the agent itself reports our
 // counter value and has drained every event we wrote. Retries through agent restarts, timeouts
 // and revoked leases until the deadline.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmon-loadgen: adds exactly K to a counter from T threads, emits N events, then waits until
 // the agent itself reports K for this client and has drained every event written. Prints one
 // machine-friendly summary line; exit 0 only when acknowledged (1 otherwise, 2 on usage errors).

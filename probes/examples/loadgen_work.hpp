@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmon-loadgen's load: T threads that together add exactly K to one counter and emit exactly N
 // events (each thread takes its share, the remainder spread over the first threads).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The C API (probe.h): opaque heap handles owned by the probe and freed by shmon_probe_close().
 #include <algorithm>
 #include <cstring>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Registered commands, the built-ins, and serving the command channel in the data region.
 #include "commands.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The app's side of the command channel (docs/COMMANDS.md): the table of registered commands and
 // the built-ins ping, commands and stop. Used by ProbeCore::serve_commands() on the connector
 // thread (or in Probe::poll()); never on the update path.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The connector thread: attaches with backoff while no agent is attached, then sleeps in poll()
 // on the rendezvous socket so that the agent's death (EOF) is noticed at once and a command's
 // wake-up byte runs the command (docs/COMMANDS.md). All signals are

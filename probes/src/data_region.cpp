@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The client's data region: a sealed memfd the agent can map, or, when that cannot be created, an
 // anonymous private mapping of the same geometry so updates still work (the probe then never
 // connects and last_error() says why).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Event emission: one single-producer ring per shard; the shared shard's ring takes a
 // process-local mutex. Overflow: drop and count by cause, or wait (bounded) for the agent to
 // consume.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Event emission into the calling thread's shard ring (see events.cpp).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The update path: shard lookup and cell updates, inline so that Counter::add and friends compile
 // to a few instructions. No lock, no system call, nothing that can throw.
 //

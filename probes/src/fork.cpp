@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fork(): the child must never write the parent's region or use the parent's session. The child
 // handler replaces each live core's data region at the same address with a fresh one (same names
 // and bounds, zeroed values, new incarnation), drops the session without a bye and re-initialises

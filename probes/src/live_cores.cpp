@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The process-wide list of live probe cores (for the fork handler and for thread-exit shard
 // release), unique epochs and random numbers.
 #include <sys/random.h>

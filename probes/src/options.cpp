@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Resolving ProbeOptions: environment defaults and validation. An invalid value never fails the
 // probe; it falls back to a safe default and the reason ends up in last_error().
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmon::Probe and the metric handles: thin wrappers over ProbeCore and the inline fast paths.
 #include "shmon/probe.hpp"
 

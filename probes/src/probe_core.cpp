@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ProbeCore construction and teardown.
 #include "probe_core.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ProbeCore: everything behind a shmon::Probe. Internal to libshmon_probe (and its tests).
 //
 // Threads and locks

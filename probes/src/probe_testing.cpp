@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test-only hooks (probe_testing.hpp).
 #include "probe_testing.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test-only hooks into a probe: internal, not installed, not exported from libshmon_probe.so.
 // Used by the probe's tests and the misbehaving test client, which link shmon_probe_static and add
 // probes/src to their include path.

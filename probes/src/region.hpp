@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Data region helpers shared by construction (data_region.cpp) and the fork child (fork.cpp).
 // Everything declared here is async-signal-safe: plain stores and system calls, no allocation.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Metric registration: descriptors are written completely, then published by a release store of
 // metric_count, so the agent never sees a half-written descriptor.
 #include <cstring>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The probe's session, built on the client library: attach with backoff, the mailbox call, and
 // dropping the session. Everything here runs under call_mutex.
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shard claims: the slow path of current_shard() and the release of claims at thread exit.
 #include <atomic>
 #include <bit>

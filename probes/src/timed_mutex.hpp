@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A timed mutex built on std::mutex::try_lock and short sleeps. std::timed_mutex would do, but
 // libstdc++ implements its timed waits with pthread_mutex_clocklock, which ThreadSanitizer does
 // not intercept (every unlock is then reported as "unlock of an unlocked mutex"). Only calls and

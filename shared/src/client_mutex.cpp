@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Drepper-style futex mutex ("Futexes Are Tricky", mutex 3) with owner tokens instead of a bare
 // 1/2 state: bits 0..30 hold the owner, bit 31 says a waiter may be sleeping.
 #include "shmon/client_mutex.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One busy-wait step for the spin phases of the client mutex and the auto-reset event: tells the
 // core (and a hyperthread sibling) that we are spinning. Internal to shared/src.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Auto-reset event: bit 0 = signalled, bit 1 = "a waiter may sleep", so set() can skip the
 // system call when nobody sleeps. No count: a count in a word every client can write could be
 // left wrong for good (a waiter then never woken again); a flag is re-set by every sleeper and

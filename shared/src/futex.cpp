@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // futex(2) wrappers. Shared (non-private) futexes only: every word lives in a memfd mapping that
 // other processes map at other addresses.
 #include "shmon/futex.hpp"

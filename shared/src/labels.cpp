@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Label rules, canonical text and series keys (labels.hpp). Messages quote what the user passed
 // with control bytes escaped, so they stay one line.
 #include "shmon/labels.hpp"

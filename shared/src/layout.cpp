@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Region geometry and header validation. Every offset is recomputed from validated parameters;
 // nothing read from a region is used as an offset.
 #include "shmon/layout.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The field lists of layout_fields.hpp. Adding a field to a struct in layout.hpp or protocol.hpp
 // means adding its line here (test_layout_fields fails until you do) and regenerating
 // docs/REGIONS.md (`shmon_layout_doc --update docs/REGIONS.md`; the layout_doc ctest fails until

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sealed memfd regions: created at their final size, memory reserved up front, sealed so that no
 // peer can shrink them under a reader.
 #include "shmon/memfd.hpp"

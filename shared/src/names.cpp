@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Name validators: every message names the offending byte or limit so users can fix it.
 #include "shmon/names.hpp"
 

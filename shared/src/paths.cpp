@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runtime directory resolution and the checks that keep it private to this user.
 #include "shmon/paths.hpp"
 

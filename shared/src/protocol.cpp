@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Names of protocol enums for logs and user-facing messages.
 #include "shmon/protocol.hpp"
 

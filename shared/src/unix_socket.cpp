@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unix stream sockets carrying fixed-size messages and SCM_RIGHTS descriptors.
 #include "shmon/unix_socket.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmon_layout_doc: writes the field tables of docs/REGIONS.md from the field lists
 // (shmon/layout_fields.hpp), or checks that the file still matches them.
 //

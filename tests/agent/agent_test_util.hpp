@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Helpers for the in-process agent tests: a client data region built with the shared primitives
 // (create_region, compute_data_geometry, DataHeader), written the way a probe would (or the way a
 // hostile client could), and a Client that reads it the way the agent does after an attach.

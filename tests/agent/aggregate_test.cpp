@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Totals across clients: folding a departed client, tombstones keyed by incarnation (a
 // re-attach subtracts the folded values again, so nothing counts twice) and collect_metrics.
 #include "aggregate.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // handle_attach against hostile AttachRequests over a socketpair: every refusal is answered with
 // the right status and counted, nothing enters the client table; a well-formed one is accepted.
 #include "attach.hpp"

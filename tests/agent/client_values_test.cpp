@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent reading a client's values out of its data region: counters summed over shards, the
 // gauge's double bits, histograms merged across shards, quantiles, and hostile descriptors.
 #include <cmath>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Prometheus naming rules (docs/PROMETHEUS.md) and the rendering of a hand-made snapshot:
 // collisions and invalid names are skipped and reported once, histograms carry real bounds.
 #include "exposition.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's one-point-per-second history: rates from the last two points, the 600-point ring.
 #include "history.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Metric identity: the first client that defines a name owns it; a later client's metric of the
 // same name is admitted only when kind, unit and histogram bounds agree, and a refused metric
 // counts in no total, live or departed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shapes of the kQuery answers (docs/QUERIES.md): every documented field exists with its type,
 // over an agent context built in-process (real control and mailbox regions, clients from test
 // data regions). Events are not covered here (the event log has its own owner and tests).

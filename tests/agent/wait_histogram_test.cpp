@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Percentiles of the log2 mutex-wait histograms (shmon/wait_histogram.hpp), as the agent, the
 // loadgen and the inspector report them.
 #include "shmon/wait_histogram.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // (e) The memory cgroup readers the probe runs before reserving its region: /proc/self/cgroup
 // lines and limit files. Whatever the bytes, a path found is absolute without "/..", and a value
 // found is a plain decimal below 2^62 ("no limit" otherwise).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // (b) Control and mailbox headers: what validation accepts must describe exactly the layout this
 // ABI defines, for any bytes and any claimed fd size.
 #include <cstring>

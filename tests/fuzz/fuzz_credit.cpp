@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // (f) The agent crediting a client's cumulative claims (plausibility.hpp): the input is a start
 // value and ceiling, then readings with the increase each may credit, all as the client chooses.
 // Whatever it writes, the credit never decreases, never grows by more than a reading allows,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // (a) Data region header: validation must never accept a geometry whose sections do not fit the
 // region, and compute_data_geometry must lay out aligned, ordered, in-bounds sections.
 #include <cstring>

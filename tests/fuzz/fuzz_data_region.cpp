@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // (d) The agent reading a hostile data region: a validated geometry (small parameters taken from
 // the input), then region contents the client controls entirely: ring positions, descriptors,
 // histogram bounds, value cells, histogram cells and its own statistics. The agent must read

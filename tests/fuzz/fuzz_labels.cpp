@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // (g) Label text from a descriptor (the agent parses every one a client publishes): whatever the
 // parser accepts must be canonical (rendering it again gives the same bytes), obey every rule,
 // and survive the trip through a series key.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // (c) Name validators and fixed-field names: what a validator accepts must satisfy the documented
 // rules (checked independently here), and read_fixed_name must never read past its field (the
 // field is a heap copy of exactly the input's size, so ASan catches an overrun).

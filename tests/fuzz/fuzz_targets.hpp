@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Decoders of untrusted shared memory and names, as fuzz targets. Each target takes arbitrary
 // bytes, runs the decoder the agent or a tool would run on them, and aborts (so libFuzzer and the
 // smoke driver report it) when an invariant the decoder promises does not hold. Each also has a

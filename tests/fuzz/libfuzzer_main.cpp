@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer entry point; SHMON_FUZZ_TARGET names the target function (see fuzz_targets.hpp).
 #include "fuzz_targets.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmon_fuzz_smoke: runs every fuzz target on deterministic inputs, half pseudo-random bytes and
 // half mutations of the target's valid seed, so that each ctest run exercises the decoders even
 // without libFuzzer. Usage: shmon_fuzz_smoke [inputs, default 200000] [seed, default 1]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """shmon-inspector against a real agent, rendered under Xvfb.
 
 render:    an agent and three `shmon-loadgen --hold-open` clients; the inspector renders N frames,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The install test (ctest install_sdk): installs the build into a staging prefix, starts the
 # installed agent, then, in a scratch directory outside the source tree, builds and runs
 #   * a C++ consumer with find_package(shmon) (shmon::probe and shmon::probe_static), and

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The unit test (ctest systemd_units): installs the programs and the desktop component into a
+# SPDX-License-Identifier: Apache-2.0
+# The unit test (ctest systemd_units): installs the programs, inspector and tray components into a
 # scratch prefix and checks
 #   * `systemd-analyze --user verify` accepts both user units with no message at all (no user
 #     manager is needed: a private XDG_RUNTIME_DIR and HOME are enough for its offline manager),
@@ -14,7 +15,7 @@ scratch=$(mktemp -d /tmp/shmon-units-test.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 fail() { echo "units_test: $*" >&2; exit 1; }
 stage=$scratch/stage
-for component in programs desktop; do
+for component in programs inspector tray; do
   cmake --install "$build" --prefix "$stage" --component "$component" >>"$scratch/install.log" ||
     { cat "$scratch/install.log"; fail "install of $component failed"; }
 done

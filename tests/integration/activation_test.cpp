@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Socket activation and readiness with the real tools: systemd-socket-activate listens on the
 // instance's socket and execs shmon-agent with it on the first connection (no systemd PID 1), and
 // a datagram socket of the test stands in for systemd's NOTIFY_SOCKET.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Chaos soak (short version; scripts/soak.sh runs the long one): the agent is SIGKILLed and
 // restarted 50 times while loadgens keep joining, finishing and leaving, some held open. Every
 // loadgen exits 0 only when the agent acknowledged its exact total; at the end the agent's total

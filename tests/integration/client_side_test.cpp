@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The client side (shmon_client, shmonctl): what every client checks before it trusts an agent,
 // and what shmonctl promises about its output, exit codes and timeout.
 #include <pwd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command channel (docs/COMMANDS.md) end to end: shmonctl send/commands against real apps
 // (shmon-testclient commands / forge-reply, shmon-demo) through a real agent.
 #include <signal.h>

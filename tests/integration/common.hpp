@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared vocabulary of the integration tests: deadlines and exit checks.
 #pragma once
 

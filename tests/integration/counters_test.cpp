@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Counters are exact across many processes, across a client that starts before the agent, and
 // across a crowd of clients arriving and leaving at once.
 #include "common.hpp"

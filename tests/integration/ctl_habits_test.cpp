@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmonctl behaves as command-line tools do: `events -n`, `--follow` from the newest, plain
 // `watch` frames into a pipe, "did you mean" on a typo, global options in every command's help.
 #include <signal.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Exact folding on every path by which a client leaves: a metric registered after attach, added
 // to and flushed just before the client goes, is counted whether the client says bye, is killed
 // (socket EOF + pidfd), closes its socket, dies while a keeper holds its socket (pidfd alone),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Discovery: the agent and its clients meet at the same socket whatever environment each was
 // started with. Under systemd the agent has XDG_RUNTIME_DIR=/run/user/UID; an app started by
 // cron, sudo or a service has no XDG_RUNTIME_DIR, and must still find it there.

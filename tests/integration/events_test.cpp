@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Events are counted exactly: with the wait policy nothing is dropped, and oversized payloads are
 // all dropped and accounted for.
 #include "common.hpp"

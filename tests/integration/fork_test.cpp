@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fork(): the child of an instrumented process becomes a client of its own; parent and child
 // counts add up and appear as two clients.
 #include <set>

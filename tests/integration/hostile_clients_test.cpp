@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Clients that lie: the agent refuses bad attaches, answers garbage with errors, counts them,
 // and keeps serving everyone else.
 #include <cctype>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hostile clients against the agent's control plane (issue 12): re-attach claims, repeated
 // requests, vandalised mailbox words, the drain doorbell and the rendezvous socket. Each attacker
 // is a mode of shmon-testclient; honest loadgens run beside it and must keep exact totals.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Metric identity: a client that publishes another client's metric name as something else
 // (another kind, unit or histogram bounds) is refused for that metric. The incumbent's total
 // never changes, while both are live and after both left, and the newcomer is named: its

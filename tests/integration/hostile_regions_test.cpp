@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Regions the agent must not map: a same-uid client hands it a descriptor the kernel could take
 // pages back from (hugetlbfs, never reserved, punched out later, not a memfd at all). The agent
 // refuses it at attach with the reason in the reply, or drops the client when its pages go later,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Poisoned totals: a client writes ring positions and drop counters no honest client can reach,
 // at attach or later. The agent credits none of it: the agent-wide events_received and
 // events_dropped stay exactly what the honest client produced, while the liar is live and after

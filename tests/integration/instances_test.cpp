@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One agent per instance: a second agent is turned away naming the first; instances side by side
 // do not see each other's clients.
 #include "common.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Under systemd, stderr is the journal stream that $JOURNAL_STREAM names: the agent's lines then
 // carry sd-daemon priority prefixes and no timestamp of their own, so journald files each at its
 // level. Elsewhere (a terminal, a file, a stream that is not the named one) they keep theirs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The client mutex survives its holder dying (dead-owner release) and its holder freezing
 // (lease revocation); the frozen holder, resumed, learns it lost the lock and re-attaches.
 #include <signal.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Clients that leave at once, and a leaver whose bye call is slow to finish, never leave the
 // client mutex to be repaired or waited out: the agent honours the token of a client that is
 // leaving mid-call (it marks it leaving while the bye's own call still holds the mutex).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A probe inside a small memory cgroup asks for a data region bigger than the cgroup allows.
 // Reserving it would not fail: the kernel would OOM-kill the host. The probe checks the cgroup
 // first, shrinks its rings (or stays private), says so in last_error() and keeps working: its

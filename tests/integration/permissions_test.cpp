@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Another user cannot reach the agent: the 0700 runtime directory stops it, and with the
 // directory opened up the agent's SO_PEERCRED check refuses it ("denied") and counts it.
 #include <pwd.h>

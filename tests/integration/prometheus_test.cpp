@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's /metrics endpoint against real clients, promtool, hostile HTTP peers and a real
 // Prometheus server (docs/PROMETHEUS.md).
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Per-client work per query is bounded (issue 12): clients with the largest legal data region,
 // every metric slot used, used to make every query time out, because each query read all of their
 // cells under the agent's table mutex. Now big clients are answered from value snapshots that a

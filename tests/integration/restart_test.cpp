@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent dies (SIGKILL) while clients are busy; a new agent on the same instance picks up
 // their regions: counters and event accounting stay exact.
 #include "common.hpp"

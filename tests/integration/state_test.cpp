@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The state store: what only the agent holds survives an agent SIGKILL (departed totals, event
 // accounting, the event log's tail, a flush acknowledged to a client that died with the agent),
 // and bad or unusable state is refused, moved aside, counted and survived.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Acknowledged submissions (Probe::submit) and metrics registered after attach stay exact across
 // a lease revocation with re-attach and across an agent SIGKILL + restart. On the old code the
 // agent kept submissions in its memory only (lost on re-attach and on restart).

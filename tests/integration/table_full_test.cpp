@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A full client table: the extra client is refused with "full", keeps buffering, and gets in
 // with every count when a slot frees up.
 #include "common.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Windowed quantiles: `shmonctl metrics` shows a histogram's quantiles over the last seconds, so
 // a metric that was slow and is now fast says so, where its lifetime quantiles still say slow.
 // The app records values the test chooses (bounds 10, 100, 1000, 10000 us), so every expected

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The C API: smoke test without an agent, and NULL handles.
 #include <cstddef>
 #include <cstring>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Events without an agent: the ring fills, then drops are counted by cause; the wait policy gives
 // up at its deadline; oversized payloads are refused.
 #include <chrono>

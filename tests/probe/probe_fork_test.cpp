@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fork(): the child's region is a different memfd at the same address, with the same names and
 // zeroed values; the child's updates never reach the parent.
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Labelled metrics in the probe: each label set is its own descriptor with canonical label text,
 // registration in any label order finds the same series, updates land in that series' cell, and
 // bad labels and the label-set bounds give inert handles that are counted and explained.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Probe without an agent: opening, registration, counters, gauges and histograms land in the
 // region cells exactly.
 #include <bit>

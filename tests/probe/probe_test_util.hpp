@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Helpers for the in-process probe tests: a private runtime directory (so no agent is ever found)
 // and read access to a probe's data region through layout.hpp's geometry.
 #pragma once

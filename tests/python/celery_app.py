@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Celery app of test_celery.py: a task that counts itself, run by prefork pool processes
 (billiard forks them from the worker that imported this module). The broker is kombu's
 filesystem transport in $SHMON_TEST_BROKER_DIR: no broker server to run."""

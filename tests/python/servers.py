@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Pre-fork WSGI servers (Debian's gunicorn and uWSGI) serving wsgi_app.py for the tests: started
 with their log in a file, driven by parallel HTTP requests, their workers listed from /proc,
 stopped at teardown. Every wait is bounded."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A real shmon agent for the Python package's tests: its own runtime and state directories, a
 /metrics port the kernel picks, started, killed and restarted on demand; scrapes parsed with
 prometheus_client's parser; waits bounded by a deadline.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """shmon.prometheus as a drop-in for prometheus_client: the same definitions and updates through
 both give the same samples (names, labels, values) in the agent's /metrics as in
 prometheus_client's own exposition; what shmon cannot spell honestly is refused with a clear

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Celery (Debian's) with its prefork pool, against a real agent: pool processes forked by
 billiard (with os.fork, so the package's at-fork hook runs) and recycled by
 --max-tasks-per-child count every task exactly once."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """gunicorn (Debian's) serving an app instrumented with shmon.prometheus, against a real agent:
 every request is counted exactly once in the agent's /metrics whatever happens to the workers
 (recycled by --max-requests, SIGKILLed) or to the agent (killed and restarted)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """multiprocessing with the fork and spawn start methods, against a real agent: children count
 from zero (a forked child inherits its parent's metrics, not its counts), every child's updates
 are counted exactly once, and forked children whose only work is updates re-attach to a restarted

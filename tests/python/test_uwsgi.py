@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """uWSGI (Debian's, Python 3 plugin) serving the app of test_gunicorn.py, against a real agent.
 uWSGI forks its workers in C, so Python's at-fork hooks run only with --py-call-osafterfork (or
 with shmon.after_fork in a postfork hook; docs/PYTHON.md); the probe's own fork handler runs

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The WSGI app of test_gunicorn.py and test_uwsgi.py: one labelled counter and one latency
 histogram per request, defined at import (in the master under gunicorn --preload or uWSGI
 without --lazy-apps), updated in the workers."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A minimal org.kde.StatusNotifierWatcher for the tray test (what a desktop's panel provides).
 
 Owns the watcher name on the session bus, accepts RegisterStatusNotifierItem and prints one line

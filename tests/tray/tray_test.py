@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """shmon-tray on a real session bus and a real X server, against real agents.
 
 desktop: run under `dbus-run-session -- xvfb-run ...` (the ctest does). A minimal

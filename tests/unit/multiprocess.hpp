@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Helpers for multi-process unit tests: a shared memfd mapping inherited across fork(), children
 // that always end with _exit, and bounded waits for them (pidfd + poll).
 #pragma once

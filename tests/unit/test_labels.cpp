@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Label rules, canonical text and series keys (shmon/labels.hpp): what the probe writes, the
 // agent accepts from a region and the exporter prints must be one spelling.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The field lists of layout_fields.hpp against their structs: every byte of every struct is
 // covered by exactly one entry (so a field added without an entry fails here), every offset is
 // pinned to the number docs/REGIONS.md documents, and the lists drive snapshot(). The accessors of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading memory cgroup limits: /proc/self/cgroup lines (v1 and v2, odd paths) and limit files.
 #include <gtest/gtest.h>
 

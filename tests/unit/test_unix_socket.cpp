@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <filesystem>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -39,7 +41,8 @@ class TempDir {
     if (::mkdtemp(tmpl) != nullptr) path_ = tmpl;
   }
   ~TempDir() {
-    if (!path_.empty()) std::system(("rm -rf '" + path_ + "'").c_str());
+    std::error_code ignored;  // a leftover scratch directory is not the test's failure
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
   }
   const std::string& path() const { return path_; }
 

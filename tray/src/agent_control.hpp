@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Starting and stopping the instance's agent, the way the desktop expects:
 //   * systemd: when `systemctl --user` reaches a user manager and shmon-agent@I.socket is a
 //     loaded unit, start/stop go through it (the agent outlives the tray);

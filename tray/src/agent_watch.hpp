@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the tray shows, read without GTK: one tool client of the instance (the client library's
 // ToolClient) and the agent's lock-free directory. Poll it from the UI's timer.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmon-tray: the tray icon of a shmon instance (agent up or down, clients, event rate, a warning
 // when trouble counters rise) with a menu to start and stop the agent and open the inspector.
 // Exit codes: 0 quit, 2 usage, 8 no display, 9 no D-Bus session bus, 10 no shmon-agent program

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Starting other programs from the tray without a shell: finding them, running a command to
 // completion within a bound, and spawning a long-lived child watched through a pidfd.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tray icon and its menu (GTK 3 + Ayatana AppIndicator): the only GTK code in shmon. It shows
 // what AgentWatch reads and acts through AgentControl. Menu: a status line, the instance choice,
 // `Open inspector`, `Start agent`, `Stop agent`, `Quit`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Agent: identity, liveness, sizes, totals and rates.
 #include "format.hpp"
 #include "ui_dump.hpp"

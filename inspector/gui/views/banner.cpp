@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The status strip: green when the agent answers, red with "agent not running on instance X —
 // retrying" when it does not. Also the widgets several views share.
 #include "format.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Details of the selected client: its counters, its metrics, its recent events, its region.
 #include <cstring>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Clients: a sortable, filterable table; selecting a row opens that client's details.
 #include <algorithm>
 #include <cstring>

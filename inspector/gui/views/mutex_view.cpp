@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Mutex: the holder now, the wait distribution (log scale) and waits over time, in total and per
 // client, with lease revocations and dead-owner releases marked.
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Raw region: the bytes of the control region, the mailbox or a client's data region as hex and
 // text, with the decoded layout laid over them (hover or move the cursor onto a byte: section,
 // field, type, value), a section navigator, bytes changed recently highlighted, freeze, and save.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Telemetry: a metrics browser (a small history per metric: counters as rates, gauges as values,
 // histograms as distributions) and an event tail with level filter, text search and pause.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Timeouts: a timeline (one lane per client) and a list: who, which wait, when, how long.
 #include <map>
 

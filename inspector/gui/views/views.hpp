@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One function per window. Each draws from the frame's Snapshot (never waiting on the agent) and
 // records its rows in the UI dump when that is enabled.
 #pragma once

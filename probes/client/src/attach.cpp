@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The rendezvous conversation of every client: checks, AttachRequest + data region fd, reply,
 // control and mailbox regions validated from private copies before anything is trusted.
 #include "shmon/client/attach.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "shmon/client/directory.hpp"
 
 #include <sched.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* libshmon_probe: the C API. Opaque handles; no function raises, none blocks without a bound.
  * Handles returned for a probe stay valid until shmon_probe_close(). A NULL handle is accepted
  * everywhere and ignored. Return codes: 0 = ok, negative = SHMON_E_* below. */

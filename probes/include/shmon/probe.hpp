@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libshmon_probe: the C++ API linked into monitored programs. This header and shmon/types.hpp are
 // the whole public C++ API (installed); nothing here exposes the wire layout.
 //

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """shmon for Python: counters, gauges, histograms, events and commands through the shmon probe.
 
 Metrics with prometheus_client's API are in ``shmon.prometheus`` (a one-line migration); this

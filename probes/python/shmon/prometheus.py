@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """prometheus_client's metric classes over shmon: moving an app is one import line.
 
     from shmon.prometheus import Counter, Gauge, Histogram   # was: from prometheus_client import

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Python numbers as the probe's values. Each returns false with a Python exception set when the
 // value has no honest spelling in shmon (the caller returns NULL to Python).
 // REQUIRES: the GIL.

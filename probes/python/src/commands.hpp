@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Commands (docs/COMMANDS.md) handled by Python callables. The probe runs handlers on its
 // connector thread; the callable runs there with the GIL taken for it. At interpreter exit
 // (shutdown_callbacks, from an atexit hook) the package stops calling into Python, because a

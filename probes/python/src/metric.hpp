@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The metric types of the `shmon` package: _shmon.CounterBase, GaugeBase and HistogramBase.
 // shmon/prometheus.py subclasses them (Counter, Gauge, Histogram) with prometheus_client's naming
 // rules and its conveniences (time(), track_inprogress(), ...); the updates and labels() are

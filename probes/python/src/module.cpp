@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The _shmon extension module: the probe's life in this process (probe_state), the metric types
 // (metric), events, flush, and commands (commands). shmon/__init__.py and shmon/prometheus.py are
 // the API apps import; this module is their engine.

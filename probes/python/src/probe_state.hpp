@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The process's one probe, as the Python package sees it. It is opened on first use (the first
 // update of an unlabelled metric, the first labels(...) of a labelled one, an event, a command
 // registration), never at import, so a pre-fork master that only defines metrics opens none.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The client mutex of the seed handshake: a futex word in the shared mailbox.
 //
 // Word layout (32 bits): bit 31 = "someone may be waiting"; bits 0..30 = owner token, 0 = free.

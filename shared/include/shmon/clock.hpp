@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Clocks. All deadlines in shmon are absolute CLOCK_MONOTONIC nanoseconds.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An auto-reset event on one futex word shared between processes (the seed's Exec and Done).
 //
 // Word layout: bit 0 = signalled; bit 1 = a waiter may sleep; bits 2..31 unused (ignored, so

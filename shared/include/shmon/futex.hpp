@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Thin futex wrappers. Every futex in shmon lives in memory shared between processes, so none of
 // these use FUTEX_PRIVATE_FLAG. Deadlines are absolute CLOCK_MONOTONIC nanoseconds
 // (FUTEX_WAIT_BITSET), so a wait that is interrupted and restarted never extends its bound.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Histogram bucket mapping. A histogram has N buckets with inclusive upper bounds (ascending, the
 // last one INT64_MAX, Prometheus "le" style). The default is log-linear: values 0..7 get one
 // bucket each, then every power of two is split into 4 equal sub-buckets; negative values fall

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Metric labels: the rules a label set obeys, its one canonical text, and the series key that
 // names one labelled metric everywhere in the agent, the state store and the tools.
 //

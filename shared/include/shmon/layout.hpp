@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Byte layout of shmon's three kinds of shared region. Every struct here is standard-layout with
 // fixed-width fields; static_asserts pin their sizes. docs/REGIONS.md has the byte map.
 //

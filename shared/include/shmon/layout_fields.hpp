@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One field list per struct of the ABI (layout.hpp, protocol.hpp): name, offset, size, element
 // count, type and meaning of every field, in declaration order. These lists are the single
 // written-down description of the layout; from them come

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Limits, defaults and exit codes shared by every shmon component. Changing a value that appears in
 // a region layout changes the ABI: bump kAbiVersion in layout.hpp with it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sealed memfd regions. A region is created with its final size, its memory reserved up front
 // (fallocate: exhaustion is a clear error now, not a SIGBUS later) and sealed against shrinking
 // and growing, so a peer can never truncate it under a reader. Whoever maps a region it did not

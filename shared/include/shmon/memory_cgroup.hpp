@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How much memory this process may still charge to its memory cgroup. Shared memory a process
 // reserves (fallocate on a memfd) is charged to its cgroup; past the limit the kernel does not
 // fail the call, it OOM-kills a process of the group. So whoever reserves a region first checks

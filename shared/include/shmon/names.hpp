@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Validation of every name that crosses a process boundary or becomes part of a path.
 // Instance names: 1..64 bytes of [A-Za-z0-9._-], not starting with '.', never "..".
 // Client names: 1..63 bytes of printable ASCII without '/', '\\', quotes or control characters.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where an instance's rendezvous lives. The directory is private to the user (mode 0700):
 //   $SHMON_RUNTIME_DIR if set (absolute), else $XDG_RUNTIME_DIR/shmon (when absolute), else
 //   /run/user/<uid>/shmon when /run/user/<uid> is this user's directory, else /tmp/shmon-<uid>.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Messages of the rendezvous socket and of the mailbox. Fixed-size, little-endian host layout
 // (both ends run on the same machine); every message starts with a magic and the ABI version.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A value or a human-readable error message. Used at every boundary where input can be bad.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The two fences of every seqlock in a shared region (the mailbox request, the directory, the
 // command area), in one place.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SIGINT/SIGTERM as a flag for shmon's own long-running tools (shmonctl's follow/watch loops,
 // the example apps), so they stop cleanly and a probe's destructor still says bye. Never used by
 // the probe library: it installs no handlers in host programs.

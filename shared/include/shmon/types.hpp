@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The vocabulary shmon's public C++ API shares with its ABI: event levels, client kinds, query
 // kinds, a data region's capacities and a client's statistics. Installed with shmon/probe.hpp;
 // it includes nothing of shmon's internals. layout.hpp and protocol.hpp build the wire structs on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The rendezvous: a unix stream socket per instance that carries fixed-size messages with file
 // descriptors (SCM_RIGHTS). The agent checks each peer with SO_PEERCRED and watches it through a
 // pidfd; EOF on the socket means the peer is gone.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The version every shmon program prints for --version (the CMake project version).
 #pragma once
 

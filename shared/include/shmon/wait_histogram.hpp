@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Percentiles of the 32-bucket log2 mutex-wait histograms (ClientStats::lock_wait_hist): bucket i
 // counts waits in [2^i, 2^(i+1)) ns, and bucket 0 also holds waits of 0 ns, so its range is
 // [0, 2). Shared by the agent (queries, history), the probe examples and the inspector so that

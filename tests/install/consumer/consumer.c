@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The C API from an installed SDK, built with `pkg-config --cflags --libs shmon-probe`. */
 #include <shmon/probe.h>
 #include <stdio.h>

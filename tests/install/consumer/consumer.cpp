@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Uses only the installed public API: attaches to the running agent, updates every metric kind,
 // emits events, flushes, and checks what the agent reports back. Exit 0 on success.
 #include <cstdio>

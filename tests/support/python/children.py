@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Child processes for the Python GUI tests (inspector, tray): spawned in their own process group
 with output on a pipe, waited on by printed lines with a deadline, killed at teardown."""
 import os

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Child process harness: fork+exec with pipes, a reader thread, pidfd-based exit waits.
 #include "shmon_test/child.hpp"
 

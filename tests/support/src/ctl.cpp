@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmonctl runner and JSON helpers.
 #include "shmon_test/ctl.hpp"
 

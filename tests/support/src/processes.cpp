@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Spawning the agent, loadgen and the test client.
 #include "shmon_test/processes.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "shmon_test/staged_binary.hpp"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Per-test runtime directory and child environment.
 #include "shmon_test/test_env.hpp"
 

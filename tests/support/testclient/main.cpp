@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmon-testclient: a client that misbehaves on purpose, for the multi-process tests.
 //   hold-lock        holds the client mutex until a line arrives on stdin, then reports
 //   garbage-mailbox  attaches, then writes garbage and a bogus session into the mailbox

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Attach attempts the agent must refuse (bad-magic, bad-abi, bad-region-size), and a plain raw
 // attach (attach) that reports how far it got.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // big-region: an honest client with the largest data region the agent accepts, every metric slot
 // used: 64 shards, 3840 counters and 256 histograms of 512 buckets (about 70 MB; reading all of
 // its values touches about 8.7 million cells). It adds 1 to every counter and records 1 in every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bye-hold: says bye through the mailbox by hand and, once answered, keeps the client mutex (and
 // its claim) while the agent's housekeeping looks at the lock word three times, then releases it:
 // a detaching client whose bye call is slow to finish (descheduled between the answer and the

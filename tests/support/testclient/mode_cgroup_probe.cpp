@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cgroup-probe: moves itself into the memory cgroup directory given as --variant, then starts a
 // real probe that asks for a data region bigger than the cgroup allows (16 shards of 32768-event
 // rings, about 32 MiB). The probe must neither get the process OOM-killed nor stop working: it

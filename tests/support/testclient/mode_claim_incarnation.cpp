@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // claim-incarnation: attaches with another client's incarnation (public: `clients --json` shows
 // it) and a re-attach secret of its own, as an impostor would. The agent must treat it as a new,
 // unrelated client: the victim keeps its slot and its departed totals. Prints "ATTACHED slot=N"

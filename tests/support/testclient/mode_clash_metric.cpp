@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // clash-metric: a real probe that publishes "shared_hits", a name another client already uses:
 //   --variant gauge   the name as a gauge (set to 12345)
 //   --variant unit    the name as a counter in "bytes" (adds 777)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // commands: an app that offers commands for the command-channel tests and waits until stdin
 // closes (or its stop handler runs). It registers
 //   echo   replies with its payload

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // exposition-mix: publishes one metric of every kind, with names and units that exercise the
 // Prometheus exposition (docs/PROMETHEUS.md), flushes, says "READY" and then, by --variant:
 //   hold   waits for stdin EOF before leaving (a live client)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fork: the parent counts 5 on "forked" and forks; the child counts 7 on the same handle. The
 // child must attach as a client of its own (fresh region, new incarnation). Both print their
 // slot; the child then waits for EOF on stdin (so the test can look at both while they are

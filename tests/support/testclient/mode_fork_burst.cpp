@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fork-burst: the parent counts 150 on "forked_burst", then forks 200 children that each add 73
 // and _exit at once, without any call (issue 11: such children were not counted). The parent
 // waits for them, flushes and exits: the agent must end with exactly 150 + 200 * 73 = 14750.

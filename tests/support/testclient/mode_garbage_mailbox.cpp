@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // garbage-mailbox: a properly attached client that then writes nonsense into the mailbox while
 // holding the client mutex: first random bytes over the whole request buffer (header included),
 // then a well-formed header naming a bogus slot and session. Each time it sets Exec and waits

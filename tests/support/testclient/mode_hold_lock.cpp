@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hold-lock: holds the client mutex (inside a ping, through the probe's testing hook) until a
 // line arrives on stdin. The tests kill it (dead owner), or stop it past its lease (revocation)
 // and then let it go on: it must see the loss, re-attach and ping successfully again.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hostile-text: an app whose event text and metric name carry terminal control sequences (ESC,
 // BEL, CR, DEL): it emits one event of type "hostile", flushes (so the agent has it) and leaves.
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // labelled: publishes labelled series of every labelled kind (docs/PROMETHEUS.md, "Labels"),
 // tries one registration with a reserved label (refused and counted), then flushes, says "READY"
 // and holds or exits by --variant. Values per client (the tests check them):

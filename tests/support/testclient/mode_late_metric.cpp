@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // late-metric: attaches first, then registers counter "late", adds 7, flushes (answered ok) and
 // leaves the way --variant says. The agent has never seen the descriptor when the client leaves
 // unless it refreshed it meanwhile: the departure must still fold the 7.

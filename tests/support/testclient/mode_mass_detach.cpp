@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mass-detach: holds --variant N probes (default 32) attached in this one process until stdin
 // closes, then destroys them all at once (each says bye), the way a service with many probes, or
 // many such processes together, leaves. Says "READY" when all are attached and "LEFT <ms>" with

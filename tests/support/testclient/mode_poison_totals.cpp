@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // poison-totals: a client that lies about its own cumulative values, the ones the agent sums
 // into its agent-wide totals: ring positions and drop counters.
 //   --variant at-attach     the region arrives claiming ~10^19 events received and dropped

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // record-values: an honest app with histogram "latency" (unit us, bounds 10, 100, 1000, 10000)
 // that records what stdin asks: each line "VALUE COUNT" records VALUE COUNT times, flushes and
 // prints "RECORDED <total so far>". Returns at stdin EOF. The tests choose the values, so the

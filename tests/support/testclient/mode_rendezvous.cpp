@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Attacks on the rendezvous socket:
 //   slowloris   opens 16 connections and sends their AttachRequests one byte per connection
 //               every 100 ms for --wait-ms (never a whole request); prints "SLOWLORIS open=N"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rogue-agent: a fake agent that listens on the instance's socket, accepts one attach and hands
 // out a control region whose magic (--variant bad-magic) or ABI version (--variant bad-abi) is
 // wrong, with an otherwise valid mailbox. Prints "ROGUE READY" once listening, then

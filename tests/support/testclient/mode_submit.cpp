@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // submit: attaches (connector thread, so it re-attaches after an agent restart), registers the
 // late_* metrics, submits and flushes (submissions.hpp), prints SUBMITTED, then waits for EOF on
 // stdin and flushes again (retrying, bounded by --wait-ms, while the agent restarts) before it

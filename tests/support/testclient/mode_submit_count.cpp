@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // submit-count: an honest client beside an attacker. A real probe submits one event record per
 // call (acknowledged through the mailbox, 200 us apart) for --wait-ms milliseconds, then prints
 // "SUBMITTED accepted=N failed=F max_call_us=U" and exits 0. The agent's total of the event type

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // vandal: a raw-attached client that attacks the shared mailbox for --wait-ms milliseconds, in
 // one of these ways (--variant):
 //   exec-storm      sets Exec in a tight loop (the agent must not answer a request twice)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmon-testclient: command line and line-oriented, flushed output (the tests wait on lines).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A hand-made attach with the shared primitives only (no probe): build a data region, send the
 // AttachRequest with its fd, read the AttachReply and its fds. Options make the attempt wrong in
 // one precise way, so the tests can check that the agent refuses it and keeps serving.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Registers the late_* metrics after the probe attached and submits a fixed batch through the
 // mailbox (Probe::submit), so tests can check that acknowledged submissions are never lost:
 //   late            counter, +7 through its cells (not submitted)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The client with the largest data region the agent accepts, shared by the query-bound test's
 // client (shmon-testclient big-region) and the query benchmark (shmon_bench_driver --only query).
 // Header-only: both link only the probe.

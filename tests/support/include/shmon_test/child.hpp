@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A child process under test: spawned with an explicit argv and environment in its own process
 // group, stdin/stdout/stderr on pipes. A reader thread drains stdout and stderr continuously (a
 // chatty child never blocks on a full pipe) and the harness waits on printed lines and on the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Running shmonctl as a child and reading its --json answers.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bounded waiting for the multi-process tests: every wait takes an absolute steady-clock
 // deadline, and wait_until() polls a condition until it holds or the deadline passes.
 #pragma once

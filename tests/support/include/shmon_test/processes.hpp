@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Starting the programs under test: the agent (waits for its ready line), loadgen and the
 // misbehaving test client. Binary paths come from the build (empty when a target is missing).
 #pragma once

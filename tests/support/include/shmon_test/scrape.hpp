@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Talking to the agent's /metrics endpoint and to Prometheus's tools in tests: a bounded HTTP
 // GET, the endpoint's URL from the agent's ready line, sample lookup in an exposition, and
 // `promtool check metrics`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A copy of a binary that another user can run: tests that start a process as `nobody` must work
 // wherever the repository was cloned, and a checkout under /root (mode 0700) is unreachable for
 // that user. The copy lives in a fresh 0755 directory under /tmp, removed with the object. The

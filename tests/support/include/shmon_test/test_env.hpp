@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One test's private world: a fresh runtime directory (mkdtemp, mode 0700) that every child gets
 // as SHMON_RUNTIME_DIR through an explicit environment, a state root inside it (SHMON_STATE_DIR,
 // the agents' state stores), and instance names unique to the test.

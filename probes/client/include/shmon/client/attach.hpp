@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Attaching to an agent: the rendezvous conversation every client (probe, shmonctl, inspector)
 // speaks, with everything a client must check before it trusts the agent.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One mailbox session, the seed handshake: lock -> request (seqlock) -> Exec -> Done ->
 // response -> unlock, every wait bounded. Shared by every client.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The lock-free reader of the directory the agent publishes in the control region: agent
 // state, its totals and every client with its statistics, without taking the client mutex.
 //

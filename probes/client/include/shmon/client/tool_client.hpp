@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A client for tools (shmonctl, the inspector, and the ones to come): one attach, one slot in
 // the agent's table, calls and paged queries through the mailbox, read-only views of other
 // clients' regions, and the lock-free directory. It owns a tiny data region of its own (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a client checks about an agent before it sends anything: that nobody but us controls the
 // runtime directory (else another user could serve a fake agent there and receive our data
 // region read-write), and that the process on the other end of the socket runs as us.
