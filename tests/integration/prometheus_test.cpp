@@ -425,6 +425,63 @@ TEST(Prometheus, HostileHttpGetsErrorsOrIsDroppedWhileTheAgentCountsExactly) {
   EXPECT_TRUE(agent->running());
 }
 
+// Sockets listening on TCP `port` (any address), from /proc/net/tcp and tcp6.
+int listeners_on(int port) {
+  int n = 0;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state;
+      fields >> slot >> local >> remote >> state;
+      const auto colon = local.rfind(':');
+      if (state == "0A" && colon != std::string::npos &&
+          std::stoi(local.substr(colon + 1), nullptr, 16) == port)
+        ++n;
+    }
+  }
+  return n;
+}
+
+// Issue 18: a second agent given the address another agent serves must not listen there too
+// (SO_REUSEPORT would let the kernel split the scrapes between them): one listener, one line in
+// the second agent's log naming the address, the second agent serves its instance without
+// /metrics, and every scrape reaches the first agent.
+TEST(Prometheus, SecondAgentOnABusyPortWarnsOnceAndTakesNoScrapes) {
+  TestEnv env;
+  const std::string first = env.instance("port-first");
+  auto a = start_agent(env, first, agent_args());
+  ASSERT_TRUE(a);
+  const std::string url = metrics_url(*a);
+  ASSERT_FALSE(url.empty()) << a->describe();
+  const std::string hp = host_port(url);
+  const int port = std::stoi(hp.substr(hp.rfind(':') + 1));
+  auto only_first = spawn_loadgen(env, first, "mark", loadgen_args("first_only", 5, false));
+  ASSERT_TRUE(exits_zero(*only_first, deadline_in(kExitWait)));
+  ASSERT_TRUE(wait_until([&] { return metric_total(env, first, "first_only") == 5; },
+                         deadline_in(kConditionWait), 20ms));
+
+  const std::string second = env.instance("port-second");
+  auto b = start_agent(env, second, {"--no-state", "--metrics-listen", hp});
+  ASSERT_TRUE(b);
+  EXPECT_NE(b->stdout_text().find("metrics=off"), std::string::npos) << b->describe();
+  EXPECT_EQ(listeners_on(port), 1);
+  const std::string busy = "cannot listen on " + hp + ": Address already in use";
+  EXPECT_EQ(count_of(b->output(), busy), 1u) << b->describe();
+  EXPECT_EQ(count_of(b->output(), "/metrics is off"), 1u) << b->describe();
+  // The second agent serves its instance all the same.
+  const auto status = ctl_json(env, second, "status");
+  ASSERT_TRUE(status.has_value()) << b->describe();
+
+  for (int i = 0; i < 20; ++i) {
+    const std::string body = scrape(url);
+    EXPECT_EQ(sample_value(body, "first_only_total"), 5.0) << "scrape " << i << ":\n" << body;
+  }
+  EXPECT_TRUE(b->running()) << b->describe();
+}
+
 // Polls Prometheus's query API for `query` until its single value satisfies `ok`.
 std::optional<double> prom_query(const std::string& prom, const std::string& query) {
   std::string q;
