@@ -326,7 +326,7 @@ TEST(Prometheus, HostileHttpGetsErrorsOrIsDroppedWhileTheAgentCountsExactly) {
                   .starts_with("HTTP/1.1 405"));
   EXPECT_TRUE(raw_request(url, "GARBAGE\r\n\r\n").starts_with("HTTP/1.1 400"));
   // Huge headers: one 64 KiB header gets an error; endless 1 KiB header lines are cut off long
-  // before 256 MiB (the limit is 64 KiB, checked every 50 ms).
+  // before 256 MiB (a head may have 16 KiB).
   const std::string big_header =
       raw_request(url, "GET /metrics HTTP/1.1\r\nX-Big: " + std::string(65536, 'a') + "\r\n\r\n");
   EXPECT_TRUE(big_header.starts_with("HTTP/1.1 4")) << big_header.substr(0, 200);
@@ -391,7 +391,8 @@ TEST(Prometheus, HostileHttpGetsErrorsOrIsDroppedWhileTheAgentCountsExactly) {
     if (p.fd >= 0) ::close(p.fd);
   }
   EXPECT_GT(answered, 0u) << "no connection of the crowd was answered";
-  // Every slow peer is cut within the 5 s connection deadline (plus a reaper tick and slack).
+  // Every slow peer is cut: its head is not whole 2 s after the accept (plus a 50 ms tick and
+  // slack), or a newcomer pushed it out.
   const Deadline cut_by = deadline_in(std::chrono::seconds(15));
   for (int fd : slow) {
     bool closed = false;
@@ -419,8 +420,8 @@ TEST(Prometheus, HostileHttpGetsErrorsOrIsDroppedWhileTheAgentCountsExactly) {
       deadline_in(kConditionWait)))
       << body;
   EXPECT_EQ(metric_total(env, instance, "steady"), kIncrements);
-  // At least the endless headers were cut (slow peers may also end at the 1 s read timeout).
-  EXPECT_GE(sample_value(body, "shmon_http_connections_cut_total").value_or(0), 1.0);
+  // The slow peers were cut (late heads).
+  EXPECT_GE(sample_value(body, "shmon_http_connections_cut_total").value_or(0), 6.0);
   EXPECT_GE(sample_value(body, "shmon_http_errors_total").value_or(0), 4.0);
   EXPECT_TRUE(agent->running());
 }
