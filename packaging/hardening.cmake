@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Debian's hardening (what dpkg-buildflags gives with hardening=+all and lintian checks for): stack
 # protector and clash protection, format-string errors, glibc's fortified functions (they need an
 # optimized build, so not in Debug), read-only relocations bound at load time (RELRO, BIND_NOW),

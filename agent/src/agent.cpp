@@ -152,7 +152,12 @@ int Agent::start() {
 
   housekeeper_ = std::make_unique<Housekeeper>(ctx_);
   housekeeper_->prime_windows();  // before any client attaches
-  commands_ = std::make_unique<CommandRouter>(ctx_);
+  commands_ = std::make_unique<CommandRouter>(ctx_, [this](int fd, std::uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = fd;
+    (void)::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_MOD, fd, &ev);
+  });
   service_ = std::make_unique<ServiceThread>(ctx_);
   drain_ = std::make_unique<DrainThread>(ctx_);
   snapshots_ = std::make_unique<SnapshotThread>(ctx_);
@@ -333,6 +338,9 @@ void Agent::on_client_event(int fd, std::uint32_t events) {
     } else if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
       retire(c, c->current_state() == ClientState::kLeaving ? "said bye" : "connection closed");
     }
+  } else if ((events & EPOLLOUT) != 0 || commands_->holding(*c)) {
+    // Replies wait for this tool: it is not read until it has read them (back-pressure).
+    commands_->on_writable(*c);
   } else if (peek_magic(fd, kCommandRequestMagic)) {
     auto req = std::make_unique<CommandRequest>();
     auto got = receive_message(fd, std::as_writable_bytes(std::span(req.get(), 1)), 0,

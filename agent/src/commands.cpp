@@ -2,10 +2,12 @@
 #include "commands.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 
 #include "persistence.hpp"
@@ -28,11 +30,17 @@ std::uint64_t ms(std::uint64_t ns) {
 
 }  // namespace
 
-CommandRouter::CommandRouter(AgentContext& ctx) : ctx_(ctx), next_id_(random_u64() | 1) {}
+CommandRouter::CommandRouter(AgentContext& ctx, Interest interest)
+    : ctx_(ctx), next_id_(random_u64() | 1), interest_(std::move(interest)) {}
 
 void CommandRouter::answer(const Pending& p, CommandStatus status, const void* payload,
                            std::size_t size) {
-  if (!p.sender || p.sender->retired.load() || !p.sender->socket) return;  // the tool left
+  if (!p.sender || p.sender->retired.load() || !p.sender->socket) {  // the tool left
+    ctx_.command_replies.tool_gone.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  ctx_.command_replies.by_status[std::uint32_t(status) % 32].fetch_add(1,
+                                                                       std::memory_order_relaxed);
   auto reply = std::make_unique<CommandReply>();
   std::memset(static_cast<void*>(reply.get()), 0, sizeof(CommandReply));
   std::memcpy(reply->magic, kCommandReplyMagic, sizeof reply->magic);
@@ -42,11 +50,53 @@ void CommandRouter::answer(const Pending& p, CommandStatus status, const void* p
   reply->elapsed_ns = monotonic_ns() - p.received_ns;
   reply->payload_size = std::uint32_t(std::min(size, kMaxCommandReply));
   if (reply->payload_size > 0) std::memcpy(reply->payload, payload, reply->payload_size);
-  // The tool's socket is non-blocking: a tool that does not read its replies loses them.
-  if (auto st = send_message(p.sender->socket.get(), std::as_bytes(std::span(reply.get(), 1)));
-      !st) {
-    spdlog::debug("cannot answer command {} of {}: {}", p.id, describe(*p.sender), st.error());
+  auto [it, fresh] = outboxes_.try_emplace(p.sender.get());
+  if (fresh) it->second.tool = p.sender;
+  it->second.bytes.append(reinterpret_cast<const char*>(reply.get()), sizeof(CommandReply));
+  flush(it);
+}
+
+void CommandRouter::flush(std::unordered_map<const Client*, Outbox>::iterator it) {
+  Outbox& o = it->second;
+  const int fd = o.tool->socket.get();
+  std::size_t sent = 0;
+  bool broken = o.tool->retired.load() || fd < 0;
+  while (!broken && sent < o.bytes.size()) {
+    const ssize_t n =
+        ::send(fd, o.bytes.data() + sent, o.bytes.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += std::size_t(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      break;
+    } else {
+      broken = true;  // the tool's connection is gone: the agent retires it on its next event
+    }
   }
+  if (broken) {
+    const std::size_t lost =
+        (o.bytes.size() - sent + sizeof(CommandReply) - 1) / sizeof(CommandReply);
+    ctx_.command_replies.tool_gone.fetch_add(lost, std::memory_order_relaxed);
+    o.bytes.clear();
+  } else {
+    o.bytes.erase(0, sent);
+  }
+  if (o.bytes.empty()) {
+    if (o.waiting && !broken) interest_(fd, EPOLLIN);  // read this tool again
+    outboxes_.erase(it);
+    return;
+  }
+  if (!o.waiting) {
+    o.waiting = true;
+    ctx_.command_replies.held_back.fetch_add(1, std::memory_order_relaxed);
+    interest_(fd, EPOLLOUT);  // stop reading this tool until it has read its replies
+  }
+}
+
+void CommandRouter::on_writable(const Client& tool) {
+  auto it = outboxes_.find(&tool);
+  if (it != outboxes_.end()) flush(it);
 }
 
 void CommandRouter::on_request(const std::shared_ptr<Client>& sender, const CommandRequest& req) {
@@ -233,6 +283,12 @@ void CommandRouter::on_wake(const std::shared_ptr<Client>& app) {
 }
 
 void CommandRouter::forget(const Client& c) {
+  if (auto o = outboxes_.find(&c); o != outboxes_.end()) {
+    ctx_.command_replies.tool_gone.fetch_add(
+        (o->second.bytes.size() + sizeof(CommandReply) - 1) / sizeof(CommandReply),
+        std::memory_order_relaxed);
+    outboxes_.erase(o);
+  }
   auto it = targets_.find(&c);
   if (it == targets_.end()) return;
   Target& t = it->second;

@@ -4,6 +4,7 @@
 // drain while holding it (lock order: mu -> Client meta; drain_mu is never taken under mu).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -33,6 +34,15 @@ struct HostileStats {
   std::atomic<std::uint64_t> implausible_values{0};  // ring/drop values no honest client produces
 };
 
+// Replies to tools' commands, by status (CommandStatus values are below 32), and what the
+// agent could not deliver (issue 18: every command gets exactly one reply). Main thread writes,
+// queries read.
+struct CommandReplyStats {
+  std::array<std::atomic<std::uint64_t>, 32> by_status{};
+  std::atomic<std::uint64_t> held_back{0};  // replies that waited for the tool to read
+  std::atomic<std::uint64_t> tool_gone{0};  // replies whose tool had left: nobody to tell
+};
+
 struct AgentContext {
   Options options;
   Regions regions;
@@ -56,6 +66,7 @@ struct AgentContext {
   EventLog events;
   std::atomic<std::uint64_t> last_bad_log_ns{0};
   HostileStats hostile;
+  CommandReplyStats command_replies;
 
   // The state store (null with --no-state or when it could not be opened: state_error says why).
   std::unique_ptr<StateStore> store;

@@ -255,7 +255,7 @@ void render_own(Writer& w, const AgentNumbers& n, const ExporterNumbers& e) {
   counter("shmon_http_errors", "HTTP answers other than 200 on the metrics endpoint.",
           e.http_errors);
   counter("shmon_http_connections_cut",
-          "HTTP connections shut because they were open longer than 5 s (slowloris).",
+          "HTTP connections the agent closed: too slow, or pushed out by newer ones (slowloris).",
           e.connections_cut);
   counter("shmon_exposition_skipped_metrics",
           "App metrics not exported: invalid or colliding names (each logged once).",

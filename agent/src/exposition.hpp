@@ -40,7 +40,7 @@ struct ExporterNumbers {
   std::uint64_t http_errors = 0;      // answers other than 200
   std::uint64_t skipped_names = 0;    // app metrics not exported (invalid or colliding names)
                                       // before this scrape (render adds what it skips)
-  std::uint64_t connections_cut = 0;  // HTTP connections shut for outliving their deadline
+  std::uint64_t connections_cut = 0;  // HTTP connections closed: late, pushed out, refused
   std::uint64_t scrape_ns_sum = 0;    // scrape duration histogram (snapshot + formatting)
   std::vector<std::uint64_t> scrape_ns_buckets;  // per kScrapeBoundsNs, plus the overflow
 };

@@ -3,23 +3,30 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <httplib.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <vector>
 
-#include "connection_reaper.hpp"
 #include "context.hpp"
+#include "exposition.hpp"
+#include "http_request.hpp"
 #include "metrics_snapshot.hpp"
 #include "shmon/clock.hpp"
+#include "shmon/fd.hpp"
 
 namespace shmon::agent {
 
@@ -54,94 +61,143 @@ std::optional<ListenAddress> parse_listen_address(const std::string& text, std::
 
 namespace {
 
-// A fixed set of workers and a bounded queue. enqueue blocks the listener while the queue is
-// full, so it stops accepting instead of holding ever more sockets.
-class BoundedPool {
- public:
-  BoundedPool(std::size_t workers, std::size_t queued) : max_queued_(queued) {
-    for (std::size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
+const char* reason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Error";
   }
-  ~BoundedPool() { join(); }
+}
 
-  void enqueue(std::function<void()> fn) {
-    std::unique_lock lock(mu_);
-    space_.wait(lock, [&] { return jobs_.size() < max_queued_ || stopping_; });
-    jobs_.push_back(std::move(fn));
-    ready_.notify_one();
-  }
-  // Lets a blocked enqueue through (stop): the reaper cuts the connections it queues.
-  void stopping() {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-    space_.notify_all();
-  }
-  // Runs what is queued, then ends the workers.
-  void join() {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = closed_ = true;
-      ready_.notify_all();
-      space_.notify_all();
-    }
-    for (auto& t : threads_) {
-      if (t.joinable()) t.join();
-    }
-  }
-  std::size_t busy() const { return busy_.load(std::memory_order_relaxed); }
+std::string answer(int status, const char* type, std::string_view body, bool head_only,
+                   std::string_view extra_headers = {}) {
+  std::string out =
+      "HTTP/1.1 " + std::to_string(status) + " " + reason(status) + "\r\nContent-Type: " + type +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n";
+  out += extra_headers;
+  out += "\r\n";
+  if (!head_only) out += body;
+  return out;
+}
 
- private:
-  void work() {
-    for (;;) {
-      std::function<void()> fn;
-      {
-        std::unique_lock lock(mu_);
-        ready_.wait(lock, [&] { return !jobs_.empty() || closed_; });
-        if (jobs_.empty()) return;
-        fn = std::move(jobs_.front());
-        jobs_.pop_front();
-        busy_.fetch_add(1, std::memory_order_relaxed);
-        space_.notify_one();
-      }
-      fn();
-      busy_.fetch_sub(1, std::memory_order_relaxed);
+std::string error_answer(int status) {
+  switch (status) {
+    case 404:
+      return answer(404, "text/plain", "404 not found: the only path is /metrics\n", false);
+    case 405:
+      return answer(405, "text/plain", "405 method not allowed: /metrics answers GET and HEAD\n",
+                    false, "Allow: GET, HEAD\r\n");
+    case 431:
+      return answer(431, "text/plain", "431 the request head is over 16 KiB\n", false);
+    case 503:
+      return answer(503, "text/plain", "503 too many scrapes at once: try again\n", false,
+                    "Retry-After: 1\r\n");
+    default:
+      return answer(status, "text/plain", std::to_string(status) + " bad request\n", false);
+  }
+}
+
+// The listening socket, bound without SO_REUSEPORT (SO_REUSEADDR only lets a restarted agent
+// rebind over connections in TIME_WAIT; Linux still refuses a second listener on the address).
+int listen_on(const ListenAddress& address, std::string& error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  const std::string port = std::to_string(address.port);
+  const int rc = ::getaddrinfo(address.host.c_str(), port.c_str(), &hints, &found);
+  if (rc != 0) {
+    error = "cannot listen on " + address.host + ":" + port + ": " + ::gai_strerror(rc);
+    return -1;
+  }
+  int fd = -1;
+  int saved = 0;
+  for (addrinfo* a = found; a != nullptr && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) {
+      saved = errno;
+      continue;
+    }
+    const int yes = 1;
+    (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, 64) != 0) {
+      saved = errno;
+      ::close(fd);
+      fd = -1;
     }
   }
-  const std::size_t max_queued_;
-  std::mutex mu_;
-  std::condition_variable ready_, space_;
-  std::deque<std::function<void()>> jobs_;
-  bool stopping_ = false, closed_ = false;
-  std::atomic<std::size_t> busy_{0};
-  std::vector<std::thread> threads_;
+  ::freeaddrinfo(found);
+  if (fd < 0) {
+    error = "cannot listen on " + address.host + ":" + port + ": " + std::strerror(saved);
+    if (saved == EADDRINUSE) {
+      error += " (another shmon agent or program listens there; addresses are never shared)";
+    }
+  }
+  return fd;
+}
+
+int bound_port(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return 0;
+}
+
+struct Connection {
+  enum class State { kReading, kRendering, kWriting };
+  UniqueFd fd;
+  State state = State::kReading;
+  std::uint64_t deadline_ns = 0;  // of the current state (none while rendering)
+  std::string in;
+  std::string out;
+  std::size_t written = 0;
 };
 
-// What httplib owns (it deletes its task queue): forwards to the pool the endpoint keeps.
-class PoolRef : public httplib::TaskQueue {
- public:
-  explicit PoolRef(BoundedPool& pool) : pool_(pool) {}
-  void enqueue(std::function<void()> fn) override { pool_.enqueue(std::move(fn)); }
-  void shutdown() override { pool_.join(); }
-
- private:
-  BoundedPool& pool_;
+struct RenderJob {
+  std::uint64_t id;
+  ExpositionFormat format;
+  bool head_only;
 };
+
+constexpr std::uint64_t kListenTag = 0;  // epoll data of the listener; connections count from 2
+constexpr std::uint64_t kWakeTag = 1;    // ... and of the eventfd
 
 }  // namespace
 
 struct MetricsHttp::Impl {
   AgentContext& ctx;
   const bool per_client;
-  httplib::Server server;
-  BoundedPool pool{kWorkers, kQueued};
   Exposition exposition;
+  UniqueFd listen_fd, epoll_fd, wake_fd;
+  std::thread loop;
+  std::vector<std::thread> workers;
+
+  // Render queue (loop -> workers) and answers (workers -> loop), under jobs_mu.
+  std::mutex jobs_mu;
+  std::condition_variable jobs_cv;
+  std::deque<RenderJob> jobs;
+  std::vector<std::pair<std::uint64_t, std::string>> rendered;
+  bool stopping = false;
+
+  // Only the loop thread touches these.
+  std::map<std::uint64_t, Connection> conns;  // by id: ascending is oldest first
+  std::uint64_t next_id = 2;
+  std::uint64_t listen_paused_until_ns = 0;  // after EMFILE
   int port = 0;
-  std::thread listener;
-  std::thread reaper;
-  std::atomic<bool> stopping{false};
-  std::atomic<bool> listen_done{false};
-  std::atomic<std::uint64_t> cut_connections{0};
-  std::mutex reaper_mu;
-  std::condition_variable reaper_cv;
 
   std::mutex numbers_mu;
   ExporterNumbers numbers;
@@ -150,54 +206,274 @@ struct MetricsHttp::Impl {
     numbers.scrape_ns_buckets.assign(std::size(kScrapeBoundsNs) + 1, 0);
   }
 
-  void serve_metrics(const httplib::Request& req, httplib::Response& res) {
+  void count_cut(std::uint64_t n) {
+    std::lock_guard lock(numbers_mu);
+    numbers.connections_cut += n;
+  }
+
+  std::string render(const RenderJob& job) {
     const std::uint64_t t0 = monotonic_ns();
-    const ExpositionFormat format = negotiate_format(req.get_header_value("Accept"));
     const MetricsSnapshot snap = take_snapshot(ctx, per_client);
     ExporterNumbers own;
     {
       std::lock_guard lock(numbers_mu);
       ++numbers.scrapes;
       own = numbers;
-      own.connections_cut = cut_connections.load(std::memory_order_relaxed);
     }
     std::vector<std::string> skipped;
-    std::string body = exposition.render(snap, format, per_client, own, &skipped);
+    const std::string body = exposition.render(snap, job.format, per_client, own, &skipped);
     for (const std::string& s : skipped) spdlog::warn("metrics: {}", s);
-    res.set_content(std::move(body), content_type(format));
     const std::uint64_t ns = monotonic_ns() - t0;
-    std::lock_guard lock(numbers_mu);
-    numbers.skipped_names += skipped.size();
-    numbers.scrape_ns_sum += ns;
-    std::size_t b = 0;
-    while (b < std::size(kScrapeBoundsNs) && std::int64_t(ns) > kScrapeBoundsNs[b]) ++b;
-    ++numbers.scrape_ns_buckets[b];
+    {
+      std::lock_guard lock(numbers_mu);
+      numbers.skipped_names += skipped.size();
+      numbers.scrape_ns_sum += ns;
+      std::size_t b = 0;
+      while (b < std::size(kScrapeBoundsNs) && std::int64_t(ns) > kScrapeBoundsNs[b]) ++b;
+      ++numbers.scrape_ns_buckets[b];
+    }
+    return answer(200, content_type(job.format), body, job.head_only);
   }
 
-  // Shuts connections to our port open longer than the deadline (all of them when stopping).
-  // Sockets are found in /proc/self/fd and acted on through a dup whose inode was checked, so a
-  // descriptor number reused meanwhile (a client's socket) is never touched.
-  // Every 50 ms while a worker is busy: a fast peer sends at most a few MB past the byte limit.
-  void reaper_loop() {
-    ConnectionReaper reaper({port, kConnectionDeadlineNs, kMaxRequestBytes});
-    std::unique_lock lock(reaper_mu);
-    while (!reaper_cv.wait_for(lock, std::chrono::milliseconds(stopping ? 10 : 50),
-                               [&] { return reaper_done; })) {
-      if (pool.busy() == 0 && !stopping) continue;
-      lock.unlock();
-      const ReapCount cut = reaper.pass(monotonic_ns(), stopping);
-      if (cut.too_old + cut.too_big > 0 && !stopping) {
-        cut_connections.fetch_add(cut.too_old + cut.too_big, std::memory_order_relaxed);
-        spdlog::warn(
-            "metrics: closed {} HTTP connection(s) open longer than {} s and {} that "
-            "sent more than {} KiB",
-            cut.too_old, kConnectionDeadlineNs / 1'000'000'000, cut.too_big,
-            kMaxRequestBytes / 1024);
+  void work() {
+    for (;;) {
+      RenderJob job{};
+      {
+        std::unique_lock lock(jobs_mu);
+        jobs_cv.wait(lock, [&] { return !jobs.empty() || stopping; });
+        if (stopping) return;
+        job = jobs.front();
+        jobs.pop_front();
       }
-      lock.lock();
+      std::string out = render(job);
+      {
+        std::lock_guard lock(jobs_mu);
+        if (stopping) return;
+        rendered.emplace_back(job.id, std::move(out));
+      }
+      wake();
     }
   }
-  bool reaper_done = false;
+
+  void wake() {
+    const std::uint64_t one = 1;
+    (void)!::write(wake_fd.get(), &one, sizeof(one));
+  }
+
+  void close_connection(std::map<std::uint64_t, Connection>::iterator it) {
+    (void)::epoll_ctl(epoll_fd.get(), EPOLL_CTL_DEL, it->second.fd.get(), nullptr);
+    conns.erase(it);  // closes the socket
+  }
+
+  // Starts writing `out` (an answer) on the connection.
+  void respond(std::map<std::uint64_t, Connection>::iterator it, std::string out, int status) {
+    if (status != 200) {
+      std::lock_guard lock(numbers_mu);
+      ++numbers.http_errors;
+    }
+    Connection& c = it->second;
+    c.state = Connection::State::kWriting;
+    c.deadline_ns = monotonic_ns() + kWriteDeadlineNs;
+    c.out = std::move(out);
+    c.in.clear();
+    c.in.shrink_to_fit();
+    epoll_event ev{};
+    ev.events = EPOLLOUT;
+    ev.data.u64 = it->first;
+    (void)::epoll_ctl(epoll_fd.get(), EPOLL_CTL_MOD, c.fd.get(), &ev);
+    write_some(it);
+  }
+
+  // Writes what the socket takes; closes the connection once the answer is out or on error.
+  void write_some(std::map<std::uint64_t, Connection>::iterator it) {
+    Connection& c = it->second;
+    while (c.written < c.out.size()) {
+      const ssize_t n = ::send(c.fd.get(), c.out.data() + c.written, c.out.size() - c.written,
+                               MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      c.written += std::size_t(n);
+    }
+    // Done (or the peer is gone). Input still unread would turn close() into a reset that can
+    // destroy the answer in flight: read what is there first (a request has no body we want).
+    ::shutdown(c.fd.get(), SHUT_WR);
+    char sink[4096];
+    for (int i = 0; i < 16 && ::recv(c.fd.get(), sink, sizeof sink, MSG_DONTWAIT) > 0; ++i) {
+    }
+    close_connection(it);
+  }
+
+  void read_some(std::map<std::uint64_t, Connection>::iterator it) {
+    Connection& c = it->second;
+    char buf[4096];
+    for (;;) {
+      const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      if (n <= 0) {  // the peer left before its request was whole
+        close_connection(it);
+        return;
+      }
+      const std::size_t scan_from = c.in.size() < 3 ? 0 : c.in.size() - 3;
+      c.in.append(buf, std::size_t(n));
+      const std::size_t end = http_head_end(std::string_view(c.in).substr(scan_from));
+      if (end != std::string_view::npos) {
+        dispatch(it, std::string_view(c.in).substr(0, scan_from + end));
+        return;
+      }
+      if (c.in.size() > kMaxHttpHeadBytes) {
+        respond(it, error_answer(431), 431);
+        return;
+      }
+    }
+  }
+
+  // A whole request head arrived: an error answer at once, or a render job.
+  void dispatch(std::map<std::uint64_t, Connection>::iterator it, std::string_view head) {
+    const HttpRequest req = parse_http_head(head);
+    if (req.status != 0) {
+      respond(it, error_answer(req.status), req.status);
+      return;
+    }
+    {
+      std::lock_guard lock(jobs_mu);
+      if (jobs.size() < kQueued) {
+        jobs.push_back({it->first, negotiate_format(req.accept), req.head_only});
+        jobs_cv.notify_one();
+        Connection& c = it->second;
+        c.state = Connection::State::kRendering;
+        c.deadline_ns = 0;
+        epoll_event ev{};  // no events wanted: errors and hang-ups wait for the answer
+        ev.data.u64 = it->first;
+        (void)::epoll_ctl(epoll_fd.get(), EPOLL_CTL_MOD, c.fd.get(), &ev);
+        return;
+      }
+    }
+    respond(it, error_answer(503), 503);
+  }
+
+  // Makes room for one more connection: pushes out the oldest one still sending its request.
+  bool make_room() {
+    if (conns.size() < kMaxConnections) return true;
+    for (auto it = conns.begin(); it != conns.end(); ++it) {
+      if (it->second.state == Connection::State::kReading) {
+        close_connection(it);
+        count_cut(1);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void accept_all(std::uint64_t now) {
+    for (;;) {
+      const int fd = ::accept4(listen_fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          // Out of descriptors: stop accepting for a moment rather than spin on the listener.
+          spdlog::warn("metrics: cannot accept an HTTP connection ({}); pausing 100 ms",
+                       std::strerror(errno));
+          listen_paused_until_ns = now + 100'000'000;
+          (void)::epoll_ctl(epoll_fd.get(), EPOLL_CTL_DEL, listen_fd.get(), nullptr);
+        } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+          spdlog::warn("metrics: accept failed ({})", std::strerror(errno));
+        }
+        return;
+      }
+      if (!make_room()) {  // every connection is a request being answered: refuse this one
+        ::close(fd);
+        count_cut(1);
+        continue;
+      }
+      const std::uint64_t id = next_id++;
+      Connection& c = conns[id];
+      c.fd.reset(fd);
+      c.deadline_ns = now + kRequestDeadlineNs;
+      epoll_event ev{};
+      ev.events = EPOLLIN | EPOLLRDHUP;
+      ev.data.u64 = id;
+      if (::epoll_ctl(epoll_fd.get(), EPOLL_CTL_ADD, fd, &ev) != 0) conns.erase(id);
+    }
+  }
+
+  // Closes connections past their deadline (slowloris, a peer that never reads its answer).
+  void expire(std::uint64_t now) {
+    std::uint64_t cut = 0;
+    for (auto it = conns.begin(); it != conns.end();) {
+      const auto next = std::next(it);
+      if (it->second.deadline_ns != 0 && now > it->second.deadline_ns) {
+        close_connection(it);
+        ++cut;
+      }
+      it = next;
+    }
+    if (cut > 0) count_cut(cut);
+  }
+
+  void take_rendered() {
+    std::uint64_t drained = 0;
+    (void)!::read(wake_fd.get(), &drained, sizeof(drained));
+    std::vector<std::pair<std::uint64_t, std::string>> ready;
+    {
+      std::lock_guard lock(jobs_mu);
+      ready.swap(rendered);
+    }
+    for (auto& [id, out] : ready) {
+      const auto it = conns.find(id);
+      if (it != conns.end()) respond(it, std::move(out), 200);
+    }
+  }
+
+  void run() {
+    std::uint64_t last_expiry = 0;
+    epoll_event events[64];
+    for (;;) {
+      const int n = ::epoll_wait(epoll_fd.get(), events, 64, 50);
+      {
+        std::lock_guard lock(jobs_mu);
+        if (stopping) break;
+      }
+      const std::uint64_t now = monotonic_ns();
+      for (int i = 0; i < n; ++i) {
+        const std::uint64_t tag = events[i].data.u64;
+        if (tag == kListenTag) {
+          accept_all(now);
+          continue;
+        }
+        if (tag == kWakeTag) {
+          take_rendered();
+          continue;
+        }
+        const auto it = conns.find(tag);
+        if (it == conns.end()) continue;
+        switch (it->second.state) {
+          case Connection::State::kReading:
+            read_some(it);
+            break;
+          case Connection::State::kWriting:
+            write_some(it);
+            break;
+          case Connection::State::kRendering:
+            break;  // the answer comes; a write then fails
+        }
+      }
+      if (listen_paused_until_ns != 0 && now >= listen_paused_until_ns) {
+        listen_paused_until_ns = 0;
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = kListenTag;
+        (void)::epoll_ctl(epoll_fd.get(), EPOLL_CTL_ADD, listen_fd.get(), &ev);
+      }
+      if (now - last_expiry >= 50'000'000) {
+        last_expiry = now;
+        expire(now);
+      }
+    }
+    conns.clear();
+    listen_fd.reset();
+  }
 };
 
 MetricsHttp::MetricsHttp(AgentContext& ctx, bool per_client)
@@ -209,76 +485,39 @@ MetricsHttp::~MetricsHttp() {
 
 std::string MetricsHttp::start(const ListenAddress& address) {
   Impl& m = *impl_;
-  httplib::Server& s = m.server;
-  s.new_task_queue = [&m] { return new PoolRef(m.pool); };
-  s.set_keep_alive_max_count(1);          // one request per connection: a worker never idles on one
-  s.set_keep_alive_timeout(kIoTimeoutS);  // also the wait for a request's first byte
-  s.set_read_timeout(kIoTimeoutS, 0);
-  s.set_write_timeout(kIoTimeoutS, 0);
-  s.set_payload_max_length(4096);
-  s.Get("/metrics",
-        [&m](const httplib::Request& req, httplib::Response& res) { m.serve_metrics(req, res); });
-  const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
-    res.status = 405;
-    res.set_header("Allow", "GET, HEAD");
-    res.set_content("405 method not allowed: /metrics answers GET and HEAD\n", "text/plain");
-  };
-  s.Post("/metrics", not_allowed);
-  s.Put("/metrics", not_allowed);
-  s.Patch("/metrics", not_allowed);
-  s.Delete("/metrics", not_allowed);
-  s.Options("/metrics", not_allowed);
-  s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty()) {
-      res.set_content(
-          std::to_string(res.status) +
-              (res.status == 404 ? " not found: the only path is /metrics\n" : " bad request\n"),
-          "text/plain");
-    }
-  });
-  s.set_logger([&m](const httplib::Request&, const httplib::Response& res) {
-    if (res.status == 200) return;
-    std::lock_guard lock(m.numbers_mu);
-    ++m.numbers.http_errors;
-  });
-  const bool ok = address.port == 0 ? (m.port = s.bind_to_any_port(address.host)) > 0
-                                    : s.bind_to_port(address.host, address.port);
-  if (!ok) {
-    return "cannot listen on " + address.host + ":" + std::to_string(address.port) + ": " +
-           std::strerror(errno);
-  }
-  if (address.port != 0) m.port = address.port;
+  std::string error;
+  m.listen_fd.reset(listen_on(address, error));
+  if (!m.listen_fd) return error;
+  m.epoll_fd.reset(::epoll_create1(EPOLL_CLOEXEC));
+  m.wake_fd.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!m.epoll_fd || !m.wake_fd)
+    return std::string("cannot start /metrics: ") + std::strerror(errno);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kListenTag;
+  (void)::epoll_ctl(m.epoll_fd.get(), EPOLL_CTL_ADD, m.listen_fd.get(), &ev);
+  ev.data.u64 = kWakeTag;
+  (void)::epoll_ctl(m.epoll_fd.get(), EPOLL_CTL_ADD, m.wake_fd.get(), &ev);
+  m.port = bound_port(m.listen_fd.get());
   port_ = m.port;
-  m.listener = std::thread([&m] {
-    m.server.listen_after_bind();
-    // httplib ends its accept loop, and closes the listening socket, on any accept() error but
-    // EMFILE, EINTR and EAGAIN (errno still holds it): say so, or /metrics would go silently dark.
-    if (!m.stopping) {
-      spdlog::error("metrics: the HTTP endpoint stopped accepting connections ({})",
-                    std::strerror(errno));
-    }
-    m.listen_done = true;
-  });
-  // Server::stop() acts only on a running server: stop() must not come before the loop began.
-  while (!s.is_running() && !m.listen_done) std::this_thread::yield();
-  m.reaper = std::thread([&m] { m.reaper_loop(); });
+  for (std::size_t i = 0; i < kWorkers; ++i) m.workers.emplace_back([&m] { m.work(); });
+  m.loop = std::thread([&m] { m.run(); });
   return "";
 }
 
 void MetricsHttp::stop() {
   Impl& m = *impl_;
-  if (m.stopping.exchange(true)) return;
-  m.server.stop();
-  m.pool.stopping();
-  m.reaper_cv.notify_all();                      // cut every open connection now
-  if (m.listener.joinable()) m.listener.join();  // after the workers (the reaper cuts them)
-  m.pool.join();
   {
-    std::lock_guard lock(m.reaper_mu);
-    m.reaper_done = true;
+    std::lock_guard lock(m.jobs_mu);
+    if (m.stopping) return;
+    m.stopping = true;
   }
-  m.reaper_cv.notify_all();
-  if (m.reaper.joinable()) m.reaper.join();
+  m.jobs_cv.notify_all();
+  if (m.wake_fd) m.wake();
+  if (m.loop.joinable()) m.loop.join();
+  for (auto& t : m.workers) {
+    if (t.joinable()) t.join();
+  }
 }
 
 }  // namespace shmon::agent

@@ -1,24 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
-// The agent's /metrics endpoint (cpp-httplib; why in docs/PROMETHEUS.md). Its threads never take
-// the client mutex; a scrape holds the table mutex only while take_snapshot copies.
+// The agent's /metrics endpoint: a small HTTP/1.1 server of our own (why not cpp-httplib:
+// docs/PROMETHEUS.md). Its threads never take the client mutex; a scrape holds the table mutex
+// only while take_snapshot copies.
 //
-// Hostile peers are bounded: a fixed pool of workers with a bounded queue (when both are full
-// the listener stops accepting and the kernel's backlog absorbs the rest, so connections never
-// eat the agent's descriptors), one request per connection, 1 s for the first byte and per read or
-// write, and a reaper (connection_reaper.hpp) that shuts every connection still open after 5 s
-// (slowloris) or that sent more than 64 KiB (endless headers), and all of them at stop.
+// Peers never hold what real scrapes need. One event-loop thread does every socket read and
+// write, non-blocking: a connection reaches a render worker only once its whole request head
+// has arrived, and its answer is written back by the loop, so a slow or silent peer holds a
+// buffer, never a worker. Bounds: a request head within kRequestDeadlineNs of the accept and
+// kMaxHttpHeadBytes; an answer written within kWriteDeadlineNs; at most kMaxConnections open,
+// a newcomer past it pushes out the oldest connection still sending its request (a real scrape
+// sends its request at once, a slowloris peer never finishes); at most kQueued requests waiting
+// for a worker, past that 503. The listening socket is bound exclusively (no SO_REUSEPORT): a
+// second agent given the address gets EADDRINUSE instead of half the scrapes.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
-
-#include "exposition.hpp"
 
 namespace shmon::agent {
 
@@ -33,18 +32,19 @@ std::optional<ListenAddress> parse_listen_address(const std::string& text, std::
 
 class MetricsHttp {
  public:
-  static constexpr std::size_t kWorkers = 4;
+  static constexpr std::size_t kWorkers = 2;
   static constexpr std::size_t kQueued = 32;
-  static constexpr int kIoTimeoutS = 1;
-  static constexpr std::uint64_t kConnectionDeadlineNs = 5'000'000'000;
-  static constexpr std::uint64_t kMaxRequestBytes = 64 * 1024;
+  static constexpr std::size_t kMaxConnections = 256;
+  static constexpr std::uint64_t kRequestDeadlineNs = 2'000'000'000;
+  static constexpr std::uint64_t kWriteDeadlineNs = 5'000'000'000;
 
   MetricsHttp(AgentContext& ctx, bool per_client);
   ~MetricsHttp();  // stop()
   MetricsHttp(const MetricsHttp&) = delete;
   MetricsHttp& operator=(const MetricsHttp&) = delete;
 
-  // Binds and starts serving. Returns "" on success, else a one-line reason.
+  // Binds and starts serving. Returns "" on success, else a one-line reason naming the address
+  // (EADDRINUSE: "... is in use by another listener").
   std::string start(const ListenAddress& address);
   int port() const { return port_; }
   // Closes the listener and every open connection, joins the threads. Idempotent.

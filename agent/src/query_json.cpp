@@ -18,6 +18,17 @@ namespace shmon::agent {
 
 namespace {
 
+// Replies to commands by status name ("ok", "busy", "timeout", ...), those given at least once.
+nlohmann::json command_replies_json(const CommandReplyStats& r) {
+  nlohmann::json out = nlohmann::json::object();
+  for (std::uint32_t i = 0; i < r.by_status.size(); ++i) {
+    if (const std::uint64_t n = r.by_status[i].load(std::memory_order_relaxed); n > 0) {
+      out[to_string(CommandStatus(i))] = n;
+    }
+  }
+  return out;
+}
+
 using nlohmann::json;
 
 constexpr std::size_t kMaxEventsPerAnswer = 500;
@@ -160,7 +171,10 @@ json status_json(AgentContext& ctx) {
                {{"sent", rel(s.commands_sent)},
                 {"timeouts", rel(s.command_timeouts)},
                 {"late_replies", rel(s.late_replies)},
-                {"forged_replies", rel(s.forged_replies)}}},
+                {"forged_replies", rel(s.forged_replies)},
+                {"replies", command_replies_json(ctx.command_replies)},
+                {"replies_held_back", ctx.command_replies.held_back.load()},
+                {"replies_tool_gone", ctx.command_replies.tool_gone.load()}}},
               {"events_received", t.events_received},
               {"events_dropped", t.events_dropped},
               {"events_per_s", ctx.history.rate("agent.events_received")},

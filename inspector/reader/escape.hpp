@@ -9,8 +9,10 @@
 
 namespace shmon::inspector {
 
-// C0 controls (including ESC, BEL, CR, LF, TAB) and DEL become \xNN; a backslash becomes \\.
-// Other bytes (UTF-8 included) pass unchanged.
+// C0 controls (including ESC, BEL, CR, LF, TAB) and DEL become \xNN; C1 controls (U+0080-U+009F)
+// and the bidirectional and invisible format characters (U+200B-U+200F, U+202A-U+202E,
+// U+2066-U+2069, which reorder or hide the text around them) become \u{XXXX}; a backslash
+// becomes \\. Other bytes (other UTF-8 included, invalid UTF-8 too) pass unchanged.
 std::string escape_for_terminal(std::string_view text);
 
 }  // namespace shmon::inspector

@@ -50,6 +50,18 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   return n;
 }
 
+// Bidirectional controls and invisible format characters: printed, they reorder or hide the
+// text around them (U+202E shows "gnp.exe" as "exe.png"), so an operator would read another
+// label than the one stored. U+200B-U+200F, U+202A-U+202E, U+2066-U+2069: all three bytes long,
+// E2 80 8B-8F, E2 80 AA-AE, E2 81 A6-A9.
+bool is_format_character(std::string_view s, std::size_t i) {
+  if (i + 3 > s.size() || static_cast<unsigned char>(s[i]) != 0xE2) return false;
+  const auto b1 = static_cast<unsigned char>(s[i + 1]);
+  const auto b2 = static_cast<unsigned char>(s[i + 2]);
+  return (b1 == 0x80 && ((b2 >= 0x8B && b2 <= 0x8F) || (b2 >= 0xAA && b2 <= 0xAE))) ||
+         (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9);
+}
+
 }  // namespace
 
 std::optional<std::string> check_label_name(std::string_view name) {
@@ -90,6 +102,12 @@ std::optional<std::string> check_label_value(std::string_view name, std::string_
     if (n == 0 || c < 0x20 || c == 0x7f) {
       return "label " + quoted(name) +
              " has a value with a control character or invalid UTF-8 at byte " + std::to_string(i);
+    }
+    if (is_format_character(value, i)) {
+      return "label " + quoted(name) +
+             " has a value with a bidirectional or invisible format character (U+200B-U+200F, "
+             "U+202A-U+202E, U+2066-U+2069) at byte " +
+             std::to_string(i);
     }
     i += n;
   }

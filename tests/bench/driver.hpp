@@ -30,6 +30,8 @@ struct DriverConfig {
   std::uint32_t scrape_producers = 2;              // event producers (wait policy)
   std::uint64_t scrape_window_events = 4'000'000;  // per producer and window
   std::uint32_t scrape_windows = 16;               // per phase (A B B A blocks), half with scrapes
+  std::uint32_t slow_peers = 300;                  // slow-scrapers: slowloris peers in the B phases
+  std::uint32_t slow_scrapes = 40;                 // ... timed scrapes per phase (8 phases)
 };
 
 // End to end: N producers x M events into one agent (wait policy), and the same through the
@@ -50,6 +52,9 @@ Json run_rest(const DriverConfig& config);
 // The agent's drain rate with and without /metrics scrapes (256 clients x 100 metrics),
 // alternating windows in one run.
 Json run_scrape_drain(const DriverConfig& config);
+
+// Scrape time with and without `slow_peers` slowloris peers, alternating phases in one run.
+Json run_slow_scrapers(const DriverConfig& config);
 
 // Query latency with `big_clients` maximal clients and one small client.
 Json run_query(const DriverConfig& config);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // shmon_bench_driver [--out FILE] [--events N]
-//                    [--only e2e|seed|statsd|ping|commands|scrape-drain|rest|query]
+//                    [--only e2e|seed|statsd|ping|commands|scrape-drain|slow-scrapers|rest|query]
 //                    [--big-clients N] [--quick]
 // (query is not part of the default run: --only query.)
 // Runs the multi-process benchmarks once and writes their measurements as one JSON object.
@@ -37,13 +37,14 @@ int main(int argc, char** argv) {
       config.idle_seconds = 3;
       config.scrape_window_events = 1'000'000;
       config.scrape_windows = 4;
+      config.slow_scrapes = 15;
     } else {
-      std::fprintf(
-          stderr,
-          "usage: %s [--out FILE] [--events N] "
-          "[--only e2e|seed|statsd|ping|commands|scrape-drain|rest|query] [--big-clients N] "
-          "[--quick]\n",
-          argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--out FILE] [--events N] "
+                   "[--only e2e|seed|statsd|ping|commands|scrape-drain|slow-scrapers|rest|query] "
+                   "[--big-clients N] "
+                   "[--quick]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
   if (want("ping")) result["ping"] = shmon::bench::run_ping(config);
   if (want("commands")) result["commands"] = shmon::bench::run_commands(config);
   if (want("scrape-drain")) result["scrape_drain"] = shmon::bench::run_scrape_drain(config);
+  if (want("slow-scrapers")) result["slow_scrapers"] = shmon::bench::run_slow_scrapers(config);
   if (want("rest")) result["rest"] = shmon::bench::run_rest(config);
   if (only == "query") result["query"] = shmon::bench::run_query(config);
   const std::string text = result.dump(2);

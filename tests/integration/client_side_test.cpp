@@ -190,6 +190,9 @@ TEST(Ctl, ClientTextIsEscapedOnTheTerminal) {
   ASSERT_NE(agent, nullptr);
   auto app = spawn_testclient(env, "hostile-text", instance, "hostile");
   ASSERT_TRUE(exits_zero(*app, deadline_in(kExitWait)));
+  // Issue 18: a label value with U+202E is refused at registration (the probe; the agent checks
+  // every descriptor again with the same rules, tests/unit/test_labels.cpp).
+  EXPECT_NE(app->stdout_text().find("LABEL refused"), std::string::npos) << app->describe();
   for (const std::vector<std::string>& view :
        {std::vector<std::string>{"events"}, {"clients"}, {"metrics"}, {"status"}}) {
     const CtlRun run = run_ctl(env, instance, view);
@@ -200,7 +203,20 @@ TEST(Ctl, ClientTextIsEscapedOnTheTerminal) {
           << view[0] << " printed the raw byte " << int(u) << ":\n"
           << run.out;
     }
+    // Bidirectional and invisible format characters (UTF-8 E2 80 8B-8F, E2 80 AA-AE,
+    // E2 81 A6-A9) are escaped too.
+    for (std::size_t i = 0; i + 2 < run.out.size(); ++i) {
+      const auto b0 = static_cast<unsigned char>(run.out[i]);
+      const auto b1 = static_cast<unsigned char>(run.out[i + 1]);
+      const auto b2 = static_cast<unsigned char>(run.out[i + 2]);
+      ASSERT_FALSE(b0 == 0xE2 &&
+                   ((b1 == 0x80 && ((b2 >= 0x8B && b2 <= 0x8F) || (b2 >= 0xAA && b2 <= 0xAE))) ||
+                    (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9)))
+          << view[0] << " printed a raw format character at byte " << i << ":\n"
+          << run.out;
+    }
     if (view[0] == "events") {
+      // (The agent already hands event text over as ASCII: other bytes arrive as '?'.)
       EXPECT_NE(run.out.find("\\x1b]0;owned\\x07\\x1b[2J\\x0d\\x7f"), std::string::npos) << run.out;
     }
   }

@@ -3,6 +3,7 @@
 // (shmon-testclient commands / forge-reply, shmon-demo) through a real agent.
 #include <signal.h>
 
+#include <sstream>
 #include <string>
 
 #include "common.hpp"
@@ -237,6 +238,40 @@ TEST(Commands, ForgedReplyIsNeverTakenForAnotherClientsCommand) {
                          deadline_in(kConditionWait)));
   EXPECT_TRUE(exits_zero(*tool, deadline_in(kExitWait)));
   EXPECT_EQ(tool->stdout_text(), "slept\n");
+}
+
+// Issue 18: a tool that sends 20,000 commands back to back (never waiting for a reply before
+// the next, reading replies as they come) gets exactly one reply to each: ok or busy here (one
+// app, eight queued), never none, and no second one (the reply after the 20,000 is the
+// sentinel's). The agent counts them by status in `status --json` and the counts agree.
+TEST(Commands, TwentyThousandBackToBackCommandsGetExactlyOneReplyEach) {
+  World w;
+  ASSERT_TRUE(w.agent);
+  auto app = start_app(w, "target");
+  auto tool = spawn_testclient(w.env, "command-burst", w.instance, "burst", {"--variant", "20000"});
+  const auto status = tool->wait_exit(deadline_in(std::chrono::seconds(150)));
+  EXPECT_TRUE(exited_with(status, 0)) << tool->describe();
+  const std::string out = tool->stdout_text();
+  EXPECT_NE(out.find("REPLIES 20000\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("SENTINEL ok"), std::string::npos) << out;
+  std::uint64_t ok = 0, busy = 0;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("STATUS ok ")) ok = std::stoull(line.substr(10));
+    if (line.starts_with("STATUS busy ")) busy = std::stoull(line.substr(12));
+  }
+  EXPECT_EQ(ok + busy, 20'000u) << out;
+  EXPECT_GT(ok, 0u) << out;
+  auto agent_status = ctl_json(w.env, w.instance, "status");
+  ASSERT_TRUE(agent_status.has_value());
+  const auto& replies = (*agent_status)["commands"]["replies"];
+  EXPECT_EQ(replies.value("ok", std::uint64_t(0)), ok) << agent_status->dump(2);
+  EXPECT_EQ(replies.value("busy", std::uint64_t(0)), busy) << agent_status->dump(2);
+  EXPECT_EQ(replies.value("no such client", std::uint64_t(0)), 1u) << agent_status->dump(2);
+  EXPECT_EQ((*agent_status)["commands"].value("replies_tool_gone", UINT64_MAX), 0u);
+  EXPECT_TRUE(w.agent->running()) << w.agent->describe();
+  app->close_stdin();
+  EXPECT_TRUE(exits_zero(*app, deadline_in(kExitWait))) << app->describe();
 }
 
 TEST(Commands, AgentRestartedWhileACommandIsPending) {

@@ -51,6 +51,18 @@ TEST(Labels, EveryRuleIsEnforcedWithAReason) {
   for (int i = 0; i < 4; ++i) long_text.emplace_back("l" + std::to_string(i), std::string(40, 'v'));
   EXPECT_NE(why(long_text).find("limit is 159"), std::string::npos);
   EXPECT_EQ(why({{"city", "Zürich"}, {"_x9", "ok"}}), "accepted");
+  // Issue 18: bidirectional and invisible format characters would make a terminal show another
+  // value than the one stored (U+202E "gnp.exe" reads "exe.png").
+  for (const char* format : {"\u200b", "\u200f", "\u202a", "\u202e", "\u2066", "\u2069"}) {
+    EXPECT_NE(why({{"file", std::string("a") + format + "gnp.exe"}}).find("format character"),
+              std::string::npos)
+        << format;
+    EXPECT_FALSE(parse_labels(std::string("file=\"") + format + "x\"").ok()) << format;
+  }
+  // Neighbours of the ranges are ordinary characters.
+  for (const char* fine : {"\u200a", "\u2010", "\u2029", "\u202f", "\u2065", "\u206a"}) {
+    EXPECT_EQ(why({{"a", fine}}), "accepted") << fine;
+  }
 }
 
 TEST(Labels, ParsingAcceptsOnlyCanonicalText) {

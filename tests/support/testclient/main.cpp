@@ -28,6 +28,7 @@
 //   vandal           attaches, then attacks the mailbox for --wait-ms (--variant: exec-storm,
 //                    futex-words, headers, forge-lock, drain-sleeping, hold-lock)
 //   hostile-text     emits an event whose text carries terminal escapes, flushes, leaves
+//   command-burst    a tool: --variant N echo commands back to back to the app "target"
 //   record-values    honest: records histogram values that stdin names ("VALUE COUNT" lines)
 //   mass-detach      honest: --variant N probes (default 32) attach, then all leave at once
 //                    when stdin closes; says READY, then LEFT <ms>
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
       {"fork-burst", run_fork_burst},
       {"open-burst", run_open_burst},
       {"hostile-text", run_hostile_text},
+      {"command-burst", run_command_burst},
       {"record-values", run_record_values},
       {"mass-detach", run_mass_detach},
       {"bye-hold", run_bye_hold},

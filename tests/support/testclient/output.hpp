@@ -37,6 +37,7 @@ int flush_then_hold_or_exit(Probe& probe, const Args& args);
 
 int run_hold_lock(const Args& args);
 int run_hostile_text(const Args& args);
+int run_command_burst(const Args& args);
 int run_record_values(const Args& args);
 int run_mass_detach(const Args& args);
 int run_bye_hold(const Args& args);

@@ -93,6 +93,9 @@ class ToolClient {
   // The session's mappings, shared: a viewer may keep them after the session is dropped.
   std::shared_ptr<const Mapping> control_mapping() const { return control_; }
   std::shared_ptr<const Mapping> mailbox_mapping() const { return mailbox_; }
+  // The session's socket, for a caller that runs its own exchange on it (a test tool that
+  // sends commands back to back); -1 when not connected.
+  int socket_fd() const { return attached_ ? at_.sock.get() : -1; }
   std::uint64_t agent_generation() const { return at_.agent_generation; }
   std::int32_t agent_pid() const { return at_.agent_pid; }
   std::uint32_t slot() const { return at_.slot; }
