@@ -25,9 +25,8 @@ float draw_status_strip(ViewContext& ctx, float y, float width) {
   if (up) {
     line = "\xe2\x97\x8f connected to shmon-agent pid " + std::to_string(s.status.pid) +
            " on instance " + s.instance + "  |  up " + fmt_duration_s(s.status.uptime_s) + "  |  " +
-           std::to_string(s.status.clients_connected) + " clients  |  refresh " +
-           std::to_string(int(ctx.settings.refresh_hz)) + " Hz, last took " +
-           std::to_string(int(s.refresh_ms + 0.5)) + " ms";
+           fmt_count(double(s.status.clients_connected)) + " clients  |  refresh " +
+           fmt_si(ctx.settings.refresh_hz, "Hz") + ", last took " + fmt_ns(s.refresh_ms * 1e6);
     if (s.generation_changes)
       line += "  |  agent restarted " + std::to_string(s.generation_changes) + "x";
   } else {

@@ -178,26 +178,25 @@ void draw_client_details(ViewContext& ctx) {
         ImGui::TableSetupColumn("k", ImGuiTableColumnFlags_WidthFixed, 150);
         ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
         key_value_row("kind / state", c->kind + " / " + c->state);
-        key_value_row("requests", std::to_string(c->requests) + " (" + fmt_rate(c->requests_per_s) +
-                                      ", " + std::to_string(c->request_errors) + " errors)");
-        key_value_row("events", std::to_string(c->events_written) + " written, " +
-                                    std::to_string(c->events_received) + " received (" +
-                                    fmt_rate(c->events_per_s) + ")");
-        key_value_row("metrics", std::to_string(c->metric_count));
+        const auto n = [](std::uint64_t v) { return fmt_count(double(v)); };
+        key_value_row("requests", n(c->requests) + " (" + fmt_rate(c->requests_per_s) + ", " +
+                                      n(c->request_errors) + " errors)");
+        key_value_row("events", n(c->events_written) + " written, " + n(c->events_received) +
+                                    " received (" + fmt_rate(c->events_per_s) + ")");
+        key_value_row("metrics", n(c->metric_count));
         key_value_row("data region", fmt_bytes(double(c->data_region_bytes)));
-        key_value_row("reconnects", std::to_string(c->reconnects));
-        key_value_row("drops", "ring full " + std::to_string(c->drops.ring_full) + ", too large " +
-                                   std::to_string(c->drops.payload_too_large) + ", offline " +
-                                   std::to_string(c->drops.not_connected) + ", table full " +
-                                   std::to_string(c->drops.metric_table_full) + ", wait " +
-                                   std::to_string(c->drops.wait_timeout));
-        key_value_row("timeouts", "lock " + std::to_string(c->lock_timeouts) + ", done " +
-                                      std::to_string(c->done_timeouts));
-        key_value_row("mutex", std::to_string(c->mutex.acquired) + " acquired, wait p50 " +
+        key_value_row("reconnects", n(c->reconnects));
+        key_value_row("drops", "ring full " + n(c->drops.ring_full) + ", too large " +
+                                   n(c->drops.payload_too_large) + ", offline " +
+                                   n(c->drops.not_connected) + ", table full " +
+                                   n(c->drops.metric_table_full) + ", wait " +
+                                   n(c->drops.wait_timeout));
+        key_value_row("timeouts", "lock " + n(c->lock_timeouts) + ", done " + n(c->done_timeouts));
+        key_value_row("mutex", n(c->mutex.acquired) + " acquired, wait p50 " +
                                    fmt_ns(double(c->mutex.wait_p50_ns)) + ", p99 " +
                                    fmt_ns(double(c->mutex.wait_p99_ns)) + ", max " +
                                    fmt_ns(double(c->mutex.wait_max_ns)) + ", revoked " +
-                                   std::to_string(c->mutex.revocations_seen));
+                                   n(c->mutex.revocations_seen));
         ImGui::EndTable();
       }
       ImGui::TextDisabled("mutex wait distribution (log count)");
@@ -224,7 +223,8 @@ void draw_client_details(ViewContext& ctx) {
         for (const MetricInfo& m : s.metrics) {
           for (const MetricClientValue& v : m.clients) {
             if (v.slot != c->slot || v.pid != c->pid) continue;
-            const std::vector<std::string> cells = {m.name, m.kind, fmt_count(v.value), m.unit};
+            const std::vector<std::string> cells = {m.name, m.kind, fmt_value(v.value, m.unit),
+                                                    m.unit};
             ImGui::TableNextRow();
             for (const auto& cell : cells) {
               ImGui::TableNextColumn();

@@ -45,7 +45,8 @@ std::string drops_text(const ClientDrops& d) {
 
 std::string timeouts_text(const ClientInfo& c) {
   if (!c.lock_timeouts && !c.done_timeouts) return "0";
-  return "lock " + std::to_string(c.lock_timeouts) + ", done " + std::to_string(c.done_timeouts);
+  return "lock " + fmt_count(double(c.lock_timeouts)) + ", done " +
+         fmt_count(double(c.done_timeouts));
 }
 
 std::string since_text(std::uint64_t realtime) {
@@ -149,21 +150,19 @@ void draw_clients_view(ViewContext& ctx, bool* open) {
       });
     }
     auto row_cells = [](const ClientInfo& c) {
-      return std::vector<std::string>{
-          c.name,
-          std::to_string(c.pid),
-          c.kind,
-          c.state,
-          since_text(c.attached_realtime_ns),
-          c.last_seen_age_ms < 1000 ? std::to_string(c.last_seen_age_ms) + " ms ago"
-                                    : fmt_duration_s(double(c.last_seen_age_ms) / 1e3) + " ago",
-          fmt_rate(c.requests_per_s),
-          fmt_rate(c.events_per_s),
-          drops_text(c.drops),
-          timeouts_text(c),
-          fmt_ns(double(c.mutex.wait_p50_ns)),
-          fmt_ns(double(c.mutex.wait_p99_ns)),
-          fmt_ns(double(c.mutex.wait_max_ns))};
+      return std::vector<std::string>{c.name,
+                                      std::to_string(c.pid),
+                                      c.kind,
+                                      c.state,
+                                      since_text(c.attached_realtime_ns),
+                                      fmt_duration_s(double(c.last_seen_age_ms) / 1e3) + " ago",
+                                      fmt_rate(c.requests_per_s),
+                                      fmt_rate(c.events_per_s),
+                                      drops_text(c.drops),
+                                      timeouts_text(c),
+                                      fmt_ns(double(c.mutex.wait_p50_ns)),
+                                      fmt_ns(double(c.mutex.wait_p99_ns)),
+                                      fmt_ns(double(c.mutex.wait_max_ns))};
     };
     ImGuiListClipper clipper;
     clipper.Begin(int(rows.size()));
