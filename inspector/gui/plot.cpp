@@ -140,7 +140,7 @@ void wait_histogram(const char* id, const WaitHist& hist, ImVec2 size, ImU32 col
   }
   // Labels every two decades, placed at their bucket (bucket i starts at 2^i ns).
   static const std::pair<int, const char*> kLabels[] = {
-      {0, "1ns"}, {7, "100ns"}, {13, "10\xc2\xb5s"}, {20, "1ms"}, {27, "100ms"}};
+      {0, "1 ns"}, {7, "100 ns"}, {13, "10 \xc2\xb5s"}, {20, "1 ms"}, {27, "100 ms"}};
   for (auto [bucket, label] : kLabels) {
     const float x = a.x + w * float(bucket - first);
     if (x + 30 > b.x) continue;

@@ -20,7 +20,7 @@ void draw_agent_view(ViewContext& ctx, bool* open) {
     ui_dump().text("agent not running on instance " + s.instance);
   }
   if (ImGui::BeginTable("agent", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
-    ImGui::TableSetupColumn("key", ImGuiTableColumnFlags_WidthFixed, 125);
+    ImGui::TableSetupColumn("key", kFitColumn);
     ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch);
     key_value_row("instance", s.instance);
     key_value_row("pid", a.pid ? std::to_string(a.pid) : "-");

@@ -49,10 +49,26 @@ float draw_status_strip(ViewContext& ctx, float y, float width) {
 void key_value_row(const char* key, const std::string& value) {
   ImGui::TableNextRow();
   ImGui::TableNextColumn();
-  ImGui::TextDisabled("%s", key);
+  const ImVec4 disabled = ImGui::GetStyle().Colors[ImGuiCol_TextDisabled];
+  cell_text(key, &disabled);
   ImGui::TableNextColumn();
+  ImGui::PushTextWrapPos(0);
   ImGui::TextUnformatted(value.c_str());
+  ImGui::PopTextWrapPos();
   ui_dump().row({key, value});
+}
+
+void cell_text(const std::string& text, const ImVec4* color) {
+  const bool fits = ImGui::CalcTextSize(text.c_str()).x <= ImGui::GetContentRegionAvail().x + 0.5f;
+  if (color) {
+    ImGui::TextColored(*color, "%s", text.c_str());
+  } else {
+    ImGui::TextUnformatted(text.c_str());
+  }
+  if (!fits) {
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", text.c_str());
+    ui_dump().clipped(text);
+  }
 }
 
 const ClientInfo* find_client(const Snapshot& s, const std::string& key) {

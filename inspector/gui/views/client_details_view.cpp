@@ -107,10 +107,10 @@ void draw_commands_tab(ViewContext& ctx, const ClientInfo& c) {
 
   if (ImGui::BeginTable("replies", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY)) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("at", ImGuiTableColumnFlags_WidthFixed, 60);
-    ImGui::TableSetupColumn("command", ImGuiTableColumnFlags_WidthFixed, 90);
-    ImGui::TableSetupColumn("status", ImGuiTableColumnFlags_WidthFixed, 110);
-    ImGui::TableSetupColumn("round trip", ImGuiTableColumnFlags_WidthFixed, 90);
+    ImGui::TableSetupColumn("at", kFitColumn);
+    ImGui::TableSetupColumn("command", kFitColumn);
+    ImGui::TableSetupColumn("status", kFitColumn);
+    ImGui::TableSetupColumn("round trip", kFitColumn);
     ImGui::TableSetupColumn("reply", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableHeadersRow();
     if (ctx.snap.command_log) {
@@ -175,7 +175,7 @@ void draw_client_details(ViewContext& ctx) {
   if (ImGui::BeginTabBar("details")) {
     if (ImGui::BeginTabItem("Overview")) {
       if (ImGui::BeginTable("kv", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
-        ImGui::TableSetupColumn("k", ImGuiTableColumnFlags_WidthFixed, 150);
+        ImGui::TableSetupColumn("k", kFitColumn);
         ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
         key_value_row("kind / state", c->kind + " / " + c->state);
         const auto n = [](std::uint64_t v) { return fmt_count(double(v)); };
@@ -215,10 +215,10 @@ void draw_client_details(ViewContext& ctx) {
               "cm", 4,
               ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV)) {
         ImGui::TableSetupScrollFreeze(0, 1);
-        ImGui::TableSetupColumn("metric");
-        ImGui::TableSetupColumn("kind");
-        ImGui::TableSetupColumn("value");
-        ImGui::TableSetupColumn("unit");
+        ImGui::TableSetupColumn("metric", kFitColumn);
+        ImGui::TableSetupColumn("kind", kFitColumn);
+        ImGui::TableSetupColumn("value", kFitColumn);
+        ImGui::TableSetupColumn("unit", kFitColumn);
         ImGui::TableHeadersRow();
         for (const MetricInfo& m : s.metrics) {
           for (const MetricClientValue& v : m.clients) {
@@ -240,9 +240,9 @@ void draw_client_details(ViewContext& ctx) {
     if (ImGui::BeginTabItem("Events")) {
       if (ImGui::BeginTable("ce", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY)) {
         ImGui::TableSetupScrollFreeze(0, 1);
-        ImGui::TableSetupColumn("time", ImGuiTableColumnFlags_WidthFixed, 100);
-        ImGui::TableSetupColumn("level", ImGuiTableColumnFlags_WidthFixed, 50);
-        ImGui::TableSetupColumn("event", ImGuiTableColumnFlags_WidthFixed, 120);
+        ImGui::TableSetupColumn("time", kFitColumn);
+        ImGui::TableSetupColumn("level", kFitColumn);
+        ImGui::TableSetupColumn("event", kFitColumn);
         ImGui::TableSetupColumn("text", ImGuiTableColumnFlags_WidthStretch);
         ImGui::TableHeadersRow();
         int shown = 0;

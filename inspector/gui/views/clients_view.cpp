@@ -128,19 +128,19 @@ void draw_clients_view(ViewContext& ctx, bool* open) {
       ImGuiTableFlags_Reorderable | ImGuiTableFlags_Hideable | ImGuiTableFlags_SizingFixedFit;
   if (ImGui::BeginTable("clients", kCols, flags)) {
     ImGui::TableSetupScrollFreeze(1, 1);
-    ImGui::TableSetupColumn("name", ImGuiTableColumnFlags_DefaultSort, 140);
-    ImGui::TableSetupColumn("pid");
-    ImGui::TableSetupColumn("kind");
-    ImGui::TableSetupColumn("state");
-    ImGui::TableSetupColumn("connected since");
-    ImGui::TableSetupColumn("last seen");
-    ImGui::TableSetupColumn("req/s");
-    ImGui::TableSetupColumn("events/s");
-    ImGui::TableSetupColumn("drops");
-    ImGui::TableSetupColumn("timeouts");
-    ImGui::TableSetupColumn("wait p50");
-    ImGui::TableSetupColumn("wait p99");
-    ImGui::TableSetupColumn("wait max");
+    ImGui::TableSetupColumn("name", ImGuiTableColumnFlags_DefaultSort | kFitColumn);
+    ImGui::TableSetupColumn("pid", kFitColumn);
+    ImGui::TableSetupColumn("kind", kFitColumn);
+    ImGui::TableSetupColumn("state", kFitColumn);
+    ImGui::TableSetupColumn("connected since", kFitColumn);
+    ImGui::TableSetupColumn("last seen", kFitColumn);
+    ImGui::TableSetupColumn("req/s", kFitColumn);
+    ImGui::TableSetupColumn("events/s", kFitColumn);
+    ImGui::TableSetupColumn("drops", kFitColumn);
+    ImGui::TableSetupColumn("timeouts", kFitColumn);
+    ImGui::TableSetupColumn("wait p50", kFitColumn);
+    ImGui::TableSetupColumn("wait p99", kFitColumn);
+    ImGui::TableSetupColumn("wait max", kFitColumn);
     ImGui::TableHeadersRow();
     if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsCount > 0) {
       const ImGuiTableColumnSortSpecs& spec = specs->Specs[0];
@@ -174,6 +174,9 @@ void draw_clients_view(ViewContext& ctx, bool* open) {
         ImGui::PushID(c.key().c_str());
         ImGui::TableNextColumn();
         const bool selected = ui.selected_client == c.key() && ui.details_open;
+        if (ImGui::CalcTextSize(cells[0].c_str()).x > ImGui::GetContentRegionAvail().x + 0.5f) {
+          ui_dump().clipped(cells[0]);
+        }
         if (ImGui::Selectable(
                 cells[0].c_str(), selected,
                 ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowDoubleClick)) {
@@ -182,14 +185,16 @@ void draw_clients_view(ViewContext& ctx, bool* open) {
         }
         for (int col = 1; col < kCols; ++col) {
           ImGui::TableNextColumn();
+          const ImVec4 state = state_color(c.state), drops(1, 0.7f, 0.35f, 1),
+                       timeouts(1, 0.5f, 0.45f, 1);
           if (col == kState) {
-            ImGui::TextColored(state_color(c.state), "%s", cells[col].c_str());
+            cell_text(cells[col], &state);
           } else if (col == kDrops && c.drops.total()) {
-            ImGui::TextColored(ImVec4(1, 0.7f, 0.35f, 1), "%s", cells[col].c_str());
+            cell_text(cells[col], &drops);
           } else if (col == kTimeouts && (c.lock_timeouts || c.done_timeouts)) {
-            ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s", cells[col].c_str());
+            cell_text(cells[col], &timeouts);
           } else {
-            ImGui::TextUnformatted(cells[col].c_str());
+            cell_text(cells[col]);
           }
         }
         ImGui::PopID();

@@ -36,6 +36,8 @@ void draw_mutex_view(ViewContext& ctx, bool* open) {
   ui_dump().window("Mutex");
   const Snapshot& s = ctx.snap;
   const AgentMutex& m = s.status.mutex;
+  // The left column is narrow at 1280x800: these lines wrap rather than lose their ends.
+  ImGui::PushTextWrapPos(0);
   if (m.holder) {
     const std::string who = m.holder->name + " (pid " + std::to_string(m.holder->pid) + ", slot " +
                             std::to_string(m.holder->slot) + ")";
@@ -62,6 +64,7 @@ void draw_mutex_view(ViewContext& ctx, bool* open) {
                      fmt_count(double(m.done_timeouts)).c_str(),
                      fmt_count(double(s.status.lease_revocations)).c_str(),
                      fmt_count(double(s.status.dead_owner_releases)).c_str());
+  ImGui::PopTextWrapPos();
   // The dump keeps exact counts (tests compare them), like --json does.
   ui_dump().row({"acquired", std::to_string(m.acquired)});
   ui_dump().row({"wait p50", fmt_ns(double(m.wait_p50_ns))});

@@ -103,14 +103,15 @@ void draw_metrics(ViewContext& ctx, float height) {
                                      : std::min(150.0f, height * 0.45f);
   if (ImGui::BeginTable(
           "metrics", 4,
-          ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV |
-              ImGuiTableFlags_Resizable,
+          ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX |
+              ImGuiTableFlags_BordersInnerV,
           ImVec2(0, std::max(60.0f, height - detail_h - ImGui::GetFrameHeight() - 8)))) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("metric", ImGuiTableColumnFlags_WidthStretch);
-    ImGui::TableSetupColumn("total", ImGuiTableColumnFlags_WidthFixed, 70);
-    ImGui::TableSetupColumn("now", ImGuiTableColumnFlags_WidthFixed, 75);
-    ImGui::TableSetupColumn("history", ImGuiTableColumnFlags_WidthFixed, 64);
+    ImGui::TableSetupColumn("series", kFitColumn);
+    ImGui::TableSetupColumn("total", kFitColumn);
+    ImGui::TableSetupColumn("now", kFitColumn);
+    ImGui::TableSetupColumn("history",
+                            ImGuiTableColumnFlags_WidthFixed | ImGuiTableColumnFlags_NoResize, 64);
     ImGui::TableHeadersRow();
     for (const MetricInfo& m : shown) {
       // A histogram's total is its sample count: no unit.
@@ -125,6 +126,10 @@ void draw_metrics(ViewContext& ctx, float height) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::PushID(m.name.c_str());
+      // The series name with its labels is what tells rows apart: never cut it silently.
+      if (ImGui::CalcTextSize(m.name.c_str()).x > ImGui::GetContentRegionAvail().x + 0.5f) {
+        ui_dump().clipped(m.name);
+      }
       if (ImGui::Selectable(m.name.c_str(), selected == &m, ImGuiSelectableFlags_SpanAllColumns)) {
         ui.selected_metric = selected == &m ? "" : m.name;
       }
@@ -133,9 +138,9 @@ void draw_metrics(ViewContext& ctx, float height) {
                           static_cast<unsigned long long>(m.live_clients));
       }
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(total.c_str());
+      cell_text(total);
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(now.c_str());
+      cell_text(now);
       ImGui::TableNextColumn();
       std::vector<float> y = history_values(s, m, nullptr);
       if (y.size() > 60) y.erase(y.begin(), y.end() - 60);
@@ -202,10 +207,10 @@ void draw_event_tail(ViewContext& ctx) {
                         ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
                             ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable)) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("time", ImGuiTableColumnFlags_WidthFixed, 90);
-    ImGui::TableSetupColumn("level", ImGuiTableColumnFlags_WidthFixed, 40);
-    ImGui::TableSetupColumn("client", ImGuiTableColumnFlags_WidthFixed, 90);
-    ImGui::TableSetupColumn("event", ImGuiTableColumnFlags_WidthFixed, 90);
+    ImGui::TableSetupColumn("time", kFitColumn);
+    ImGui::TableSetupColumn("level", kFitColumn);
+    ImGui::TableSetupColumn("client", kFitColumn);
+    ImGui::TableSetupColumn("event", kFitColumn);
     ImGui::TableSetupColumn("text", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableHeadersRow();
     ImGuiListClipper clipper;

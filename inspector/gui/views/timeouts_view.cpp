@@ -19,7 +19,9 @@ void draw_timeouts_view(ViewContext& ctx, bool* open) {
   const auto& list = s.timeouts;
   ImGui::Text("%s timeouts seen", fmt_count(double(list.size())).c_str());
   ImGui::SameLine();
+  ImGui::PushTextWrapPos(0);  // the left column is narrow: wrap, do not cut
   ImGui::TextDisabled("(lock: the client mutex; done: the agent's answer)  last 2 min:");
+  ImGui::PopTextWrapPos();
 
   // Timeline: lanes of clients that timed out, dots at the moment we noticed.
   std::map<std::string, int> lanes;
@@ -63,11 +65,11 @@ void draw_timeouts_view(ViewContext& ctx, bool* open) {
                         ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
                             ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable)) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("when");
-    ImGui::TableSetupColumn("who");
-    ImGui::TableSetupColumn("wait");
-    ImGui::TableSetupColumn("count");
-    ImGui::TableSetupColumn("how long");
+    ImGui::TableSetupColumn("when", kFitColumn);
+    ImGui::TableSetupColumn("who", kFitColumn);
+    ImGui::TableSetupColumn("wait", kFitColumn);
+    ImGui::TableSetupColumn("count", kFitColumn);
+    ImGui::TableSetupColumn("how long", kFitColumn);
     ImGui::TableHeadersRow();
     for (auto it = list.rbegin(); it != list.rend(); ++it) {
       const std::string wait_len =
@@ -80,7 +82,7 @@ void draw_timeouts_view(ViewContext& ctx, bool* open) {
       ImGui::TableNextRow();
       for (const auto& c : cells) {
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted(c.c_str());
+        cell_text(c);
       }
       ui_dump().row(cells);
     }
