@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs the real shmon-agent as a child for a benchmark: a private runtime directory
 // (SHMON_RUNTIME_DIR, set in this process's environment too so probes find it), a wait for its
 // "shmon-agent: ready" line, and a bounded stop (SIGTERM, then SIGKILL).

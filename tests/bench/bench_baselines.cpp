@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The producer's cost of one event through the baselines, measured in the same binary and run
 // as the probe updates: the seed handshake (Probe::submit with one record per call, the seeds'
 // design as written) and a StatsD text line over a unix datagram socket.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Agent drain rate on one thread: a producer-filled data region (written here the way the probe
 // writes it: descriptor, records, then head with release), then the agent's own
 // drain_client_locked() over it. Only the drain is timed (manual time).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // main() of shmon_bench_probe: starts the StatsD receiver and the agent, attaches the probe,
 // runs the benchmarks, stops everything.
 #include "bench_env.hpp"

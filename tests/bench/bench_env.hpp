@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared state of shmon_bench_probe: one real agent, one probe attached to it with one metric of
 // each kind, and the StatsD receiver. Set up once in main() before any benchmark thread exists.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Probe update costs (the producer's side of the data plane), single thread and 2 threads
 // updating the same metric. Every probe is attached to a real agent that drains its rings.
 #include <algorithm>

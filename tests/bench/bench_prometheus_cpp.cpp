@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The update cost of prometheus-cpp (Debian prometheus-cpp-dev), measured in the same binary and
 // run as the probe's updates: counter increment and histogram observe, 1 and 2 threads on the
 // same metric. The histogram gets as many buckets as the probe's default (128), with the same

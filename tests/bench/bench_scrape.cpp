@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One /metrics scrape (take_snapshot + Exposition::render, what an HTTP worker does) over an
 // agent context with 256 live clients of 100 metrics each (70 counters, 20 gauges, 10
 // histograms of 128 buckets; every client publishes the same names, as replicas of one app do),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Forked children for the multi-process benchmarks: results go through a MAP_SHARED block the
 // children inherit, every wait is bounded, and the parent kills what is left at the end.
 #pragma once

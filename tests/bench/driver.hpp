@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmon_bench_driver: the multi-process benchmarks. Each step starts its own agent (a real
 // shmon-agent child in a private runtime dir), forks its clients, bounds every wait and returns
 // its measurements as JSON.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Commands (docs/COMMANDS.md): the round trip of an `echo` command from a tool to an idle app and
 // back, beside the tool's ping round trip through the mailbox, measured alternately by the same
 // tool against the same agent in the same run.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // End to end: producers in their own processes, each emitting M events as fast as it can, all
 // into one agent; then the same volume class through the two baselines. Time runs from the
 // moment the gate opens to the moment the last producer knows its events were delivered.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmon_bench_driver [--out FILE] [--events N]
 //                    [--only e2e|seed|statsd|ping|commands|scrape-drain|rest|query]
 //                    [--big-clients N] [--quick]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Control calls: ping round trips through the seed handshake with the agent idle, with the agent
 // busy draining a producer, and with 4 clients contending for the client mutex; the unix stream
 // socket echo between two processes is the baseline.

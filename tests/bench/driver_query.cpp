@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Query latency with big clients: N clients with the largest legal data region (every metric slot
 // used, as the testclient's big-region mode) plus one small client; a tool probe then times its
 // queries. Run it against two agents ($SHMON_AGENT) to compare: scripts/bench_query.sh.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Cost at rest: the agent's CPU while idle clients stay connected, its resident memory with many
 // clients connected, and the sizes of the regions.
 #include <string>

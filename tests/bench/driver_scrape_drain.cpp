@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's drain rate during /metrics scrapes (issue 9: "within 10 % of without"). The real
 // agent serves /metrics for 256 clients x 100 metrics (70 counters, 20 gauges, 10 histograms each,
 // the shape of shmon_bench_scrape) while producer processes emit events with the wait policy.

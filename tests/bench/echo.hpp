@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The unix-socket baseline for control calls: a request/response echo of a ping-sized message
 // between two processes over a unix stream socket.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What /proc says about a process: CPU time (utime + stime) and resident memory (VmRSS).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shmon_bench_report --gbench FILE... --driver FILE...
 // Reads Google Benchmark JSON (every repetition) and shmon_bench_driver JSON (one per run),
 // takes medians over repetitions/runs, computes ratios against the baselines of the same run and

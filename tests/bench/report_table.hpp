@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The benchmark table: rows of median, spread over runs, target, verdict and a note, printed as
 // Markdown so that it can be pasted into docs/BENCHMARKS.md as is.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The StatsD baseline: what users pick instead of shmon. Producers send "name:value|c" text lines
 // as unix datagrams without waiting (fire and forget: a full socket buffer loses the line); a
 // receiver process parses every line into a name -> value table.

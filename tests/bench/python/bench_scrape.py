@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Scrape cost after many departed workers: prometheus_client's MultiProcessCollector over its
 files against the shmon agent's /metrics (docs/BENCHMARKS.md, "Python").
 

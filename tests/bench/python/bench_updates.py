@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Update cost of shmon.prometheus against prometheus_client in multiprocess mode (the baseline a
 pre-fork server uses today), measured in the same process and run (docs/BENCHMARKS.md, "Python").
 
