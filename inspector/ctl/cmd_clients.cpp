@@ -25,8 +25,8 @@ Table clients_table(const std::vector<ClientInfo>& clients) {
   }
   for (const ClientInfo& c : clients) {
     table.add_row({std::to_string(c.slot), c.name, std::to_string(c.pid), c.kind, c.state,
-                   std::to_string(c.requests), std::to_string(c.events_received),
-                   std::to_string(c.drops.total()), std::to_string(c.lock_timeouts),
+                   fmt_count(double(c.requests)), fmt_count(double(c.events_received)),
+                   fmt_count(double(c.drops.total())), fmt_count(double(c.lock_timeouts)),
                    fmt_ns(double(c.mutex.wait_p50_ns)), fmt_ns(double(c.mutex.wait_p99_ns)),
                    fmt_ns(double(c.mutex.wait_max_ns))});
   }

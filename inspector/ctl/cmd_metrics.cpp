@@ -49,10 +49,6 @@ nlohmann::json metrics_json(const std::vector<MetricInfo>& rows) {
   return out;
 }
 
-std::string with_unit(double value, const std::string& unit) {
-  return unit.empty() ? fmt_count(value) : fmt_count(value) + " " + unit;
-}
-
 }  // namespace
 
 Table metrics_table(const std::vector<MetricInfo>& metrics, const QuantileView& view,
@@ -77,12 +73,13 @@ Table metrics_table(const std::vector<MetricInfo>& metrics, const QuantileView& 
     const double p50 = view.lifetime ? m.p50 : m.window.p50;
     const double p99 = view.lifetime ? m.p99 : m.window.p99;
     const auto quantile = [&](double v) {
-      return !histogram ? std::string() : quiet ? std::string("-") : with_unit(v, m.unit);
+      return !histogram ? std::string() : quiet ? std::string("-") : fmt_value(v, m.unit);
     };
-    table.add_row({m.name, m.kind, gauge ? with_unit(m.total, m.unit) : fmt_count(m.total),
-                   gauge ? "" : fmt_rate(m.rate_per_s), std::to_string(m.clients.size()),
-                   histogram ? std::to_string(m.count) : "", quantile(p50), quantile(p99),
-                   histogram ? with_unit(m.max, m.unit) : ""});
+    // A histogram's total is its sample count; counters and gauges are in their unit.
+    table.add_row({m.name, m.kind, histogram ? fmt_count(m.total) : fmt_value(m.total, m.unit),
+                   gauge ? "" : fmt_rate(m.rate_per_s), fmt_count(double(m.clients.size())),
+                   histogram ? fmt_count(double(m.count)) : "", quantile(p50), quantile(p99),
+                   histogram ? fmt_value(m.max, m.unit) : ""});
   }
   return table;
 }

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "format.hpp"
 #include "json_fields.hpp"
 #include "shmon/limits.hpp"
 #include "shmon/paths.hpp"
@@ -27,7 +28,7 @@ std::string when(std::uint64_t realtime_ns) {
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
   const double age = double(std::time(nullptr) - t);
-  return std::string(buf) + " (" + std::to_string(std::int64_t(age)) + " s ago)";
+  return std::string(buf) + " (" + shmon::inspector::fmt_duration_s(age) + " ago)";
 }
 
 }  // namespace
@@ -49,17 +50,23 @@ int run_state(Connection& connection, bool json) {
     return 0;
   }
   std::cout << "state dir         " << text(st, "dir") << '\n'
-            << "size              " << count(st, "bytes") << " bytes" << '\n'
+            << "size              " << shmon::inspector::fmt_bytes(double(count(st, "bytes")))
+            << '\n'
             << "last commit       " << when(count(st, "last_commit_realtime_ns"))
             << "  (survives an agent crash)\n"
             << "last sync         " << when(count(st, "last_sync_realtime_ns"))
-            << "  (survives a power cut; every " << count(st, "sync_interval_ms") << " ms)\n"
-            << "event log         " << count(st, "event_log_capacity") << " records, "
+            << "  (survives a power cut; every "
+            << shmon::inspector::fmt_ns(double(count(st, "sync_interval_ms")) * 1e6) << ")\n"
+            << "event log         "
+            << shmon::inspector::fmt_count(double(count(st, "event_log_capacity"))) << " records, "
             << (st.value("event_log_durable", false) ? "on disk" : "in memory only")
             << ", next seq " << count(st, "event_log_next_seq") << '\n'
-            << "tombstones        " << count(st, "tombstones") << '\n'
-            << "bad files         " << count(st, "bad_files") << " moved aside\n"
-            << "write errors      " << count(st, "write_errors");
+            << "tombstones        " << shmon::inspector::fmt_count(double(count(st, "tombstones")))
+            << '\n'
+            << "bad files         " << shmon::inspector::fmt_count(double(count(st, "bad_files")))
+            << " moved aside\n"
+            << "write errors      "
+            << shmon::inspector::fmt_count(double(count(st, "write_errors")));
   if (st.contains("last_error") && st["last_error"].is_string()) {
     std::cout << " (last: " << st["last_error"].get<std::string>() << ")";
   }

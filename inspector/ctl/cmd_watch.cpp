@@ -20,15 +20,17 @@ constexpr const char* kClearScreen = "\x1b[H\x1b[2J";
 
 void render_agent(std::ostream& out, const AgentStatus& s) {
   const AgentMutex& m = s.mutex;
+  const auto n = [](std::uint64_t v) { return fmt_count(double(v)); };
   out << "agent   pid " << s.pid << "  uptime " << fmt_duration_s(s.uptime_s) << "  heartbeat "
-      << s.heartbeat_age_ms << " ms ago  clients " << s.clients_connected << "  requests "
-      << fmt_rate(s.requests_per_s) << "  events " << fmt_rate(s.events_per_s) << '\n'
-      << "        events " << s.events_received << "  dropped " << s.events_dropped
-      << "  revocations " << s.lease_revocations << "  dead-owner releases "
-      << s.dead_owner_releases << '\n'
+      << fmt_duration_s(double(s.heartbeat_age_ms) / 1e3) << " ago  clients "
+      << n(s.clients_connected) << "  requests " << fmt_rate(s.requests_per_s) << "  events "
+      << fmt_rate(s.events_per_s) << '\n'
+      << "        events " << n(s.events_received) << "  dropped " << n(s.events_dropped)
+      << "  revocations " << n(s.lease_revocations) << "  dead-owner releases "
+      << n(s.dead_owner_releases) << '\n'
       << "mutex   wait p50 " << fmt_ns(double(m.wait_p50_ns)) << "  p99 "
       << fmt_ns(double(m.wait_p99_ns)) << "  max " << fmt_ns(double(m.wait_max_ns)) << "  acquired "
-      << m.acquired << "  timeouts " << m.timeouts << '\n';
+      << n(m.acquired) << "  timeouts " << n(m.timeouts) << '\n';
 }
 
 // Renders one frame; false when the agent could not be read. The agent and the clients come

@@ -28,6 +28,17 @@ void throttle(std::uint64_t frame_start_ns, int fps_cap) {
   if (spent < budget) std::this_thread::sleep_for(std::chrono::nanoseconds(budget - spent));
 }
 
+// Keeps the window's current size in the settings, so the next run opens at it; true when it
+// changed. A minimized window (0x0) or one outside the accepted range changes nothing.
+bool remember_size(const GuiWindow& window, Settings& settings) {
+  const auto [w, h] = window.window_size();
+  if (w < kMinWidth || w > kMaxWidth || h < kMinHeight || h > kMaxHeight) return false;
+  if (w == settings.window_width && h == settings.window_height) return false;
+  settings.window_width = w;
+  settings.window_height = h;
+  return true;
+}
+
 }  // namespace
 
 int run_app(const AppOptions& opt) {
@@ -36,8 +47,10 @@ int run_app(const AppOptions& opt) {
   if (opt.refresh_hz > 0) settings.refresh_hz = opt.refresh_hz;
   if (opt.font_scale > 0) settings.font_scale = opt.font_scale;
   RunHooks hooks(opt);
-  auto window = GuiWindow::open("shmon-inspector \xe2\x80\x94 " + opt.instance, opt.width,
-                                opt.height, /*vsync=*/!hooks.bench());
+  auto window = GuiWindow::open("shmon-inspector \xe2\x80\x94 " + opt.instance,
+                                opt.width ? opt.width : settings.window_width,
+                                opt.height ? opt.height : settings.window_height,
+                                /*vsync=*/!hooks.bench());
   if (!window) return 1;
   save_settings(cfg_dir, settings, nullptr);
   const LayoutFile layout(cfg_dir);
@@ -53,6 +66,7 @@ int run_app(const AppOptions& opt) {
   std::snprintf(ui.metric_filter, sizeof ui.metric_filter, "%s", opt.metric_filter.c_str());
   std::snprintf(ui.metric_group, sizeof ui.metric_group, "%s", opt.metric_group.c_str());
   ui.commands.script = opt.send_command;
+  ui.expand_once = opt.expand;
   std::uint64_t settings_dirty_ns = 0;
   while (!window->should_close()) {
     const std::uint64_t frame_start = monotonic_ns();
@@ -80,6 +94,7 @@ int run_app(const AppOptions& opt) {
     window->swap();
     if (hooks.end_frame()) break;
 
+    if (remember_size(*window, settings)) settings_dirty_ns = monotonic_ns();
     if (settings_dirty_ns && monotonic_ns() - settings_dirty_ns > kSaveSettingsAfterNs) {
       save_settings(cfg_dir, settings, nullptr);
       settings_dirty_ns = 0;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace shmon::inspector {
 
@@ -14,13 +15,14 @@ struct AppOptions {
   int frames = 0;        // > 0: render this many frames, then exit 0
   int bench_frames = 0;  // > 0: render this many frames unthrottled and print frame times
   std::string screenshot, dump_ui;
-  double refresh_hz = 0;  // 0: from settings
-  float font_scale = 0;   // 0: from settings (else the monitor's content scale)
-  int width = 1280, height = 800;
-  std::string metric;         // opens with this metric selected in Telemetry ("" for none)
-  std::string metric_filter;  // opens with this Telemetry filter (words, NAME=VALUE labels)
-  std::string metric_group;   // opens grouping Telemetry's series by these labels
-  std::string send_command;   // test hook: CLIENT:COMMAND[:PAYLOAD] through the details window
+  double refresh_hz = 0;            // 0: from settings
+  float font_scale = 0;             // 0: from settings (else the monitor's content scale)
+  int width = 0, height = 0;        // 0: the size the window had last time (settings)
+  std::vector<std::string> expand;  // windows to show uncollapsed at start ("raw", "Telemetry")
+  std::string metric;               // opens with this metric selected in Telemetry ("" for none)
+  std::string metric_filter;        // opens with this Telemetry filter (words, NAME=VALUE labels)
+  std::string metric_group;         // opens grouping Telemetry's series by these labels
+  std::string send_command;  // test hook: CLIENT:COMMAND[:PAYLOAD] through the details window
 };
 
 int run_app(const AppOptions& options);

@@ -91,6 +91,12 @@ std::pair<int, int> GuiWindow::render() {
   return {w, h};
 }
 
+std::pair<int, int> GuiWindow::window_size() const {
+  int w = 0, h = 0;
+  glfwGetWindowSize(window_, &w, &h);
+  return {w, h};
+}
+
 void GuiWindow::swap() {
   glfwSwapBuffers(window_);
 }

@@ -38,6 +38,7 @@ class GuiWindow {
   // Draws ImGui's draw data (call ImGui::Render() first); returns the framebuffer size.
   std::pair<int, int> render();
   void swap();
+  std::pair<int, int> window_size() const;  // in screen coordinates, as --width/--height
 
  private:
   explicit GuiWindow(GLFWwindow* window) : window_(window) {}

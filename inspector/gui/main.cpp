@@ -22,8 +22,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(shmon::inspector::kMinRefreshHz, shmon::inspector::kMaxRefreshHz));
   cli.add_option("--font-scale", opt.font_scale, "font scale for high-DPI screens (persisted)")
       ->check(CLI::Range(shmon::inspector::kMinFontScale, shmon::inspector::kMaxFontScale));
-  cli.add_option("--width", opt.width, "window width")->check(CLI::Range(320, 8192));
-  cli.add_option("--height", opt.height, "window height")->check(CLI::Range(240, 8192));
+  cli.add_option("--width", opt.width, "window width (default: the last run's, else 1280)")
+      ->check(CLI::Range(shmon::inspector::kMinWidth, shmon::inspector::kMaxWidth));
+  cli.add_option("--height", opt.height, "window height (default: the last run's, else 800)")
+      ->check(CLI::Range(shmon::inspector::kMinHeight, shmon::inspector::kMaxHeight));
+  cli.add_option("--expand", opt.expand,
+                 "open with this window shown and not collapsed (e.g. raw, telemetry)");
   cli.add_option("--metric", opt.metric,
                  "open with this metric selected (histograms: quantiles and a heatmap)");
   cli.add_option("--metric-filter", opt.metric_filter,

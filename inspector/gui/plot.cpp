@@ -76,7 +76,7 @@ void time_plot(const char* id, const std::vector<Series>& series, ImVec2 size, d
     const float x = to_screen(t, 0).x;
     dl->AddLine(ImVec2(x, a.y), ImVec2(x, b.y), kGrid);
     char buf[32];
-    std::snprintf(buf, sizeof buf, "-%.0fs", t_max - t);
+    std::snprintf(buf, sizeof buf, "-%.0f s", t_max - t);  // an axis tick, whole seconds
     dl->AddText(ImVec2(x - 12, b.y + 1), kAxisText, buf);
   }
   dl->PushClipRect(a, ImVec2(b.x + 1, b.y + 1), true);
@@ -100,7 +100,7 @@ void time_plot(const char* id, const std::vector<Series>& series, ImVec2 size, d
       const double t = t_min + (mx - a.x) / (b.x - a.x) * (t_max - t_min);
       dl->AddLine(ImVec2(mx, a.y), ImVec2(mx, b.y), IM_COL32(255, 255, 255, 80));
       ImGui::BeginTooltip();
-      ImGui::Text("%.0f s ago", t_max - t);
+      ImGui::Text("%s ago", fmt_duration_s(t_max - t).c_str());
       for (const Series& s : series) {
         if (s.t.empty()) continue;
         auto it = std::lower_bound(s.t.begin(), s.t.end(), float(t));
@@ -141,7 +141,7 @@ void wait_histogram(const char* id, const WaitHist& hist, ImVec2 size, ImU32 col
   }
   // Labels every two decades, placed at their bucket (bucket i starts at 2^i ns).
   static const std::pair<int, const char*> kLabels[] = {
-      {0, "1ns"}, {7, "100ns"}, {13, "10\xc2\xb5s"}, {20, "1ms"}, {27, "100ms"}};
+      {0, "1 ns"}, {7, "100 ns"}, {13, "10 \xc2\xb5s"}, {20, "1 ms"}, {27, "100 ms"}};
   for (auto [bucket, label] : kLabels) {
     const float x = a.x + w * float(bucket - first);
     if (x + 30 > b.x) continue;
@@ -150,15 +150,16 @@ void wait_histogram(const char* id, const WaitHist& hist, ImVec2 size, ImU32 col
   }
   if (hovered >= 0) {
     ImGui::BeginTooltip();
-    ImGui::Text("%s .. %s: %llu", fmt_ns(std::ldexp(1.0, hovered)).c_str(),
+    ImGui::Text("%s .. %s: %s", fmt_ns(std::ldexp(1.0, hovered)).c_str(),
                 fmt_ns(std::ldexp(1.0, hovered + 1)).c_str(),
-                static_cast<unsigned long long>(hist[hovered]));
+                fmt_count(double(hist[hovered])).c_str());
     ImGui::EndTooltip();
   }
 }
 
 void bucket_histogram(const char* id, const std::vector<double>& bounds,
-                      const std::vector<std::uint64_t>& buckets, ImVec2 size, ImU32 color) {
+                      const std::vector<std::uint64_t>& buckets, ImVec2 size, ImU32 color,
+                      const std::string& unit) {
   ImVec2 p0, p1;
   if (!begin_area(id, size, p0, p1)) return;
   // Only the span of non-empty buckets is worth the width.
@@ -190,19 +191,22 @@ void bucket_histogram(const char* id, const std::vector<double>& bounds,
       ImGui::BeginTooltip();
       const double upper = i < bounds.size() ? bounds[i] : 0;
       const double lower = i > 0 && i - 1 < bounds.size() ? bounds[i - 1] : 0;
-      ImGui::Text("(%s, %s]: %llu", fmt_count(lower).c_str(), fmt_count(upper).c_str(),
-                  static_cast<unsigned long long>(buckets[i]));
+      ImGui::Text("(%s, %s]: %s", fmt_value(lower, unit).c_str(), fmt_value(upper, unit).c_str(),
+                  fmt_count(double(buckets[i])).c_str());
       ImGui::EndTooltip();
     }
   }
-  const auto label = [&](std::size_t i) { return i < bounds.size() ? fmt_count(bounds[i]) : "?"; };
+  const auto label = [&](std::size_t i) {
+    return i < bounds.size() ? fmt_value(bounds[i], unit) : "?";
+  };
   dl->AddText(ImVec2(a.x, b.y + 2), kAxisText, ("\xe2\x89\xa4" + label(lo)).c_str());
   const std::string hi_text = label(hi);
   dl->AddText(ImVec2(b.x - ImGui::CalcTextSize(hi_text.c_str()).x, b.y + 2), kAxisText,
               hi_text.c_str());
 }
 
-void heatmap(const char* id, const HistorySeries& s, std::size_t seconds, ImVec2 size) {
+void heatmap(const char* id, const HistorySeries& s, std::size_t seconds, ImVec2 size,
+             const std::string& unit) {
   ImVec2 p0, p1;
   if (!begin_area(id, size, p0, p1)) return;
   ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -225,7 +229,7 @@ void heatmap(const char* id, const HistorySeries& s, std::size_t seconds, ImVec2
   const float w = (b.x - a.x) / float(seconds), h = (b.y - a.y) / float(hi - lo + 1);
   const double log_max = std::log1p(double(max_count));
   const auto bound = [&](std::uint32_t i) {
-    return i < s.bounds.size() ? fmt_count(s.bounds[i]) : std::string("?");
+    return i < s.bounds.size() ? fmt_value(s.bounds[i], unit) : std::string("?");
   };
   const ImVec2 mouse = ImGui::GetIO().MousePos;
   for (std::size_t c = first; c < s.heatmap.size(); ++c) {
@@ -239,10 +243,10 @@ void heatmap(const char* id, const HistorySeries& s, std::size_t seconds, ImVec2
       if (ImGui::IsItemHovered() && mouse.x >= x0 && mouse.x < x0 + w && mouse.y >= y0 &&
           mouse.y < y1) {
         ImGui::BeginTooltip();
-        ImGui::Text("%s ago, (%s, %s]: %llu samples",
+        ImGui::Text("%s ago, (%s, %s]: %s samples",
                     fmt_duration_s(s.heatmap.back().t_s - s.heatmap[c].t_s).c_str(),
                     i > 0 ? bound(i - 1).c_str() : "-inf", bound(i).c_str(),
-                    static_cast<unsigned long long>(count));
+                    fmt_count(double(count)).c_str());
         ImGui::EndTooltip();
       }
     }

@@ -37,11 +37,13 @@ void wait_histogram(const char* id, const WaitHist& hist, ImVec2 size, ImU32 col
 
 // A metric histogram: `bounds[i]` is the inclusive upper bound of `buckets[i]`.
 void bucket_histogram(const char* id, const std::vector<double>& bounds,
-                      const std::vector<std::uint64_t>& buckets, ImVec2 size, ImU32 color);
+                      const std::vector<std::uint64_t>& buckets, ImVec2 size, ImU32 color,
+                      const std::string& unit = {});  // the metric's unit, for the bounds
 
 // A latency heatmap: one column per second (the last `seconds`, newest at the right), one row
 // per bucket in the span that has samples, brightness on a log scale of the count.
-void heatmap(const char* id, const HistorySeries& s, std::size_t seconds, ImVec2 size);
+void heatmap(const char* id, const HistorySeries& s, std::size_t seconds, ImVec2 size,
+             const std::string& unit = {});
 
 void sparkline(const char* id, const std::vector<float>& y, ImVec2 size, ImU32 color);
 

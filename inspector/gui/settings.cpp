@@ -98,6 +98,8 @@ Settings load_settings(const std::string& dir) {
   num("refresh_hz", s.refresh_hz, kMinRefreshHz, kMaxRefreshHz);
   num("font_scale", s.font_scale, kMinFontScale, kMaxFontScale);  // else 0: automatic
   num("fps_cap", s.fps_cap, kMinFpsCap, kMaxFpsCap);
+  num("window_width", s.window_width, kMinWidth, kMaxWidth);
+  num("window_height", s.window_height, kMinHeight, kMaxHeight);
   flag("show_agent", s.show_agent);
   flag("show_clients", s.show_clients);
   flag("show_mutex", s.show_mutex);
@@ -115,6 +117,8 @@ bool save_settings(const std::string& dir, const Settings& s, std::string* error
   nlohmann::json j = {{"refresh_hz", s.refresh_hz},
                       {"font_scale", s.font_scale},
                       {"fps_cap", s.fps_cap},
+                      {"window_width", s.window_width},
+                      {"window_height", s.window_height},
                       {"show_agent", s.show_agent},
                       {"show_clients", s.show_clients},
                       {"show_mutex", s.show_mutex},

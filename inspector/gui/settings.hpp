@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Settings that persist across runs in $XDG_CONFIG_HOME/shmon (else ~/.config/shmon):
-// inspector.json (refresh rate, font scale, open windows) and inspector-imgui.ini (window layout,
-// produced by ImGui, read and written here). Both files are input from outside: each value is
-// checked against its range before use (an out-of-range one keeps its default and is never
-// saved back), only regular files of at most kMaxSettingsFile bytes are read (a FIFO, a device
-// or a link to one is refused without blocking), and saving writes a temporary file, then
-// renames it over the old one.
+// inspector.json (refresh rate, font scale, open windows, the window's size) and
+// inspector-imgui.ini (window layout, produced by ImGui, read and written here). Both files are
+// input from outside: each value is checked against its range before use (an out-of-range one keeps
+// its default and is never saved back), only regular files of at most kMaxSettingsFile bytes are
+// read (a FIFO, a device or a link to one is refused without blocking), and saving writes a
+// temporary file, then renames it over the old one.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +19,8 @@ inline constexpr std::size_t kMaxSettingsFile = 256 * 1024;
 inline constexpr double kMinRefreshHz = 0.2, kMaxRefreshHz = 60;
 inline constexpr float kMinFontScale = 0.5f, kMaxFontScale = 4;  // or 0: automatic
 inline constexpr int kMinFpsCap = 10, kMaxFpsCap = 240;
+inline constexpr int kMinWidth = 320, kMaxWidth = 8192, kMinHeight = 240, kMaxHeight = 8192;
+inline constexpr int kDefaultWidth = 1280, kDefaultHeight = 800;
 
 struct Settings {
   double refresh_hz = 4;
@@ -26,6 +28,8 @@ struct Settings {
   bool show_agent = true, show_clients = true, show_mutex = true, show_timeouts = true,
        show_telemetry = true, show_raw = true;
   int fps_cap = 60;
+  // The window's size when it was last closed (or resized); the next run opens at it.
+  int window_width = kDefaultWidth, window_height = kDefaultHeight;
 };
 
 std::string config_dir();  // created (0700) on first save

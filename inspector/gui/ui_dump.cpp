@@ -27,13 +27,19 @@ void UiDump::window(const std::string& name) {
       return;
     }
   }
-  windows_.push_back({name, {}});
+  windows_.push_back({name, {}, {}});
 }
 
 void UiDump::row(std::vector<std::string> cells) {
   if (!enabled_) return;
-  if (windows_.empty()) windows_.push_back({"(none)", {}});
+  if (windows_.empty()) windows_.push_back({"(none)", {}, {}});
   windows_.back().rows.push_back(std::move(cells));
+}
+
+void UiDump::clipped(std::string text) {
+  if (!enabled_) return;
+  if (windows_.empty()) windows_.push_back({"(none)", {}, {}});
+  windows_.back().clipped.push_back(std::move(text));
 }
 
 bool UiDump::write(const std::string& path, const std::string& extra, std::string* error) const {
@@ -43,7 +49,8 @@ bool UiDump::write(const std::string& path, const std::string& extra, std::strin
     if (e.is_object()) j = e;
   }
   nlohmann::json windows = nlohmann::json::array();
-  for (const Window& w : windows_) windows.push_back({{"name", w.name}, {"rows", w.rows}});
+  for (const Window& w : windows_)
+    windows.push_back({{"name", w.name}, {"rows", w.rows}, {"clipped", w.clipped}});
   j["windows"] = windows;
   std::ofstream out(path, std::ios::trunc);
   // Names from regions may hold any byte: replace invalid UTF-8 rather than throw.

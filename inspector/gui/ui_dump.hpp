@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A record of what one frame drew, for tests: per window, the text of its rows (table rows as
-// cell lists, labels as single-cell rows). Views call it only while it is enabled, so a normal
-// frame pays nothing.
+// cell lists, labels as single-cell rows), and the texts that did not fit where they were drawn
+// ("clipped": a cut pid or series name is a bug at the default window size). Views call it only
+// while it is enabled, so a normal frame pays nothing.
 #pragma once
 
 #include <string>
@@ -16,7 +17,8 @@ class UiDump {
   void window(const std::string& name);
   void row(std::vector<std::string> cells);
   void text(std::string line) { row({std::move(line)}); }
-  // Writes {"windows":[{"name":..., "rows":[[...],...]}], ...extra} to `path`.
+  void clipped(std::string text);  // drawn wider than its cell (views.hpp: cell_text)
+  // Writes {"windows":[{"name":..., "rows":[[...],...], "clipped":[...]}], ...extra} to `path`.
   bool write(const std::string& path, const std::string& extra_json_object,
              std::string* error) const;
 
@@ -24,6 +26,7 @@ class UiDump {
   struct Window {
     std::string name;
     std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> clipped;
   };
   bool enabled_ = false;
   std::vector<Window> windows_;

@@ -17,9 +17,11 @@ namespace shmon::inspector {
 // The area below the menu bar and the status strip, split into a left and a right column.
 struct LayoutArea {
   float top, height, left_width, right_width;
+  float title_height;  // of a window's title bar: what a collapsed window takes
 };
 struct WindowPlace {
   ImVec2 pos, size;
+  bool collapsed = false;  // starts as its title bar only
 };
 
 struct WindowEntry {

@@ -8,57 +8,149 @@
 namespace shmon::inspector {
 namespace {
 
-std::string printf_string(const char* fmt, double v, const char* unit) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, fmt, v, unit);
-  return buf;
+// A family of prefixes: powers of `step`, prefix index 0 is the base unit.
+struct Prefixes {
+  double step;
+  int min, max;  // the smallest and largest prefix index used
+  const char* symbol(int p) const {
+    static const char* const kDecimal[] = {"n", "\xc2\xb5", "m", "", "k", "M", "G", "T", "P", "E"};
+    static const char* const kBinary[] = {"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
+    return step == 1024 ? kBinary[p] : kDecimal[p + 3];
+  }
+};
+constexpr Prefixes kSi{1000, 0, 6};
+constexpr Prefixes kTime{1000, -3, 0};  // ns .. s
+constexpr Prefixes kIec{1024, 0, 6};
+
+// Decimals that give `x` (> 0) three significant digits, at most 9.
+int decimals_for(double x) {
+  if (x >= 100) return 0;
+  if (x >= 10) return 1;
+  if (x >= 1) return 2;
+  return std::min(9, 2 - int(std::floor(std::log10(x))));
 }
 
-std::string scaled(double v, const char* const* units, int n, double step) {
-  int i = 0;
-  while (i + 1 < n && std::fabs(v) >= step) {
-    v /= step;
-    ++i;
+// `x` (> 0) rounded to three significant digits where it stands: 9995 becomes 10000 (scaling to
+// 9.995 first would give 9.99499... and round down).
+double round3(double x) {
+  const int e = int(std::floor(std::log10(x)));
+  if (e >= 2) {
+    const double q = std::pow(10.0, e - 2);
+    return std::round(x / q) * q;
   }
-  if (i == 0) return printf_string("%.0f %s", v, units[0]);
-  return printf_string(std::fabs(v) < 10    ? "%.2f %s"
-                       : std::fabs(v) < 100 ? "%.1f %s"
-                                            : "%.0f %s",
-                       v, units[i]);
+  const double m = std::pow(10.0, 2 - e);
+  return std::round(x * m) / m;
+}
+
+double round_to(double x, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  return std::round(x * scale) / scale;
+}
+
+std::string join(const char* number, const std::string& suffix) {
+  return suffix.empty() ? std::string(number) : std::string(number) + " " + suffix;
+}
+
+// `v`, given in prefix `in` of `unit`, with three significant digits at the prefix that keeps
+// the number below `step` (the rules are in format.hpp).
+std::string quantity(double v, int in, const Prefixes& pf, std::string_view unit) {
+  const std::string u(unit);
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  if (v == 0) return join("0", pf.symbol(in) + u);
+  const char* sign = v < 0 ? "-" : "";
+  double a = std::fabs(v);
+  char buf[64];
+  // Exact: a whole number below one step, in the unit it came in.
+  if (a < pf.step && a == std::floor(a)) {
+    std::snprintf(buf, sizeof buf, "%s%.0f", sign, a);
+    return join(buf, pf.symbol(in) + u);
+  }
+  // Decimal prefixes round in the unit given; binary ones (1024) after scaling, below.
+  if (pf.step == 1000 && a < 1e300) a = round3(a);
+  int p = in;
+  while (a >= pf.step && p < pf.max) {
+    a /= pf.step;
+    ++p;
+  }
+  while (a < 1 && p > pf.min) {
+    a *= pf.step;
+    --p;
+  }
+  if (a >= pf.step) {  // past the largest prefix
+    if (a < 1e6) {
+      std::snprintf(buf, sizeof buf, "%s%.0f", sign, a);
+      return join(buf, pf.symbol(p) + u);
+    }
+    std::snprintf(buf, sizeof buf, "%s%.2e", sign, std::fabs(v));
+    return join(buf, pf.symbol(in) + u);
+  }
+  if (a < 1e-9) {  // far below the smallest prefix
+    std::snprintf(buf, sizeof buf, "%s%.2e", sign, a);
+    return join(buf, pf.symbol(p) + u);
+  }
+  int d = decimals_for(a);
+  double r = round_to(a, d);
+  if (r >= pf.step && p < pf.max) {  // 999.5 rounds to 1000: that is 1.00 of the next prefix
+    a = r / pf.step;
+    ++p;
+    d = decimals_for(a);
+    r = round_to(a, d);
+  }
+  d = std::min(d, decimals_for(r));  // 9.996 rounds to 10.00: print 10.0
+  std::snprintf(buf, sizeof buf, "%s%.*f", sign, d, r);
+  return join(buf, pf.symbol(p) + u);
+}
+
+bool is_one_of(std::string_view unit, std::initializer_list<std::string_view> names) {
+  for (std::string_view n : names) {
+    if (unit == n) return true;
+  }
+  return false;
 }
 
 }  // namespace
 
-std::string fmt_ns(double ns) {
-  static const char* const kUnits[] = {"ns", "\xc2\xb5s", "ms", "s"};
-  return scaled(ns, kUnits, 4, 1000);
-}
-
-std::string fmt_bytes(double b) {
-  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB"};
-  return scaled(b, kUnits, 4, 1024);
+std::string fmt_si(double v, std::string_view unit) {
+  return quantity(v, 0, kSi, unit);
 }
 
 std::string fmt_count(double v) {
-  if (std::fabs(v) < 10000 && v == std::floor(v)) return printf_string("%.0f%s", v, "");
-  if (std::fabs(v) < 10000) return printf_string("%.2f%s", v, "");
-  static const char* const kUnits[] = {"", "k", "M", "G", "T"};
-  std::string s = scaled(v, kUnits, 5, 1000);
-  return s;
+  return quantity(v, 0, kSi, {});
 }
 
 std::string fmt_rate(double per_s) {
-  if (per_s == 0) return "0/s";
-  if (per_s < 10) return printf_string("%.2f%s", per_s, "/s");
-  return fmt_count(std::round(per_s)) + "/s";
+  return quantity(per_s, 0, kSi, "/s");
+}
+
+std::string fmt_ns(double ns) {
+  return quantity(ns, -3, kTime, "s");
+}
+
+std::string fmt_seconds(double s) {
+  return quantity(s, 0, kTime, "s");
+}
+
+std::string fmt_bytes(double bytes) {
+  return quantity(bytes, 0, kIec, "B");
+}
+
+std::string fmt_value(double v, std::string_view unit) {
+  if (unit == "ns") return quantity(v, -3, kTime, "s");
+  if (is_one_of(unit, {"us", "\xc2\xb5s", "\xce\xbcs"})) return quantity(v, -2, kTime, "s");
+  if (unit == "ms") return quantity(v, -1, kTime, "s");
+  if (is_one_of(unit, {"s", "sec", "second", "seconds"})) return quantity(v, 0, kTime, "s");
+  if (is_one_of(unit, {"B", "byte", "bytes"})) return fmt_bytes(v);
+  if (is_one_of(unit, {"1/s", "/s"})) return fmt_rate(v);
+  return fmt_si(v, unit);
 }
 
 std::string fmt_duration_s(double s) {
+  // NaN, negatives, below a minute; and past 30000 years, which no clock here reaches.
+  if (!(s >= 60) || s >= 1e12) return fmt_seconds(s);
   char buf[48];
   const auto t = static_cast<long long>(s);
-  if (s < 60)
-    std::snprintf(buf, sizeof buf, "%.1f s", s);
-  else if (t < 3600)
+  if (t < 3600)
     std::snprintf(buf, sizeof buf, "%lld m %02lld s", t / 60, t % 60);
   else if (t < 86400)
     std::snprintf(buf, sizeof buf, "%lld h %02lld m", t / 3600, t / 60 % 60);

@@ -19,6 +19,11 @@ command:   shmon-demo and the inspector with --send-command demo:echo:PAYLOAD, w
 labels:    shmon-demo publishes `responses` labelled by route and code; an inspector opened with
            the filter `code=503` and grouping by `code` must list one summed row,
            responses{code="503"}, and no 200 series.
+readable: what scripts/demo.sh starts (three shmon-demo apps, a loadgen with a counter, events,
+           a histogram and a gauge) in a default 1280x800 inspector: the dump must list no
+           clipped text (cells are measured as drawn), every client's whole pid, and distinct
+           series names with their labels; a run with --width/--height is remembered by the
+           next run without them (its screenshot has that size).
 mutex-rate (a measurement, not a ctest): client-mutex acquisitions per second caused by one open
            inspector, from the agent's per-client counters (`--seconds`, default 10).
 
@@ -87,12 +92,18 @@ def rows_of(dump, window):
     fail("the dump has no window %r (windows: %s)" % (window, [w["name"] for w in dump["windows"]]))
 
 
+def png_size(path):
+    with open(path, "rb") as f:
+        data = f.read(24)
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        fail("%s is not a PNG" % path)
+    return struct.unpack(">II", data[16:24])
+
+
 def check_png(path):
     with open(path, "rb") as f:
         data = f.read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        fail("%s is not a PNG" % path)
-    width, height = struct.unpack(">II", data[16:24])
+    width, height = png_size(path)
     if (width, height) != (1280, 800):
         fail("screenshot is %dx%d, expected 1280x800" % (width, height))
     # Decode the pixels and check the frame is not blank: many distinct colours.
@@ -150,7 +161,7 @@ def scenario_render(args):
                     "--counter", "c", "--increments", "1000", "--events", "50", "--hold-open"],
                    env, stdin=subprocess.PIPE)
         wait_line(lg, "status=ok", 30, n)  # acknowledged by the agent: attached and drained
-    dump, shot = render_connected(args, env, instance, "render", 240)
+    dump, shot = render_connected(args, env, instance, "render", 240, ["--expand", "raw"])
     if not dump.get("agent_up"):
         fail("the last frame did not show a connected agent")
 
@@ -388,11 +399,69 @@ def scenario_labels(args):
     print("ok: %s" % rows[0])
 
 
+def clipped_of(dump, window):
+    for w in dump["windows"]:
+        if w["name"] == window:
+            if "clipped" not in w:
+                fail("the dump does not say what was clipped in %s" % window)
+            return w["clipped"]
+    fail("the dump has no window %r" % window)
+
+
+def scenario_readable(args):
+    if not args.demo or not args.ctl:
+        fail("readable needs --demo and --ctl")
+    instance = "insp-readable"
+    env = fresh_agent(args, instance)
+    for name, rate in (("checkout", "200"), ("search", "500"), ("billing", "40")):
+        spawn([args.demo, "--instance", instance, "--name", name, "--rate", rate], env)
+    lg = spawn([args.loadgen, "--instance", instance, "--name", "loadgen", "--threads", "4",
+                "--counter", "loadgen.ops", "--increments", "20000", "--events", "400",
+                "--payload", "24", "--histogram", "loadgen.batch_ns", "--gauge",
+                "loadgen.ops_per_s", "--hold-open"], env, stdin=subprocess.PIPE)
+    wait_line(lg, "status=ok", 30, "loadgen")
+    apps = poll_ctl_json(args, env, instance, ["clients", "--json"],
+                         lambda d: len([c for c in d if c["kind"] == "app"]) == 4,
+                         "the demo apps and the loadgen did not all attach")
+    poll_ctl_json(args, env, instance, ["metrics", "--json"],
+                  lambda d: any(m["name"].startswith("loadgen.ops.event{") for m in d) and
+                  any(m["name"].startswith("responses{") for m in d),
+                  "the loadgen's and the demo's series did not appear")
+    dump, shot = render_connected(args, env, instance, "readable", 200)
+    check_png(shot)
+    for window in ("Agent", "Clients", "Mutex", "Timeouts", "Telemetry"):
+        cut = clipped_of(dump, window)
+        if cut:
+            fail("%s at 1280x800 cuts %s" % (window, cut))
+    shown_pids = {r[1] for r in rows_of(dump, "Clients")}
+    for c in apps:
+        if c["kind"] == "app" and str(c["pid"]) not in shown_pids:
+            fail("pid %d of %s is not shown whole: %s" % (c["pid"], c["name"], sorted(shown_pids)))
+    kinds = ("counter", "gauge", "histogram", "event")
+    series = [r[0] for r in rows_of(dump, "Telemetry") if len(r) == 4 and r[1] in kinds]
+    if len(series) != len(set(series)):
+        fail("Telemetry series names repeat: %s" % series)
+    for want in ('loadgen.ops.event{level="info"}', "loadgen.ops", "loadgen.batch_ns"):
+        if want not in series:
+            fail("Telemetry lacks the series %s: %s" % (want, series))
+    if not any(n.startswith('responses{code="200",route=') for n in series):
+        fail("Telemetry shows no labelled responses series: %s" % series)
+
+    # The window's size is remembered: a run at 1100x700, then one without --width/--height.
+    sized, _ = render_connected(args, env, instance, "sized", 5, ["--width", "1100",
+                                                                   "--height", "700"])
+    _, again = render_connected(args, env, instance, "remembered", 5)
+    if png_size(again) != (1100, 700):
+        fail("the next run opened at %dx%d, not the remembered 1100x700" % png_size(again))
+    print("ok: %d series, pids %s whole, nothing clipped; size remembered"
+          % (len(series), sorted(shown_pids)))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("scenario",
                     choices=["render", "reconnect", "settings", "heatmap", "command", "labels",
-                             "mutex-rate"])
+                             "readable", "mutex-rate"])
     ap.add_argument("--agent", required=True)
     ap.add_argument("--loadgen", required=True)
     ap.add_argument("--inspector", required=True)
@@ -405,6 +474,7 @@ def main():
     try:
         {"render": scenario_render, "reconnect": scenario_reconnect, "settings": scenario_settings,
          "heatmap": scenario_heatmap, "command": scenario_command, "labels": scenario_labels,
+         "readable": scenario_readable,
          "mutex-rate": scenario_mutex_rate}[args.scenario](args)
     finally:
         teardown()

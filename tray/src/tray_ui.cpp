@@ -113,8 +113,8 @@ class Tray {
     const std::string rate = inspector::fmt_rate(s.events_per_s);
     std::string status;
     if (s.up) {
-      status = "agent up (pid " + std::to_string(s.pid) + "): " + std::to_string(s.apps) +
-               " clients, events " + rate;
+      status = "agent up (pid " + std::to_string(s.pid) +
+               "): " + inspector::fmt_count(double(s.apps)) + " clients, events " + rate;
       if (s.warning) status += "; warning: drops, timeouts or lock recoveries rising";
     } else {
       status = "agent down (" + s.down_reason + ")";
@@ -123,8 +123,9 @@ class Tray {
     const std::string title = "shmon " + watch_.instance() + ": " + status;
     gtk_menu_item_set_label(GTK_MENU_ITEM(status_item_), status.c_str());
     app_indicator_set_title(indicator_, title.c_str());
-    const std::string label = s.up ? std::to_string(s.apps) + " · " + rate : "down";
-    app_indicator_set_label(indicator_, label.c_str(), "000 · 000.0k/s");
+    const std::string label = s.up ? inspector::fmt_count(double(s.apps)) + " · " + rate : "down";
+    // The widest label the formatter writes (three digits, a prefix): the panel keeps its width.
+    app_indicator_set_label(indicator_, label.c_str(), "000 · 000 k/s");
     if (icon != shown_icon_) {
       app_indicator_set_icon_full(indicator_, icon, title.c_str());
       app_indicator_set_status(

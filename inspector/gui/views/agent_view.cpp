@@ -21,31 +21,28 @@ void draw_agent_view(ViewContext& ctx, bool* open) {
     ui_dump().text("agent not running on instance " + s.instance);
   }
   if (ImGui::BeginTable("agent", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
-    ImGui::TableSetupColumn("key", ImGuiTableColumnFlags_WidthFixed, 125);
+    ImGui::TableSetupColumn("key", kFitColumn);
     ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch);
     key_value_row("instance", s.instance);
     key_value_row("pid", a.pid ? std::to_string(a.pid) : "-");
     key_value_row("generation", a.generation.empty() ? "-" : a.generation);
     key_value_row("uptime", fmt_duration_s(a.uptime_s));
-    key_value_row("heartbeat age", std::to_string(a.heartbeat_age_ms) + " ms");
+    key_value_row("heartbeat age", fmt_duration_s(double(a.heartbeat_age_ms) / 1e3));
     key_value_row("regions", "control " + fmt_bytes(double(a.control_bytes)) + ", mailbox " +
                                  fmt_bytes(double(a.mailbox_bytes)) + ", data " +
                                  fmt_bytes(double(a.data_bytes_total)));
-    key_value_row("clients", std::to_string(a.clients_connected) + " connected / " +
-                                 std::to_string(a.max_clients) + " max, " +
-                                 std::to_string(a.clients_total) + " total, " +
-                                 std::to_string(a.clients_refused) + " refused");
-    key_value_row("requests", fmt_count(double(a.requests)) + "  (" + fmt_rate(a.requests_per_s) +
-                                  ", " + std::to_string(a.request_errors) + " errors, " +
-                                  std::to_string(a.torn_requests) + " torn)");
-    key_value_row("events", fmt_count(double(a.events_received)) + " received  (" +
-                                fmt_rate(a.events_per_s) + "), " +
-                                fmt_count(double(a.events_dropped)) + " dropped");
-    key_value_row("drain", fmt_count(double(a.drain_batches)) + " batches, " +
-                               std::to_string(a.bad_records) + " bad records");
-    key_value_row("revoked / dead owner",
-                  std::to_string(a.lease_revocations) + " lease revocations, " +
-                      std::to_string(a.dead_owner_releases) + " dead-owner releases");
+    const auto n = [](std::uint64_t v) { return fmt_count(double(v)); };
+    key_value_row("clients", n(a.clients_connected) + " connected / " + n(a.max_clients) +
+                                 " max, " + n(a.clients_total) + " total, " + n(a.clients_refused) +
+                                 " refused");
+    key_value_row("requests", n(a.requests) + " (" + fmt_rate(a.requests_per_s) + ", " +
+                                  n(a.request_errors) + " errors, " + n(a.torn_requests) +
+                                  " torn)");
+    key_value_row("events", n(a.events_received) + " received (" + fmt_rate(a.events_per_s) +
+                                "), " + n(a.events_dropped) + " dropped");
+    key_value_row("drain", n(a.drain_batches) + " batches, " + n(a.bad_records) + " bad records");
+    key_value_row("lease", n(a.lease_revocations) + " revocations, " + n(a.dead_owner_releases) +
+                               " dead-owner releases");
     ImGui::EndTable();
   }
   // Drain rate from the agent's own history: events received per second, last minutes.

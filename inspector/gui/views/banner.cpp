@@ -26,9 +26,8 @@ float draw_status_strip(ViewContext& ctx, float y, float width) {
   if (up) {
     line = "\xe2\x97\x8f connected to shmon-agent pid " + std::to_string(s.status.pid) +
            " on instance " + s.instance + "  |  up " + fmt_duration_s(s.status.uptime_s) + "  |  " +
-           std::to_string(s.status.clients_connected) + " clients  |  refresh " +
-           std::to_string(int(ctx.settings.refresh_hz)) + " Hz, last took " +
-           std::to_string(int(s.refresh_ms + 0.5)) + " ms";
+           fmt_count(double(s.status.clients_connected)) + " clients  |  refresh " +
+           fmt_si(ctx.settings.refresh_hz, "Hz") + ", last took " + fmt_ns(s.refresh_ms * 1e6);
     if (s.generation_changes)
       line += "  |  agent restarted " + std::to_string(s.generation_changes) + "x";
   } else {
@@ -51,10 +50,26 @@ float draw_status_strip(ViewContext& ctx, float y, float width) {
 void key_value_row(const char* key, const std::string& value) {
   ImGui::TableNextRow();
   ImGui::TableNextColumn();
-  ImGui::TextDisabled("%s", key);
+  const ImVec4 disabled = ImGui::GetStyle().Colors[ImGuiCol_TextDisabled];
+  cell_text(key, &disabled);
   ImGui::TableNextColumn();
+  ImGui::PushTextWrapPos(0);
   ImGui::TextUnformatted(value.c_str());
+  ImGui::PopTextWrapPos();
   ui_dump().row({key, value});
+}
+
+void cell_text(const std::string& text, const ImVec4* color) {
+  const bool fits = ImGui::CalcTextSize(text.c_str()).x <= ImGui::GetContentRegionAvail().x + 0.5f;
+  if (color) {
+    ImGui::TextColored(*color, "%s", text.c_str());
+  } else {
+    ImGui::TextUnformatted(text.c_str());
+  }
+  if (!fits) {
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", text.c_str());
+    ui_dump().clipped(text);
+  }
 }
 
 const ClientInfo* find_client(const Snapshot& s, const std::string& key) {

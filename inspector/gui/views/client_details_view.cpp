@@ -108,10 +108,10 @@ void draw_commands_tab(ViewContext& ctx, const ClientInfo& c) {
 
   if (ImGui::BeginTable("replies", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY)) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("at", ImGuiTableColumnFlags_WidthFixed, 60);
-    ImGui::TableSetupColumn("command", ImGuiTableColumnFlags_WidthFixed, 90);
-    ImGui::TableSetupColumn("status", ImGuiTableColumnFlags_WidthFixed, 110);
-    ImGui::TableSetupColumn("round trip", ImGuiTableColumnFlags_WidthFixed, 90);
+    ImGui::TableSetupColumn("at", kFitColumn);
+    ImGui::TableSetupColumn("command", kFitColumn);
+    ImGui::TableSetupColumn("status", kFitColumn);
+    ImGui::TableSetupColumn("round trip", kFitColumn);
     ImGui::TableSetupColumn("reply", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableHeadersRow();
     if (ctx.snap.command_log) {
@@ -176,29 +176,28 @@ void draw_client_details(ViewContext& ctx) {
   if (ImGui::BeginTabBar("details")) {
     if (ImGui::BeginTabItem("Overview")) {
       if (ImGui::BeginTable("kv", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
-        ImGui::TableSetupColumn("k", ImGuiTableColumnFlags_WidthFixed, 150);
+        ImGui::TableSetupColumn("k", kFitColumn);
         ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
         key_value_row("kind / state", c->kind + " / " + c->state);
-        key_value_row("requests", std::to_string(c->requests) + " (" + fmt_rate(c->requests_per_s) +
-                                      ", " + std::to_string(c->request_errors) + " errors)");
-        key_value_row("events", std::to_string(c->events_written) + " written, " +
-                                    std::to_string(c->events_received) + " received (" +
-                                    fmt_rate(c->events_per_s) + ")");
-        key_value_row("metrics", std::to_string(c->metric_count));
+        const auto n = [](std::uint64_t v) { return fmt_count(double(v)); };
+        key_value_row("requests", n(c->requests) + " (" + fmt_rate(c->requests_per_s) + ", " +
+                                      n(c->request_errors) + " errors)");
+        key_value_row("events", n(c->events_written) + " written, " + n(c->events_received) +
+                                    " received (" + fmt_rate(c->events_per_s) + ")");
+        key_value_row("metrics", n(c->metric_count));
         key_value_row("data region", fmt_bytes(double(c->data_region_bytes)));
-        key_value_row("reconnects", std::to_string(c->reconnects));
-        key_value_row("drops", "ring full " + std::to_string(c->drops.ring_full) + ", too large " +
-                                   std::to_string(c->drops.payload_too_large) + ", offline " +
-                                   std::to_string(c->drops.not_connected) + ", table full " +
-                                   std::to_string(c->drops.metric_table_full) + ", wait " +
-                                   std::to_string(c->drops.wait_timeout));
-        key_value_row("timeouts", "lock " + std::to_string(c->lock_timeouts) + ", done " +
-                                      std::to_string(c->done_timeouts));
-        key_value_row("mutex", std::to_string(c->mutex.acquired) + " acquired, wait p50 " +
+        key_value_row("reconnects", n(c->reconnects));
+        key_value_row("drops", "ring full " + n(c->drops.ring_full) + ", too large " +
+                                   n(c->drops.payload_too_large) + ", offline " +
+                                   n(c->drops.not_connected) + ", table full " +
+                                   n(c->drops.metric_table_full) + ", wait " +
+                                   n(c->drops.wait_timeout));
+        key_value_row("timeouts", "lock " + n(c->lock_timeouts) + ", done " + n(c->done_timeouts));
+        key_value_row("mutex", n(c->mutex.acquired) + " acquired, wait p50 " +
                                    fmt_ns(double(c->mutex.wait_p50_ns)) + ", p99 " +
                                    fmt_ns(double(c->mutex.wait_p99_ns)) + ", max " +
                                    fmt_ns(double(c->mutex.wait_max_ns)) + ", revoked " +
-                                   std::to_string(c->mutex.revocations_seen));
+                                   n(c->mutex.revocations_seen));
         ImGui::EndTable();
       }
       ImGui::TextDisabled("mutex wait distribution (log count)");
@@ -217,15 +216,16 @@ void draw_client_details(ViewContext& ctx) {
               "cm", 4,
               ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV)) {
         ImGui::TableSetupScrollFreeze(0, 1);
-        ImGui::TableSetupColumn("metric");
-        ImGui::TableSetupColumn("kind");
-        ImGui::TableSetupColumn("value");
-        ImGui::TableSetupColumn("unit");
+        ImGui::TableSetupColumn("metric", kFitColumn);
+        ImGui::TableSetupColumn("kind", kFitColumn);
+        ImGui::TableSetupColumn("value", kFitColumn);
+        ImGui::TableSetupColumn("unit", kFitColumn);
         ImGui::TableHeadersRow();
         for (const MetricInfo& m : s.metrics) {
           for (const MetricClientValue& v : m.clients) {
             if (v.slot != c->slot || v.pid != c->pid) continue;
-            const std::vector<std::string> cells = {m.name, m.kind, fmt_count(v.value), m.unit};
+            const std::vector<std::string> cells = {m.name, m.kind, fmt_value(v.value, m.unit),
+                                                    m.unit};
             ImGui::TableNextRow();
             for (const auto& cell : cells) {
               ImGui::TableNextColumn();
@@ -241,9 +241,9 @@ void draw_client_details(ViewContext& ctx) {
     if (ImGui::BeginTabItem("Events")) {
       if (ImGui::BeginTable("ce", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY)) {
         ImGui::TableSetupScrollFreeze(0, 1);
-        ImGui::TableSetupColumn("time", ImGuiTableColumnFlags_WidthFixed, 100);
-        ImGui::TableSetupColumn("level", ImGuiTableColumnFlags_WidthFixed, 50);
-        ImGui::TableSetupColumn("event", ImGuiTableColumnFlags_WidthFixed, 120);
+        ImGui::TableSetupColumn("time", kFitColumn);
+        ImGui::TableSetupColumn("level", kFitColumn);
+        ImGui::TableSetupColumn("event", kFitColumn);
         ImGui::TableSetupColumn("text", ImGuiTableColumnFlags_WidthStretch);
         ImGui::TableHeadersRow();
         int shown = 0;

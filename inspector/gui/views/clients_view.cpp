@@ -46,7 +46,8 @@ std::string drops_text(const ClientDrops& d) {
 
 std::string timeouts_text(const ClientInfo& c) {
   if (!c.lock_timeouts && !c.done_timeouts) return "0";
-  return "lock " + std::to_string(c.lock_timeouts) + ", done " + std::to_string(c.done_timeouts);
+  return "lock " + fmt_count(double(c.lock_timeouts)) + ", done " +
+         fmt_count(double(c.done_timeouts));
 }
 
 std::string since_text(std::uint64_t realtime) {
@@ -128,19 +129,19 @@ void draw_clients_view(ViewContext& ctx, bool* open) {
       ImGuiTableFlags_Reorderable | ImGuiTableFlags_Hideable | ImGuiTableFlags_SizingFixedFit;
   if (ImGui::BeginTable("clients", kCols, flags)) {
     ImGui::TableSetupScrollFreeze(1, 1);
-    ImGui::TableSetupColumn("name", ImGuiTableColumnFlags_DefaultSort, 140);
-    ImGui::TableSetupColumn("pid");
-    ImGui::TableSetupColumn("kind");
-    ImGui::TableSetupColumn("state");
-    ImGui::TableSetupColumn("connected since");
-    ImGui::TableSetupColumn("last seen");
-    ImGui::TableSetupColumn("req/s");
-    ImGui::TableSetupColumn("events/s");
-    ImGui::TableSetupColumn("drops");
-    ImGui::TableSetupColumn("timeouts");
-    ImGui::TableSetupColumn("wait p50");
-    ImGui::TableSetupColumn("wait p99");
-    ImGui::TableSetupColumn("wait max");
+    ImGui::TableSetupColumn("name", ImGuiTableColumnFlags_DefaultSort | kFitColumn);
+    ImGui::TableSetupColumn("pid", kFitColumn);
+    ImGui::TableSetupColumn("kind", kFitColumn);
+    ImGui::TableSetupColumn("state", kFitColumn);
+    ImGui::TableSetupColumn("connected since", kFitColumn);
+    ImGui::TableSetupColumn("last seen", kFitColumn);
+    ImGui::TableSetupColumn("req/s", kFitColumn);
+    ImGui::TableSetupColumn("events/s", kFitColumn);
+    ImGui::TableSetupColumn("drops", kFitColumn);
+    ImGui::TableSetupColumn("timeouts", kFitColumn);
+    ImGui::TableSetupColumn("wait p50", kFitColumn);
+    ImGui::TableSetupColumn("wait p99", kFitColumn);
+    ImGui::TableSetupColumn("wait max", kFitColumn);
     ImGui::TableHeadersRow();
     if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsCount > 0) {
       const ImGuiTableColumnSortSpecs& spec = specs->Specs[0];
@@ -150,21 +151,19 @@ void draw_clients_view(ViewContext& ctx, bool* open) {
       });
     }
     auto row_cells = [](const ClientInfo& c) {
-      return std::vector<std::string>{
-          c.name,
-          std::to_string(c.pid),
-          c.kind,
-          c.state,
-          since_text(c.attached_realtime_ns),
-          c.last_seen_age_ms < 1000 ? std::to_string(c.last_seen_age_ms) + " ms ago"
-                                    : fmt_duration_s(double(c.last_seen_age_ms) / 1e3) + " ago",
-          fmt_rate(c.requests_per_s),
-          fmt_rate(c.events_per_s),
-          drops_text(c.drops),
-          timeouts_text(c),
-          fmt_ns(double(c.mutex.wait_p50_ns)),
-          fmt_ns(double(c.mutex.wait_p99_ns)),
-          fmt_ns(double(c.mutex.wait_max_ns))};
+      return std::vector<std::string>{c.name,
+                                      std::to_string(c.pid),
+                                      c.kind,
+                                      c.state,
+                                      since_text(c.attached_realtime_ns),
+                                      fmt_duration_s(double(c.last_seen_age_ms) / 1e3) + " ago",
+                                      fmt_rate(c.requests_per_s),
+                                      fmt_rate(c.events_per_s),
+                                      drops_text(c.drops),
+                                      timeouts_text(c),
+                                      fmt_ns(double(c.mutex.wait_p50_ns)),
+                                      fmt_ns(double(c.mutex.wait_p99_ns)),
+                                      fmt_ns(double(c.mutex.wait_max_ns))};
     };
     ImGuiListClipper clipper;
     clipper.Begin(int(rows.size()));
@@ -176,6 +175,9 @@ void draw_clients_view(ViewContext& ctx, bool* open) {
         ImGui::PushID(c.key().c_str());
         ImGui::TableNextColumn();
         const bool selected = ui.selected_client == c.key() && ui.details_open;
+        if (ImGui::CalcTextSize(cells[0].c_str()).x > ImGui::GetContentRegionAvail().x + 0.5f) {
+          ui_dump().clipped(cells[0]);
+        }
         if (ImGui::Selectable(
                 cells[0].c_str(), selected,
                 ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowDoubleClick)) {
@@ -184,14 +186,16 @@ void draw_clients_view(ViewContext& ctx, bool* open) {
         }
         for (int col = 1; col < kCols; ++col) {
           ImGui::TableNextColumn();
+          const ImVec4 state = state_color(c.state), drops(1, 0.7f, 0.35f, 1),
+                       timeouts(1, 0.5f, 0.45f, 1);
           if (col == kState) {
-            ImGui::TextColored(state_color(c.state), "%s", cells[col].c_str());
+            cell_text(cells[col], &state);
           } else if (col == kDrops && c.drops.total()) {
-            ImGui::TextColored(ImVec4(1, 0.7f, 0.35f, 1), "%s", cells[col].c_str());
+            cell_text(cells[col], &drops);
           } else if (col == kTimeouts && (c.lock_timeouts || c.done_timeouts)) {
-            ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s", cells[col].c_str());
+            cell_text(cells[col], &timeouts);
           } else {
-            ImGui::TextUnformatted(cells[col].c_str());
+            cell_text(cells[col]);
           }
         }
         ImGui::PopID();

@@ -323,6 +323,12 @@ void draw_raw_view(ViewContext& ctx, bool* open) {
     return;
   }
   ui_dump().window("Raw region");
+  // It starts collapsed at the bottom of the screen (window_table.cpp): opened, it grows upwards
+  // rather than off the screen.
+  const ImVec2 pos = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+  const float bottom = ImGui::GetIO().DisplaySize.y;
+  if (pos.y + size.y > bottom + 1)
+    ImGui::SetWindowPos(ImVec2(pos.x, std::max(0.0f, bottom - size.y)));
   const Snapshot& s = ctx.snap;
   ++st.frame;
   ImGui::RadioButton("control", &st.target, 0);

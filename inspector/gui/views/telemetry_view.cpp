@@ -54,25 +54,25 @@ std::vector<float> history_values(const Snapshot& s, const MetricInfo& m, std::v
 void draw_histogram_detail(const Snapshot& s, const MetricInfo& m, float height) {
   constexpr std::size_t kHeatSeconds = 120;
   const QuantileWindow& w = m.window;
-  const auto v = [&](double x) { return fmt_count(x) + (m.unit.empty() ? "" : " " + m.unit); };
+  const auto v = [&](double x) { return fmt_value(x, m.unit); };
   const std::string recent = w.count ? "p50 " + v(w.p50) + ", p90 " + v(w.p90) + ", p99 " + v(w.p99)
                                      : std::string("no samples");
-  ImGui::Text("%s, last %u s: %llu samples, %s", m.name.c_str(), w.seconds,
-              static_cast<unsigned long long>(w.count), recent.c_str());
-  ImGui::TextDisabled("lifetime: %llu samples, mean %s, p50 %s, p99 %s, max %s",
-                      static_cast<unsigned long long>(m.count), v(m.mean).c_str(), v(m.p50).c_str(),
+  ImGui::Text("%s, last %s: %s samples, %s", m.name.c_str(), fmt_seconds(w.seconds).c_str(),
+              fmt_count(double(w.count)).c_str(), recent.c_str());
+  ImGui::TextDisabled("lifetime: %s samples, mean %s, p50 %s, p99 %s, max %s",
+                      fmt_count(double(m.count)).c_str(), v(m.mean).c_str(), v(m.p50).c_str(),
                       v(m.p99).c_str(), v(m.max).c_str());
-  ui_dump().row({"window", m.name, std::to_string(w.seconds), std::to_string(w.count),
-                 fmt_count(w.p50), fmt_count(w.p99)});
+  ui_dump().row(
+      {"window", m.name, std::to_string(w.seconds), std::to_string(w.count), v(w.p50), v(w.p99)});
   const ImVec2 size(0, std::max(20.0f, height - 2 * ImGui::GetTextLineHeightWithSpacing() - 8));
   if (s.heatmap && s.heatmap->name == m.name) {
-    plot::heatmap("##heat", *s.heatmap, kHeatSeconds, size);
+    plot::heatmap("##heat", *s.heatmap, kHeatSeconds, size, m.unit);
     std::size_t cells = 0;
     for (const HeatColumn& c : s.heatmap->heatmap) cells += c.cells.size();
     ui_dump().row(
         {"heatmap", m.name, std::to_string(s.heatmap->heatmap.size()), std::to_string(cells)});
   } else {
-    plot::bucket_histogram("##mh", m.bounds, m.buckets, size, plot::palette(2));
+    plot::bucket_histogram("##mh", m.bounds, m.buckets, size, plot::palette(2), m.unit);
   }
 }
 
@@ -104,27 +104,33 @@ void draw_metrics(ViewContext& ctx, float height) {
                                      : std::min(150.0f, height * 0.45f);
   if (ImGui::BeginTable(
           "metrics", 4,
-          ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV |
-              ImGuiTableFlags_Resizable,
+          ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX |
+              ImGuiTableFlags_BordersInnerV,
           ImVec2(0, std::max(60.0f, height - detail_h - ImGui::GetFrameHeight() - 8)))) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("metric", ImGuiTableColumnFlags_WidthStretch);
-    ImGui::TableSetupColumn("total", ImGuiTableColumnFlags_WidthFixed, 70);
-    ImGui::TableSetupColumn("now", ImGuiTableColumnFlags_WidthFixed, 75);
-    ImGui::TableSetupColumn("history", ImGuiTableColumnFlags_WidthFixed, 64);
+    ImGui::TableSetupColumn("series", kFitColumn);
+    ImGui::TableSetupColumn("total", kFitColumn);
+    ImGui::TableSetupColumn("now", kFitColumn);
+    ImGui::TableSetupColumn("history",
+                            ImGuiTableColumnFlags_WidthFixed | ImGuiTableColumnFlags_NoResize, 64);
     ImGui::TableHeadersRow();
     for (const MetricInfo& m : shown) {
       // A histogram's total is its sample count: no unit.
-      const bool unitless = m.unit.empty() || m.kind == "histogram";
-      const std::string total = fmt_count(m.total) + (unitless ? "" : " " + m.unit);
+      const std::string total =
+          m.kind == "histogram" ? fmt_count(m.total) : fmt_value(m.total, m.unit);
       // Histograms: the p99 of the agent's recent window (the lifetime one barely moves).
-      const std::string now = m.kind == "gauge" ? fmt_count(m.total)
-                              : m.kind == "histogram"
-                                  ? "p99 " + (m.window.count ? fmt_count(m.window.p99) : "-")
-                                  : fmt_rate(m.rate_per_s);
+      const std::string now =
+          m.kind == "gauge" ? fmt_value(m.total, m.unit)
+          : m.kind == "histogram"
+              ? "p99 " + (m.window.count ? fmt_value(m.window.p99, m.unit) : "-")
+              : fmt_rate(m.rate_per_s);
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::PushID(m.name.c_str());
+      // The series name with its labels is what tells rows apart: never cut it silently.
+      if (ImGui::CalcTextSize(m.name.c_str()).x > ImGui::GetContentRegionAvail().x + 0.5f) {
+        ui_dump().clipped(m.name);
+      }
       if (ImGui::Selectable(m.name.c_str(), selected == &m, ImGuiSelectableFlags_SpanAllColumns)) {
         ui.selected_metric = selected == &m ? "" : m.name;
       }
@@ -133,9 +139,9 @@ void draw_metrics(ViewContext& ctx, float height) {
                           static_cast<unsigned long long>(m.live_clients));
       }
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(total.c_str());
+      cell_text(total);
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(now.c_str());
+      cell_text(now);
       ImGui::TableNextColumn();
       std::vector<float> y = history_values(s, m, nullptr);
       if (y.size() > 60) y.erase(y.begin(), y.end() - 60);
@@ -160,9 +166,10 @@ void draw_metrics(ViewContext& ctx, float height) {
       const bool rate = m.kind != "gauge";
       ImGui::Text("%s %s over the last %s", m.name.c_str(), rate ? "per second" : "value",
                   t.empty() ? "-" : fmt_duration_s(t.back() - t.front()).c_str());
-      plot::time_plot("##mt", {{m.name, t, y, plot::palette(0)}}, ImVec2(0, detail_h - 26),
-                      t.empty() ? 0 : t.front(), t.empty() ? 1 : t.back(),
-                      [rate](double v) { return rate ? fmt_rate(v) : fmt_count(v); });
+      plot::time_plot(
+          "##mt", {{m.name, t, y, plot::palette(0)}}, ImVec2(0, detail_h - 26),
+          t.empty() ? 0 : t.front(), t.empty() ? 1 : t.back(),
+          [rate, unit = m.unit](double v) { return rate ? fmt_rate(v) : fmt_value(v, unit); });
     }
   }
 }
@@ -201,10 +208,10 @@ void draw_event_tail(ViewContext& ctx) {
                         ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
                             ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable)) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("time", ImGuiTableColumnFlags_WidthFixed, 90);
-    ImGui::TableSetupColumn("level", ImGuiTableColumnFlags_WidthFixed, 40);
-    ImGui::TableSetupColumn("client", ImGuiTableColumnFlags_WidthFixed, 90);
-    ImGui::TableSetupColumn("event", ImGuiTableColumnFlags_WidthFixed, 90);
+    ImGui::TableSetupColumn("time", kFitColumn);
+    ImGui::TableSetupColumn("level", kFitColumn);
+    ImGui::TableSetupColumn("client", kFitColumn);
+    ImGui::TableSetupColumn("event", kFitColumn);
     ImGui::TableSetupColumn("text", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableHeadersRow();
     ImGuiListClipper clipper;

@@ -18,9 +18,11 @@ void draw_timeouts_view(ViewContext& ctx, bool* open) {
   ui_dump().window("Timeouts");
   const Snapshot& s = ctx.snap;
   const auto& list = s.timeouts;
-  ImGui::Text("%zu timeouts seen", list.size());
+  ImGui::Text("%s timeouts seen", fmt_count(double(list.size())).c_str());
   ImGui::SameLine();
+  ImGui::PushTextWrapPos(0);  // the left column is narrow: wrap, do not cut
   ImGui::TextDisabled("(lock: the client mutex; done: the agent's answer)  last 2 min:");
+  ImGui::PopTextWrapPos();
 
   // Timeline: lanes of clients that timed out, dots at the moment we noticed.
   std::map<std::string, int> lanes;
@@ -46,7 +48,7 @@ void draw_timeouts_view(ViewContext& ctx, bool* open) {
   for (int sec = 0; sec <= 120; sec += 30) {
     const float x = right - (right - left) * float(sec) / 120;
     char buf[16];
-    std::snprintf(buf, sizeof buf, "-%ds", sec);
+    std::snprintf(buf, sizeof buf, "-%d s", sec);  // an axis tick, whole seconds
     dl->AddText(ImVec2(x - 10, p0.y + h - fs - 2), IM_COL32(150, 156, 170, 255), buf);
   }
   for (const TimeoutEvent& e : list) {
@@ -64,24 +66,24 @@ void draw_timeouts_view(ViewContext& ctx, bool* open) {
                         ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
                             ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable)) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("when");
-    ImGui::TableSetupColumn("who");
-    ImGui::TableSetupColumn("wait");
-    ImGui::TableSetupColumn("count");
-    ImGui::TableSetupColumn("how long");
+    ImGui::TableSetupColumn("when", kFitColumn);
+    ImGui::TableSetupColumn("who", kFitColumn);
+    ImGui::TableSetupColumn("wait", kFitColumn);
+    ImGui::TableSetupColumn("count", kFitColumn);
+    ImGui::TableSetupColumn("how long", kFitColumn);
     ImGui::TableHeadersRow();
     for (auto it = list.rbegin(); it != list.rend(); ++it) {
       const std::string wait_len =
-          it->lock ? "lock timeout (" + std::to_string(kDefaultLockTimeoutMs) + " ms default)"
-                   : "done timeout (" + std::to_string(kDefaultDoneTimeoutMs) + " ms default)";
+          it->lock ? "lock timeout (" + fmt_ns(double(kDefaultLockTimeoutMs) * 1e6) + " default)"
+                   : "done timeout (" + fmt_ns(double(kDefaultDoneTimeoutMs) * 1e6) + " default)";
       const std::vector<std::string> cells = {
           fmt_wall(it->wall_ns) + " (within " + fmt_duration_s(it->interval_s) + ")",
           it->client + " (pid " + std::to_string(it->pid) + ")", it->lock ? "lock" : "done",
-          std::to_string(it->count), wait_len};
+          fmt_count(double(it->count)), wait_len};
       ImGui::TableNextRow();
       for (const auto& c : cells) {
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted(c.c_str());
+        cell_text(c);
       }
       ui_dump().row(cells);
     }

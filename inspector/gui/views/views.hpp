@@ -58,6 +58,7 @@ struct UiState {
   RawViewState raw;
   EventTailState tail;
   CommandsUiState commands;
+  std::vector<std::string> expand_once;  // --expand: windows to uncollapse on the first frame
 };
 
 struct ViewContext {
@@ -79,7 +80,15 @@ void draw_telemetry_view(ViewContext& ctx, bool* open);
 void draw_raw_view(ViewContext& ctx, bool* open);
 
 // Shared small widgets.
-void key_value_row(const char* key, const std::string& value);  // in a 2-column table
+// In a 2-column table: the key, and the value wrapped to the column (never cut).
+void key_value_row(const char* key, const std::string& value);
+// A table cell's text. Columns are sized from their content (ImGuiTableColumnFlags_WidthFixed |
+// NoResize, see kFitColumn), so it fits; if it ever does not, the full text is a tooltip and the
+// UI dump lists it as clipped.
+void cell_text(const std::string& text, const ImVec4* color = nullptr);
+// A column that takes the width of its widest visible cell, every frame.
+inline constexpr ImGuiTableColumnFlags kFitColumn =
+    ImGuiTableColumnFlags_WidthFixed | ImGuiTableColumnFlags_NoResize;
 const ClientInfo* find_client(const Snapshot& s, const std::string& key);
 ImVec4 level_color(const std::string& level);
 ImVec4 state_color(const std::string& state);
