@@ -17,6 +17,7 @@
 #include "bucket_history.hpp"
 #include "client.hpp"
 #include "event_log.hpp"
+#include "export_owners.hpp"
 #include "history.hpp"
 #include "metric_identity.hpp"
 #include "options.hpp"
@@ -59,6 +60,7 @@ struct AgentContext {
   Departed departed;
   std::string metrics_url;  // the /metrics endpoint served, empty when off (set before ready)
   MetricIdentities identities;
+  ExportOwners export_owners;  // who owns each exported Prometheus name (export_owners.hpp)
   History history;
   BucketHistory bucket_history;  // windowed quantiles of histograms
   std::uint64_t data_bytes_total = 0;

@@ -393,8 +393,23 @@ std::string Exposition::render(const MetricsSnapshot& snap, ExpositionFormat for
       families;
   for (const auto& entry : snap.metrics)
     families[split_series_key(entry.first).metric].push_back(&entry);
+  // The owners of their exported names claim first (export_owners.hpp), so that no other
+  // family can take one of their sample names by sorting earlier.
+  const auto owns = [&](std::string_view name, const MetricAggregate& first) {
+    const ExportName x = export_name(name, first.kind, first.unit);
+    auto it = snap.export_owners.find(x.base);
+    return x.error.empty() && it != snap.export_owners.end() && it->second == name;
+  };
+  std::vector<const decltype(families)::value_type*> order;
+  for (const auto& f : families) {
+    if (owns(f.first, f.second.front()->second)) order.push_back(&f);
+  }
+  for (const auto& f : families) {
+    if (!owns(f.first, f.second.front()->second)) order.push_back(&f);
+  }
   std::unique_lock lock(mu_);
-  for (const auto& [name_view, series] : families) {
+  for (const auto* family : order) {
+    const auto& [name_view, series] = *family;
     const std::string name(name_view);
     // Identities hold kind and unit for every label set of a name (metric_identity.hpp).
     const MetricAggregate& first = series.front()->second;
@@ -402,6 +417,13 @@ std::string Exposition::render(const MetricsSnapshot& snap, ExpositionFormat for
     const Scale scale{x.mul, x.div};
     const std::string_view type = type_of(first.kind);
     std::string why = x.error;
+    if (auto owner = snap.export_owners.find(x.base);
+        why.empty() && owner != snap.export_owners.end() && owner->second != name) {
+      // Refused when its family was defined: logged and listed there (export_owners.hpp); counted
+      // among the skipped names here.
+      if (reported_.insert(name).second) ++skipped;
+      continue;
+    }
     if (why.empty()) {
       std::vector<std::string> names = names_of(x.base, type);
       if (per_client) {

@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include "context.hpp"
+#include "export_owners.hpp"
 #include "shmon/labels.hpp"
+#include "state_store.hpp"
 
 namespace shmon::agent {
 
@@ -30,7 +32,7 @@ const MetricFamily& MetricIdentities::family(const Descriptor& d, const std::str
                                              const Departed* departed) {
   auto [it, fresh] = families_.try_emplace(d.name);
   if (!fresh) return it->second;
-  it->second = MetricFamily{d.kind, d.unit, by};
+  it->second = MetricFamily{d.kind, d.unit, by, d.name};
   if (departed != nullptr) {
     // Any departed series of this name defines the family: the bare name, or name{...}.
     const auto& folded = departed->totals().metrics;
@@ -41,9 +43,10 @@ const MetricFamily& MetricIdentities::family(const Descriptor& d, const std::str
     }
     if (f != folded.end()) {
       it->second = MetricFamily{f->second.kind, f->second.unit,
-                                "clients that departed before this agent started"};
+                                "clients that departed before this agent started", d.name};
     }
   }
+  new_families_.push_back(it->second);
   return it->second;
 }
 
@@ -104,9 +107,26 @@ std::vector<MetricIdentities::Refusal> MetricIdentities::admit(Client& client,
   return refusals;
 }
 
+void decide_export_name(AgentContext& ctx, const std::string& metric, MetricKind kind,
+                        const std::string& unit) {
+  const ExportOwners::Decision d = ctx.export_owners.decide(metric, kind, unit);
+  if (d.outcome == ExportOwners::Outcome::kClaimed && ctx.store) {
+    ctx.store->save_export_owner(d.exported, metric);
+  } else if (d.outcome == ExportOwners::Outcome::kRefused && d.first) {
+    spdlog::warn(
+        "metric '{}' is not exported to Prometheus: its exported name {} belongs to metric '{}', "
+        "which defined it first (kept across restarts)",
+        metric, d.exported, d.owner);
+  }
+}
+
 void admit_metrics(AgentContext& ctx, Client& client) {
   client.refresh_descriptors();
-  for (const auto& [why, table_full] : ctx.identities.admit(client, &ctx.departed)) {
+  const auto refusals = ctx.identities.admit(client, &ctx.departed);
+  for (const MetricFamily& f : ctx.identities.take_new_families()) {
+    decide_export_name(ctx, f.name, f.kind, f.unit);
+  }
+  for (const auto& [why, table_full] : refusals) {
     const std::uint64_t n = client.metric_clashes.fetch_add(1, std::memory_order_relaxed) + 1;
     (table_full ? ctx.hostile.series_refused : ctx.hostile.metric_clashes)
         .fetch_add(1, std::memory_order_relaxed);

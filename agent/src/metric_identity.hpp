@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "aggregate.hpp"
@@ -27,6 +28,7 @@ struct MetricFamily {
   MetricKind kind = MetricKind::kCounter;
   std::string unit;
   std::string defined_by;
+  std::string name;
 };
 
 struct MetricIdentity {
@@ -52,6 +54,9 @@ class MetricIdentities {
   // restart) is defined by the departed totals.
   std::vector<Refusal> admit(Client& client, const Departed* departed = nullptr);
   std::size_t size() const { return known_.size(); }
+  // The metric families defined since the last call (name, kind, unit), in definition order:
+  // the agent decides their exported names (export_owners.hpp) in that order.
+  std::vector<MetricFamily> take_new_families() { return std::exchange(new_families_, {}); }
 
  private:
   // The family of `d.name`: known, or taken from the departed totals, or defined by `d`.
@@ -59,12 +64,17 @@ class MetricIdentities {
   std::size_t max_series_;
   std::map<std::string, MetricIdentity> known_;   // key: series key
   std::map<std::string, MetricFamily> families_;  // key: metric name
+  std::vector<MetricFamily> new_families_;
 };
 
 // Admits the pending descriptors of every live client, in slot order, and counts and logs the
 // clashes. Call before reading values for totals. REQUIRES: ctx.mu held.
 void admit_metrics(AgentContext& ctx);
 void admit_metrics(AgentContext& ctx, Client& client);
+// Decides who exports metric family `metric` under its Prometheus name (export_owners.hpp):
+// saves a new owner in the state store, logs a refusal once. REQUIRES: ctx.mu held (or start-up).
+void decide_export_name(AgentContext& ctx, const std::string& metric, MetricKind kind,
+                        const std::string& unit);
 // admit_metrics(ctx, client) as fold_client and collect_metrics take it.
 AdmitFn admitter(AgentContext& ctx);
 

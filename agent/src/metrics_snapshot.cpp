@@ -17,6 +17,7 @@ MetricsSnapshot take_snapshot(AgentContext& ctx, bool per_client) {
     std::lock_guard lock(ctx.mu);
     admit_metrics(ctx);  // decide what was published since the last look
     departed = ctx.departed.totals();
+    snap.export_owners = ctx.export_owners.owners();
     const LiveTotals t = compute_totals(ctx);
     n.clients_connected = t.clients_connected;
     n.events_received = t.events_received;

@@ -51,6 +51,8 @@ struct AgentNumbers {
 struct MetricsSnapshot {
   std::map<std::string, MetricAggregate> metrics;  // by the app's metric name
   AgentNumbers agent;
+  // Exported Prometheus name -> the app metric that owns it (export_owners.hpp).
+  std::map<std::string, std::string> export_owners;
 };
 
 // REQUIRES: ctx.mu not held by the caller. With `per_client`, histograms keep each client's

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "shmon/clock.hpp"
+#include "shmon/labels.hpp"
 #include "shmon/paths.hpp"
 #include "value_snapshots.hpp"
 
@@ -109,6 +110,13 @@ void open_and_restore_state(AgentContext& ctx) {
     ctx.departed.fold(ReattachKey::decode(s.incarnation, s.secret), s.values, &evicted);
     const Folded* stone = ctx.departed.stone(s.incarnation);
     store.fold(s.incarnation, s.secret, stone ? *stone : s.values, ctx.departed.totals(), evicted);
+  }
+
+  // Exported names keep their owners; a departed family the store has no owner for (a store
+  // from before owners were kept) is decided now, in name order, the only order left to know.
+  ctx.export_owners.restore(std::move(loaded.export_owners));
+  for (const auto& [key, m] : ctx.departed.totals().metrics) {
+    decide_export_name(ctx, std::string(split_series_key(key).metric), m.kind, m.unit);
   }
 
   for (const HistoryPoint& p : loaded.history) ctx.history.add(p.name, p.kind, p.t, p.value);

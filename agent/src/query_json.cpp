@@ -146,6 +146,10 @@ json status_json(AgentContext& ctx) {
       sum.lock_wait_hist[i] += cs.lock_wait_hist[i];
   }
   const std::uint64_t hb = h->heartbeat_monotonic_ns.load(std::memory_order_relaxed);
+  json export_refused = json::array();  // metrics whose Prometheus name another metric owns
+  for (const ExportOwners::Refused& r : ctx.export_owners.refused()) {
+    export_refused.push_back({{"metric", r.metric}, {"exported", r.exported}, {"owner", r.owner}});
+  }
   return json{{"instance", ctx.options.instance},
               {"pid", h->agent_pid},
               {"generation", hex64(ctx.generation)},
@@ -185,6 +189,10 @@ json status_json(AgentContext& ctx) {
                 {"metric_clashes", rel(ctx.hostile.metric_clashes)},
                 {"series_refused", rel(ctx.hostile.series_refused)},
                 {"implausible_values", rel(ctx.hostile.implausible_values)}}},
+              {"export_names",
+               {{"owners", ctx.export_owners.owners().size()},
+                {"refused", ctx.export_owners.refused_count()},
+                {"refused_metrics", std::move(export_refused)}}},
               {"regions",
                {{"control_bytes", ctx.regions.control.size()},
                 {"mailbox_bytes", ctx.regions.mailbox.size()},

@@ -39,6 +39,11 @@ CREATE INDEX history_t ON history(t);
 CREATE TABLE stats(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 )sql";
 
+// Added after format 1 shipped: created on open when missing (an older store has no owners yet;
+// its names are decided again, in name order, from its departed totals).
+constexpr const char* kExportOwnersTable =
+    "CREATE TABLE IF NOT EXISTS export_owners(exported TEXT PRIMARY KEY, metric TEXT NOT NULL)";
+
 // SQLite integers are signed: incarnations and counters are stored as their bit pattern.
 std::int64_t to_sql(std::uint64_t v) {
   return std::bit_cast<std::int64_t>(v);
@@ -254,7 +259,10 @@ std::string StateStore::open_db(const std::string& path, const std::string& inst
     // A new store: schema and identity in one transaction.
     fresh_ = true;
     state_id_ = random_u64();
-    if (!exec_locked("BEGIN IMMEDIATE") || !exec_locked(kSchema)) return sqlite3_errmsg(db_);
+    if (!exec_locked("BEGIN IMMEDIATE") || !exec_locked(kSchema) ||
+        !exec_locked(kExportOwnersTable)) {
+      return sqlite3_errmsg(db_);
+    }
     Stmt meta(db_, "INSERT INTO meta(key, value) VALUES(?1, ?2)");
     const std::pair<const char*, std::string> rows[] = {
         {"format", std::to_string(kStateFormat)},
@@ -287,6 +295,7 @@ std::string StateStore::open_db(const std::string& path, const std::string& inst
   if (meta["instance"] != instance) return "state of instance '" + meta["instance"] + "'";
   if (meta["state_id"].size() != 16) return "state without a valid state id";
   state_id_ = std::stoull(meta["state_id"], nullptr, 16);
+  if (!exec_locked(kExportOwnersTable)) return sqlite3_errmsg(db_);
   return load_all();
 }
 
@@ -341,6 +350,11 @@ std::string StateStore::load_all() {
     {
       Stmt q(db_, "SELECT key, value FROM stats");
       while (q.row()) l.stats[q.text(0)] = from_sql(q.i64(1));
+      if (!q.ok()) return sqlite3_errmsg(db_);
+    }
+    {
+      Stmt q(db_, "SELECT exported, metric FROM export_owners");
+      while (q.row()) l.export_owners[q.text(0)] = q.text(1);
       if (!q.ok()) return sqlite3_errmsg(db_);
     }
     info_.bad_files = l.stats["state_bad_files"];
@@ -476,6 +490,16 @@ bool StateStore::save_stats(const std::map<std::string, std::uint64_t>& stats) {
     if (!q.bind(1, k).bind(2, to_sql(v)).run()) return write_failed_locked("statistics");
   }
   return commit_locked("statistics");
+}
+
+bool StateStore::save_export_owner(const std::string& exported, const std::string& metric) {
+  std::lock_guard lock(mu_);
+  if (!exec_locked("BEGIN IMMEDIATE")) return write_failed_locked("exported name owners");
+  Stmt q(db_, "INSERT OR IGNORE INTO export_owners(exported, metric) VALUES(?1, ?2)");
+  if (!q.bind(1, exported).bind(2, metric).run()) {
+    return write_failed_locked("exported name owners");
+  }
+  return commit_locked("exported name owners");
 }
 
 bool StateStore::prune_sources(const std::vector<std::uint32_t>& keep) {

@@ -70,6 +70,7 @@ struct LoadedState {
   std::uint32_t max_source_id = 0;
   std::vector<HistoryPoint> history;  // oldest first
   std::map<std::string, std::uint64_t> stats;
+  std::map<std::string, std::string> export_owners;  // exported name -> app metric name
 };
 
 struct StateInfo {
@@ -115,6 +116,9 @@ class StateStore {
   bool save_live(const std::vector<LiveSnapshot>& snapshots);
   bool save_history(const std::vector<HistoryPoint>& points, double drop_before_t);
   bool save_stats(const std::map<std::string, std::uint64_t>& stats);
+  // The first metric to map to an exported Prometheus name owns it (export_owners.hpp); an
+  // owner once saved is never replaced.
+  bool save_export_owner(const std::string& exported, const std::string& metric);
   // Forgets sources no longer referenced: keeps `keep` (the log's, read before this call) and
   // every source saved since the previous prune (saved after `keep` was read).
   bool prune_sources(const std::vector<std::uint32_t>& keep);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <cstdint>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -13,6 +14,14 @@ namespace {
 
 using namespace shmon::inspector;
 
+// A histogram's bounds as the agent sent them (integers; the last one may be INT64_MAX, which a
+// double rounds up past the range).
+std::vector<std::int64_t> integral_bounds(const std::vector<double>& bounds) {
+  std::vector<std::int64_t> out;
+  for (double b : bounds) out.push_back(b >= 9.2e18 ? INT64_MAX : std::int64_t(b));
+  return out;
+}
+
 // The rows shown (selected or grouped) in the shape of the agent's metrics answer, with the fields
 // a row keeps (docs/QUERIES.md).
 nlohmann::json metrics_json(const std::vector<MetricInfo>& rows) {
@@ -20,19 +29,26 @@ nlohmann::json metrics_json(const std::vector<MetricInfo>& rows) {
   for (const MetricInfo& m : rows) {
     nlohmann::json labels = nlohmann::json::object();
     for (const auto& [k, v] : m.labels) labels[k] = v;
+    // Counters, event types and histograms count whole things: their totals stay integers, as
+    // in the agent's own answer; only gauges are real numbers.
+    const bool gauge = m.kind == "gauge";
     nlohmann::json j{{"name", m.name},
                      {"metric", m.metric},
                      {"labels", std::move(labels)},
                      {"kind", m.kind},
                      {"unit", m.unit},
-                     {"total", m.total},
+                     {"total", gauge ? nlohmann::json(m.total) : nlohmann::json(m.total_exact)},
                      {"rate_per_s", m.rate_per_s},
-                     {"live_clients", m.live_clients}};
+                     {"live_clients", m.live_clients},
+                     {"departed_total",
+                      gauge ? nlohmann::json(m.departed_total) : nlohmann::json(m.departed_exact)}};
     if (m.kind == "histogram") {
       j.update({{"count", m.count},
-                {"sum", m.sum},
-                {"min", m.min},
-                {"max", m.max},
+                {"sum", m.sum_exact},
+                {"min", m.min_exact},
+                {"max", m.max_exact},
+                {"bounds", integral_bounds(m.bounds)},
+                {"buckets", m.buckets},
                 {"mean", m.mean},
                 {"p50", m.p50},
                 {"p90", m.p90},

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "shmon/histogram_buckets.hpp"
@@ -19,22 +20,49 @@ const std::string* label_value(const MetricInfo& m, const std::string& name) {
   return nullptr;
 }
 
-// Adds histogram `m` into `into` (same metric); false when the bounds disagree.
+// Adds histogram `m` into `into` (same metric). Count, sum, min and max always add (they are
+// exact whatever the bounds); the buckets only when the bounds agree. False when they do not:
+// the group then has no buckets and no quantiles (it cannot have honest ones).
 bool merge_histogram(MetricInfo& into, const MetricInfo& m) {
-  if (into.bounds != m.bounds || into.buckets.size() != m.buckets.size()) return false;
   if (m.count > 0) {
     into.min = into.count > 0 ? std::min(into.min, m.min) : m.min;
     into.max = into.count > 0 ? std::max(into.max, m.max) : m.max;
+    into.min_exact = into.count > 0 ? std::min(into.min_exact, m.min_exact) : m.min_exact;
+    into.max_exact = into.count > 0 ? std::max(into.max_exact, m.max_exact) : m.max_exact;
   }
   into.count += m.count;
   into.sum += m.sum;
-  for (std::size_t i = 0; i < m.buckets.size(); ++i) into.buckets[i] += m.buckets[i];
+  into.sum_exact += m.sum_exact;
   into.window.count += m.window.count;
   into.window.p50 = std::max(into.window.p50, m.window.p50);
   into.window.p90 = std::max(into.window.p90, m.window.p90);
   into.window.p99 = std::max(into.window.p99, m.window.p99);
   into.window.covered_s = std::max(into.window.covered_s, m.window.covered_s);
+  if (into.bounds != m.bounds || into.buckets.size() != m.buckets.size()) {
+    into.bounds.clear();
+    into.buckets.clear();
+    return false;
+  }
+  for (std::size_t i = 0; i < m.buckets.size(); ++i) into.buckets[i] += m.buckets[i];
   return true;
+}
+
+// An event type appears twice in the agent's answer: as its total (no labels) and as one series
+// per level, which sum to it. A sum over the type must count each event once, so the total
+// series of every event type whose level series are present is left out of grouping (the level
+// series carry everything, and grouping by level keeps its meaning).
+std::vector<const MetricInfo*> without_event_totals(const std::vector<MetricInfo>& metrics) {
+  std::set<std::string> has_levels;
+  for (const MetricInfo& m : metrics) {
+    if (m.kind == "event" && label_value(m, "level") != nullptr) has_levels.insert(m.metric);
+  }
+  std::vector<const MetricInfo*> out;
+  for (const MetricInfo& m : metrics) {
+    const bool type_total = m.kind == "event" && label_value(m, "level") == nullptr &&
+                            has_levels.count(m.metric.empty() ? m.name : m.metric) > 0;
+    if (!type_total) out.push_back(&m);
+  }
+  return out;
 }
 
 // The words of a text field, split at spaces and commas.
@@ -56,6 +84,11 @@ bool contains_any_case(std::string_view hay, std::string_view needle) {
 }
 
 void recompute_quantiles(MetricInfo& h) {
+  h.mean = h.count > 0 ? h.sum / double(h.count) : 0;
+  if (h.buckets.empty()) {  // merged across different bounds: no honest quantiles
+    h.p50 = h.p90 = h.p99 = 0;
+    return;
+  }
   std::vector<std::int64_t> bounds;
   for (double b : h.bounds) bounds.push_back(b >= 9.2e18 ? INT64_MAX : std::int64_t(b));
   const auto q = [&](double p) {
@@ -64,7 +97,6 @@ void recompute_quantiles(MetricInfo& h) {
   h.p50 = q(0.5);
   h.p90 = q(0.9);
   h.p99 = q(0.99);
-  h.mean = h.count > 0 ? h.sum / double(h.count) : 0;
 }
 
 }  // namespace
@@ -150,7 +182,9 @@ std::vector<MetricInfo> group_by_labels(const std::vector<MetricInfo>& metrics,
                                         const std::vector<std::string>& by) {
   std::vector<MetricInfo> rows;
   std::map<std::string, std::size_t> row_of;  // group name -> index in rows
-  for (const MetricInfo& m : metrics) {
+  std::set<std::size_t> histogram_rows_merged;
+  for (const MetricInfo* series : without_event_totals(metrics)) {
+    const MetricInfo& m = *series;
     std::vector<std::pair<std::string, std::string>> key_labels;
     for (const std::string& name : by) {
       const std::string* v = label_value(m, name);
@@ -174,6 +208,7 @@ std::vector<MetricInfo> group_by_labels(const std::vector<MetricInfo>& metrics,
     if (row.kind != m.kind) continue;  // the agent keeps one kind per name; never mix
     row.live_clients = std::max(row.live_clients, m.live_clients);
     row.departed_total += m.departed_total;
+    row.departed_exact += m.departed_exact;
     for (const MetricClientValue& c : m.clients) {  // a client counts once per group
       const bool known = std::any_of(row.clients.begin(), row.clients.end(), [&](const auto& k) {
         return k.slot == c.slot && k.pid == c.pid;
@@ -186,16 +221,18 @@ std::vector<MetricInfo> group_by_labels(const std::vector<MetricInfo>& metrics,
         row.clients.push_back(c);
       }
     }
+    row.rate_per_s += m.rate_per_s;
     if (m.kind == "histogram") {
-      if (!merge_histogram(row, m)) continue;
+      merge_histogram(row, m);
       row.total = double(row.count);
-      row.rate_per_s += m.rate_per_s;
-      recompute_quantiles(row);
+      row.total_exact = row.count;
+      histogram_rows_merged.insert(it->second);
     } else {
       row.total += m.total;
-      row.rate_per_s += m.rate_per_s;
+      row.total_exact += m.total_exact;
     }
   }
+  for (std::size_t i : histogram_rows_merged) recompute_quantiles(rows[i]);
   return rows;
 }
 

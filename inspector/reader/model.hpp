@@ -103,9 +103,13 @@ struct MetricInfo {
   double total = 0, rate_per_s = 0;
   std::uint64_t live_clients = 0;
   double departed_total = 0;
+  // The integral values as the agent sent them (a double loses units past 2^53): counters' and
+  // event types' totals, histograms' count; summing tools add these, never the doubles.
+  std::uint64_t total_exact = 0, departed_exact = 0;
   // Histograms.
   std::uint64_t count = 0;
   double sum = 0, min = 0, max = 0, mean = 0, p50 = 0, p90 = 0, p99 = 0;
+  std::int64_t sum_exact = 0, min_exact = 0, max_exact = 0;
   std::vector<double> bounds;
   std::vector<std::uint64_t> buckets;
   QuantileWindow window;

@@ -181,6 +181,13 @@ std::optional<std::vector<MetricInfo>> parse_metrics(std::string_view text, std:
     get(j, "sum", m.sum);
     get(j, "min", m.min);
     get(j, "max", m.max);
+    if (m.kind != "gauge") {
+      get(j, "total", m.total_exact);
+      get(j, "departed_total", m.departed_exact);
+      get(j, "sum", m.sum_exact);
+      get(j, "min", m.min_exact);
+      get(j, "max", m.max_exact);
+    }
     get(j, "mean", m.mean);
     get(j, "p50", m.p50);
     get(j, "p90", m.p90);
