@@ -25,6 +25,7 @@ void Housekeeper::tick() {
       if (c) observe_drops(ctx_, *c, now);
     }
     admit_metrics(ctx_);  // names are claimed in the order the agent first sees them
+    persist_resync_locked(ctx_, now);  // a store behind memory catches up (with backoff)
     if (now - last_sample_ns_ >= History::kPeriodMs * 1'000'000) {
       last_sample_ns_ = now;
       sample_history(now);
