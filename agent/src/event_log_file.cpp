@@ -103,8 +103,8 @@ Result<EventLogFile> EventLogFile::open(const std::string& path, const Identity&
     // Blocks behind every page before the mapping (see the file comment): posix_fallocate
     // returns its error rather than setting errno.
     if (const int err = ::posix_fallocate(f.fd_.get(), 0, off_t(st.st_size)); err != 0) {
-      return sys_error(err, "cannot allocate the " + std::to_string(st.st_size) +
-                                " bytes of " + path + " (a sparse copy needs them before use)");
+      return sys_error(err, "cannot allocate the " + std::to_string(st.st_size) + " bytes of " +
+                                path + " (a sparse copy needs them before use)");
     }
     auto map = Mapping::map(f.fd_.get(), std::size_t(st.st_size), true);
     if (!map) {

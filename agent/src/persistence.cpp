@@ -86,8 +86,8 @@ int open_and_restore_state(AgentContext& ctx, const std::function<bool(std::uint
     PrivateDir dir = prepare_private_dir(wanted, 2, "state directory");
     if (dir.error.empty()) {
       ctx.state_dir = dir.path;
-      ctx.store = StateStore::open(dir.path, o.instance, o.event_log_records, &ctx.state_error,
-                                   &failure);
+      ctx.store =
+          StateStore::open(dir.path, o.instance, o.event_log_records, &ctx.state_error, &failure);
     } else {
       ctx.state_error = dir.error;
       const int e = dir.sys_errno;
@@ -296,8 +296,9 @@ void persist_resync_locked(AgentContext& ctx, std::uint64_t now_ns) {
   }
   if (now_ns != 0 && now_ns < next_resync_ns) return;  // 0: now, whatever the backoff
   std::vector<StoredTombstone> stones;
-  ctx.departed.for_each_stone_oldest_first(
-      [&](const ReattachKey& key, const Folded& f) { stones.push_back({key.incarnation, key.encode(), f}); });
+  ctx.departed.for_each_stone_oldest_first([&](const ReattachKey& key, const Folded& f) {
+    stones.push_back({key.incarnation, key.encode(), f});
+  });
   std::vector<LiveSnapshot> live;
   for (const auto& c : ctx.live_clients()) {
     if (c && snapshot_wanted(*c)) live.push_back(snapshot_of(ctx, *c));

@@ -230,9 +230,9 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& dir, const std::
             "INSERT INTO stats(key, value) VALUES('state_bad_files', ?1) "
             "ON CONFLICT(key) DO UPDATE SET value = value + ?1");
     if (!st.bind(1, std::int64_t(s->info_.bad_files)).run()) {
-      return storage_failure("cannot write to the state database " + db_path + ": " +
-                                 s->db_error(&storage),
-                             sqlite3_system_errno(s->db_));
+      return storage_failure(
+          "cannot write to the state database " + db_path + ": " + s->db_error(&storage),
+          sqlite3_system_errno(s->db_));
     }
   }
   return s;

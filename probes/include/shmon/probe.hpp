@@ -159,8 +159,8 @@ class EventType {
 
 struct FlushResult {
   CallStatus status;
-  std::uint64_t events_written;     // sum of this probe's ring heads when the agent took the flush
-  std::uint64_t events_received;    // what the agent has drained of them (== written on success)
+  std::uint64_t events_written;   // sum of this probe's ring heads when the agent took the flush
+  std::uint64_t events_received;  // what the agent has drained of them (== written on success)
   // (The three counts are filled on kOk and on kNotDurable.)
   std::uint64_t submitted_records;  // records submitted through the mailbox over this session
 };

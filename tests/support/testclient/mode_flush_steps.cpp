@@ -26,14 +26,15 @@ int run_flush_steps(const Args& args) {
   std::uint64_t added = 0;
   char line[64];
   for (int k = 0; std::fgets(line, sizeof line, stdin); ++k) {
-    for (int j = 0; j < 10; ++j) probe.counter("pad_" + std::to_string(k) + "_" + std::to_string(j)).add(1);
+    for (int j = 0; j < 10; ++j)
+      probe.counter("pad_" + std::to_string(k) + "_" + std::to_string(j)).add(1);
     steps.add(1000);
     added += 1000;
     const FlushResult r = probe.flush();
     // Everything added so far is acknowledged by an "ok" (a flush covers the whole region).
     if (r.status == CallStatus::kOk) acked = added;
-    say("STEP " + std::to_string(k) + " " + to_string(r.status) + " acked=" +
-        std::to_string(acked) + " added=" + std::to_string(added));
+    say("STEP " + std::to_string(k) + " " + to_string(r.status) +
+        " acked=" + std::to_string(acked) + " added=" + std::to_string(added));
   }
   return 0;
 }
