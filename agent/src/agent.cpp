@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "agent.hpp"
 
+#include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
@@ -128,7 +129,15 @@ int Agent::start() {
   ctx_.regions = std::move(regions.value());
   ctx_.slots.assign(ctx_.regions.capacity, nullptr);
   ctx_.slot_generation.assign(ctx_.regions.capacity, 0);
-  open_and_restore_state(ctx_);
+  // Waiting for the state storage (full disk at start) still answers SIGINT/SIGTERM.
+  const auto pause = [this](std::uint64_t ms) {
+    pollfd p{signal_fd_.get(), POLLIN, 0};
+    return ::poll(&p, 1, int(ms)) == 0;
+  };
+  if (int code = open_and_restore_state(ctx_, pause); code >= 0) {
+    if (code != exit_code::kOk) fail(ctx_.state_error);
+    return code;
+  }
 
   if (activated.value()) {
     // systemd owns the socket file (same inode for every activation); connections queued on it

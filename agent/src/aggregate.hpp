@@ -76,6 +76,14 @@ class Departed {
   Unfold unfold(const ReattachKey& key);
   const Folded& totals() const { return totals_; }
   std::size_t tombstones() const { return index_.size(); }
+  // Calls f(key, folded) for every tombstone, oldest first (as restore() takes them).
+  template <class F>
+  void for_each_stone_oldest_first(F&& f) const {
+    for (auto it = lru_.rbegin(); it != lru_.rend(); ++it) {
+      auto key = keys_.find(it->first);
+      f(key != keys_.end() ? key->second : ReattachKey{it->first, {}, 0}, it->second);
+    }
+  }
 
  private:
   std::uint64_t add(const Folded& f, Folded* accepted);

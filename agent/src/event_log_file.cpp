@@ -19,10 +19,6 @@ namespace {
 constexpr std::uint32_t kJournalSlots = kHardMaxClients + kReservedToolSlots;
 constexpr std::uint32_t kJournalShards = DataLimits::kMaxShards;
 
-std::string errno_text() {
-  return std::strerror(errno);
-}
-
 std::uint64_t align_up(std::uint64_t v, std::uint64_t a) {
   return (v + a - 1) / a * a;
 }
@@ -82,50 +78,64 @@ std::string check(const EventLogFileHeader& h, const EventLogFile::Identity& id,
 }  // namespace
 
 Result<EventLogFile> EventLogFile::open(const std::string& path, const Identity& id,
-                                        std::uint64_t capacity, bool* created) {
+                                        std::uint64_t capacity, bool* created, int* sys_errno) {
   *created = false;
+  *sys_errno = 0;
+  auto sys_error = [&](int err, const std::string& what) {
+    *sys_errno = err != 0 ? err : EIO;
+    return Error{what + ": " + std::strerror(*sys_errno)};
+  };
   EventLogFile f;
   f.fd_.reset(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
   if (f.fd_) {
     struct stat st;
-    if (::fstat(f.fd_.get(), &st) != 0)
-      return Error{"cannot inspect " + path + ": " + errno_text()};
+    if (::fstat(f.fd_.get(), &st) != 0) return sys_error(errno, "cannot inspect " + path);
     if (!S_ISREG(st.st_mode)) return Error{"not a regular file"};
     if (std::uint64_t(st.st_size) < sizeof(EventLogFileHeader)) {
       return Error{"event log is " + std::to_string(st.st_size) + " bytes (truncated)"};
     }
     auto copy = std::make_unique<EventLogFileHeader>();
-    if (::pread(f.fd_.get(), copy.get(), sizeof(*copy), 0) != ssize_t(sizeof(*copy))) {
-      return Error{"cannot read the event log header: " + errno_text()};
-    }
+    const ssize_t got = ::pread(f.fd_.get(), copy.get(), sizeof(*copy), 0);
+    if (got < 0) return sys_error(errno, "cannot read the event log header of " + path);
+    if (got != ssize_t(sizeof(*copy))) return Error{"event log header is short (truncated)"};
     if (auto bad = check(*copy, id, std::uint64_t(st.st_size), st.st_uid); !bad.empty()) {
       return Error{bad};
     }
+    // Blocks behind every page before the mapping (see the file comment): posix_fallocate
+    // returns its error rather than setting errno.
+    if (const int err = ::posix_fallocate(f.fd_.get(), 0, off_t(st.st_size)); err != 0) {
+      return sys_error(err, "cannot allocate the " + std::to_string(st.st_size) + " bytes of " +
+                                path + " (a sparse copy needs them before use)");
+    }
     auto map = Mapping::map(f.fd_.get(), std::size_t(st.st_size), true);
-    if (!map) return Error{map.error()};
+    if (!map) {
+      *sys_errno = ENOMEM;  // not the file's fault: never moved aside for it
+      return Error{map.error()};
+    }
     f.map_ = std::move(map.value());
     return f;
   }
-  if (errno != ENOENT) return Error{"cannot open " + path + ": " + errno_text()};
+  if (errno != ENOENT) return sys_error(errno, "cannot open " + path);
 
   // Create under a temporary name and rename, so a crash never leaves a half-made log.
   capacity = std::bit_ceil(std::clamp<std::uint64_t>(capacity, 1024, kMaxCapacity));
   const std::string tmp = path + ".new";
   ::unlink(tmp.c_str());
   f.fd_.reset(::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!f.fd_) return Error{"cannot create " + tmp + ": " + errno_text()};
+  if (!f.fd_) return sys_error(errno, "cannot create " + tmp);
   EventLogFileHeader h{};
   layout(h, capacity);
-  if (::ftruncate(f.fd_.get(), off_t(h.file_size)) != 0 ||
-      ::posix_fallocate(f.fd_.get(), 0, off_t(h.file_size)) != 0) {
-    const std::string why = errno != 0 ? errno_text() : "fallocate failed";
+  // posix_fallocate returns the error (errno is left alone: reading it named a stale cause).
+  int err = ::ftruncate(f.fd_.get(), off_t(h.file_size)) != 0 ? errno : 0;
+  if (err == 0) err = ::posix_fallocate(f.fd_.get(), 0, off_t(h.file_size));
+  if (err != 0) {
     ::unlink(tmp.c_str());
-    return Error{"cannot allocate " + std::to_string(h.file_size) + " bytes for " + path + ": " +
-                 why};
+    return sys_error(err, "cannot allocate " + std::to_string(h.file_size) + " bytes for " + path);
   }
   auto map = Mapping::map(f.fd_.get(), h.file_size, true);
   if (!map) {
     ::unlink(tmp.c_str());
+    *sys_errno = ENOMEM;
     return Error{map.error()};
   }
   f.map_ = std::move(map.value());
@@ -148,9 +158,9 @@ Result<EventLogFile> EventLogFile::open(const std::string& path, const Identity&
   dst->next_seq.store(1, std::memory_order_release);
   if (::msync(f.map_.data(), sizeof(EventLogFileHeader), MS_SYNC) != 0 ||
       ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = errno_text();
+    const int why = errno;
     ::unlink(tmp.c_str());
-    return Error{"cannot create " + path + ": " + why};
+    return sys_error(why, "cannot create " + path);
   }
   *created = true;
   return f;

@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// The event log's durable storage: one file in the state directory, fallocate'd at creation (a
-// full disk is an error at start, never a SIGBUS later) and mapped MAP_SHARED, so the drain
-// writes it at the cost of anonymous memory and everything stored survives a SIGKILL (it is in
-// the page cache). sync() (msync) makes it durable against power loss.
+// The event log's durable storage: one file in the state directory, mapped MAP_SHARED, so the
+// drain writes it at the cost of anonymous memory and everything stored survives a SIGKILL (it
+// is in the page cache). sync() (msync) makes it durable against power loss.
+//
+// A store into a shared mapping whose page has no block behind it (a sparse file: one restored
+// with cp --sparse or rsync -S) must allocate at fault time, and on a full disk the kernel
+// answers with SIGBUS. So every open, not only the creation, posix_fallocate()s the whole file
+// before mapping it and refuses to map when that fails (ENOSPC at start: the caller waits for
+// space). Chosen over pwrite() for the records: the drain and the readers keep their zero-copy
+// path, and on block file systems that allocate in place (ext4, xfs, tmpfs) allocated blocks
+// never need new space on a later write. Copy-on-write file systems (btrfs, zfs) may still need
+// space to rewrite an allocated block: keep the state directory off them on a disk that fills.
 //
 // Layout (format 1, all little-endian, offsets fixed by the header):
 //   [0, 4096)            EventLogFileHeader
@@ -86,10 +94,12 @@ class EventLogFile {
 
   EventLogFile() = default;
   // Opens `path` if it exists (validating every header field against `id` and the file; an
-  // error says what is wrong, for the caller to move the file aside), else creates it with
-  // `capacity` records (rounded up to a power of two) and fallocates it.
+  // error with *sys_errno 0 says what is wrong with the content, for the caller to move the file
+  // aside), else creates it with `capacity` records (rounded up to a power of two). Either way
+  // the whole file is allocated before it is mapped. A failing system call (full disk, I/O
+  // error) sets *sys_errno to its errno: the file is left as it is.
   static Result<EventLogFile> open(const std::string& path, const Identity& id,
-                                   std::uint64_t capacity, bool* created);
+                                   std::uint64_t capacity, bool* created, int* sys_errno);
 
   bool valid() const { return map_.valid(); }
   EventLogFileHeader* header() const { return map_.as<EventLogFileHeader>(); }

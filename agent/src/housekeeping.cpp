@@ -25,7 +25,8 @@ void Housekeeper::tick() {
     for (const auto& c : ctx_.slots) {
       if (c) observe_drops(ctx_, *c, now);
     }
-    admit_metrics(ctx_);  // names are claimed in the order the agent first sees them
+    admit_metrics(ctx_);               // names are claimed in the order the agent first sees them
+    persist_resync_locked(ctx_, now);  // a store behind memory catches up (with backoff)
     if (now - last_sample_ns_ >= History::kPeriodMs * 1'000'000) {
       last_sample_ns_ = now;
       sample_history(now);

@@ -25,13 +25,20 @@ int parse_options(int argc, char** argv, Options& out) {
   app.add_option("--state-dir", out.state_dir,
                  "durable state root (default: $SHMON_STATE_DIR, $XDG_STATE_HOME/shmon or "
                  "~/.local/state/shmon); the instance's state is in DIR/INSTANCE");
-  app.add_flag("--no-state", out.no_state, "keep no durable state (memory only)");
+  app.add_flag("--no-state", out.no_state,
+               "keep no durable state: run from memory only (a state directory that cannot be "
+               "used is otherwise an error, exit code 14)");
   app.add_option("--event-log-records", out.event_log_records,
                  "events the log keeps (64 bytes each; rounded up to a power of two)")
       ->check(CLI::Range(std::uint64_t(1024), std::uint64_t(1) << 26));
   app.add_option("--state-sync-ms", out.state_sync_ms,
                  "how often the state is made durable against a power cut (fsync/msync)")
       ->check(CLI::Range(100u, 3'600'000u));
+  app.add_option("--state-wait-ms", out.state_wait_ms,
+                 "at start, how long to retry a state store whose storage fails (full disk, I/O "
+                 "error) before giving up with exit code 15")
+      ->check(CLI::Range(0u, 86'400'000u))
+      ->capture_default_str();
   app.add_option("--metrics-listen", out.metrics_listen,
                  "Prometheus /metrics endpoint HOST:PORT ([V6]:PORT; port 0 picks a free one; "
                  "empty turns it off)")
@@ -44,6 +51,11 @@ int parse_options(int argc, char** argv, Options& out) {
       ->capture_default_str();
   app.add_option("--log-level", out.log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.footer(
+      "Exit codes: 0 clean stop (SIGINT/SIGTERM), 1 failure, 2 usage, 3 another agent serves the "
+      "instance, 4 cannot create its socket or shared memory, 7 socket activation passed another "
+      "socket, 14 the state directory cannot be used (use --no-state to run from memory), 15 the "
+      "state storage kept failing (full disk, I/O error) for --state-wait-ms.");
   app.set_version_flag("--version", std::string("shmon-agent ") + version_string());
   try {
     app.parse(argc, argv);

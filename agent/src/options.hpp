@@ -20,6 +20,9 @@ struct Options {
   std::string state_dir;
   std::uint64_t event_log_records = 65536;  // event log capacity (64 bytes each)
   std::uint32_t state_sync_ms = 5000;       // how often commits are made power-cut durable
+  // At start, how long a state store that fails for its storage (full disk, I/O error) is
+  // retried (with backoff) before the agent gives up with exit code 15.
+  std::uint32_t state_wait_ms = 30000;
   // Prometheus endpoint (docs/PROMETHEUS.md): HOST:PORT, empty = off. 9077 lies outside the
   // ports Prometheus's own components (9090-9094) and its exporter allocations (9100-9999) use.
   std::string metrics_listen = "127.0.0.1:9077";

@@ -61,34 +61,73 @@ std::uint64_t last_prune_ns = 0;
 
 }  // namespace
 
-void open_and_restore_state(AgentContext& ctx) {
+namespace {
+
+constexpr std::uint64_t kFirstRetryMs = 100;
+constexpr std::uint64_t kMaxRetryMs = 5000;
+
+}  // namespace
+
+int open_and_restore_state(AgentContext& ctx, const std::function<bool(std::uint64_t)>& pause) {
   const Options& o = ctx.options;
   if (o.no_state) {
     spdlog::info("state store disabled (--no-state): everything lives in memory only");
-    return;
+    return -1;
   }
-  ctx.state_dir = state_dir(o.state_dir, o.instance);
-  if (ctx.state_dir.empty()) {
-    ctx.state_error = "no state directory: set --state-dir, SHMON_STATE_DIR or HOME";
-  } else {
-    ctx.store = StateStore::open(ctx.state_dir, o.instance, o.event_log_records, &ctx.state_error);
+  const std::string wanted = state_dir(o.state_dir, o.instance);
+  if (wanted.empty()) {
+    ctx.state_error =
+        "no state directory: set --state-dir, SHMON_STATE_DIR or HOME (or run with --no-state)";
+    return exit_code::kStateUnusable;
   }
-  if (!ctx.store) {
-    spdlog::error("STATE: {}; the agent runs from memory only (nothing survives a restart)",
-                  ctx.state_error);
-    return;
+  const std::uint64_t give_up_ns = monotonic_ns() + std::uint64_t(o.state_wait_ms) * 1'000'000;
+  std::uint64_t retry_ms = kFirstRetryMs;
+  for (int attempt = 1;; ++attempt) {
+    OpenFailure failure = OpenFailure::kNone;
+    // The state root and the instance directory are ours: two levels checked strictly.
+    PrivateDir dir = prepare_private_dir(wanted, 2, "state directory");
+    if (dir.error.empty()) {
+      ctx.state_dir = dir.path;
+      ctx.store =
+          StateStore::open(dir.path, o.instance, o.event_log_records, &ctx.state_error, &failure);
+    } else {
+      ctx.state_error = dir.error;
+      const int e = dir.sys_errno;
+      const bool transient = e == ENOSPC || e == EDQUOT || e == EIO || e == ENOMEM || e == EAGAIN ||
+                             e == EINTR || e == EBUSY;
+      failure = transient ? OpenFailure::kStorage : OpenFailure::kUnusable;
+    }
+    if (ctx.store) break;
+    if (failure == OpenFailure::kUnusable) {
+      ctx.state_error += " (--no-state runs from memory)";
+      return exit_code::kStateUnusable;
+    }
+    const std::uint64_t now = monotonic_ns();
+    if (now >= give_up_ns) {
+      ctx.state_error = "state storage still failing after " + std::to_string(o.state_wait_ms) +
+                        " ms (--state-wait-ms): " + ctx.state_error;
+      return exit_code::kStateUnavailable;
+    }
+    const std::uint64_t wait_ms = std::min(retry_ms, (give_up_ns - now) / 1'000'000 + 1);
+    spdlog::warn(
+        "STATE: cannot open the state yet (attempt {}): {}; nothing is moved aside, retrying in "
+        "{} ms (gives up after --state-wait-ms {})",
+        attempt, ctx.state_error, wait_ms, o.state_wait_ms);
+    if (!pause(wait_ms)) {
+      ctx.state_error = "stopped by a signal while waiting for the state storage";
+      return exit_code::kOk;
+    }
+    retry_ms = std::min(retry_ms * 2, kMaxRetryMs);
   }
+  ctx.state_error.clear();
   StateStore& store = *ctx.store;
   LoadedState loaded = store.take_loaded();
 
   // The event log and the sources its records name.
   raise_event_source_floor(loaded.max_source_id + 1);
-  if (EventLogFile file = store.take_event_log(); file.valid()) {
-    ctx.drained_tails = file.drained_tails();
-    ctx.events.use_file(std::move(file), loaded.sources);
-  } else {
-    ctx.state_error = store.log_error();
-  }
+  EventLogFile file = store.take_event_log();
+  ctx.drained_tails = file.drained_tails();
+  ctx.events.use_file(std::move(file), loaded.sources);
   ctx.events.set_source_sink([&store](const EventSource& s) { store.save_source(s); });
 
   // Departed totals and tombstones, then the clients that were live when the last agent died.
@@ -130,6 +169,7 @@ void open_and_restore_state(AgentContext& ctx) {
       "seq {}{}",
       ctx.state_dir, ctx.departed.tombstones(), loaded.live.size(), ctx.events.next_seq(),
       ctx.events.durable() ? "" : " (memory only)");
+  return -1;
 }
 
 void adopt_drained_tails(AgentContext& ctx, Client& c) {
@@ -202,8 +242,12 @@ void persist_live_locked(AgentContext& ctx, const std::vector<std::shared_ptr<Cl
   ctx.store->save_live(out);
 }
 
-void persist_client_locked(AgentContext& ctx, Client& c) {
-  if (ctx.store && snapshot_wanted(c)) ctx.store->save_live({snapshot_of(ctx, c)});
+bool persist_client_locked(AgentContext& ctx, Client& c) {
+  if (!ctx.store || !snapshot_wanted(c)) return true;
+  // Behind: a departure or an earlier snapshot is missing from the store. Catch up first, so an
+  // "ok" never covers a store that misses what this client was told before.
+  if (ctx.store->behind()) persist_resync_locked(ctx, 0);
+  return ctx.store->save_live({snapshot_of(ctx, c)});
 }
 
 void persist_departure_locked(AgentContext& ctx, const Client& c,
@@ -247,6 +291,33 @@ void persist_history_locked(AgentContext& ctx, const std::vector<HistoryPoint>& 
   if (!ctx.store) return;
   ctx.store->save_history(points, now_s - double(History::kPoints));
   persist_live_locked(ctx, ctx.live_clients(), Reading::kBounded);
+}
+
+namespace {
+std::uint64_t next_resync_ns = 0;
+std::uint64_t resync_backoff_ms = kFirstRetryMs;
+}  // namespace
+
+void persist_resync_locked(AgentContext& ctx, std::uint64_t now_ns) {
+  if (!ctx.store || !ctx.store->behind()) {
+    resync_backoff_ms = kFirstRetryMs;
+    return;
+  }
+  if (now_ns != 0 && now_ns < next_resync_ns) return;  // 0: now, whatever the backoff
+  std::vector<StoredTombstone> stones;
+  ctx.departed.for_each_stone_oldest_first([&](const ReattachKey& key, const Folded& f) {
+    stones.push_back({key.incarnation, key.encode(), f});
+  });
+  std::vector<LiveSnapshot> live;
+  for (const auto& c : ctx.live_clients()) {
+    if (c && snapshot_wanted(*c)) live.push_back(snapshot_of(ctx, *c));
+  }
+  if (ctx.store->resync(ctx.departed.totals(), stones, live)) {
+    resync_backoff_ms = kFirstRetryMs;
+    return;
+  }
+  next_resync_ns = monotonic_ns() + resync_backoff_ms * 1'000'000;
+  resync_backoff_ms = std::min(resync_backoff_ms * 2, kMaxRetryMs);
 }
 
 void persist_maintenance(AgentContext& ctx, std::uint64_t now_ns, bool force) {

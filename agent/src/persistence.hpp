@@ -10,6 +10,7 @@
 // Every function is a no-op without a store.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -21,9 +22,13 @@ namespace shmon::agent {
 // Opens the store (unless --no-state) and restores totals, tombstones, the event log and its
 // sources, history and statistics; folds every client that was live when the previous agent
 // died from its snapshot (tombstoned by incarnation, so its re-attach replaces the snapshot with
-// its region's values). Problems are logged loudly; the agent then runs from memory.
+// its region's values).
+// A store that fails for its storage (full disk, I/O error) is retried with backoff for
+// --state-wait-ms, `pause(ms)` between attempts (false: a stop signal came, give up); nothing is
+// moved aside meanwhile. Returns -1 to go on, or the exit code to leave with (kStateUnusable,
+// kStateUnavailable, kOk after a stop signal) with ctx.state_error saying why in one line.
 // REQUIRES: before any client attaches or thread starts.
-void open_and_restore_state(AgentContext& ctx);
+int open_and_restore_state(AgentContext& ctx, const std::function<bool(std::uint64_t)>& pause);
 
 // After init_tails() of a re-attaching client: ring positions the dead agent's journal proves
 // drained (events already in the log) become its tails. Main thread.
@@ -36,7 +41,8 @@ enum class Reading { kExact, kBounded };
 // Snapshots of `clients` (app clients not retired). REQUIRES: ctx.mu held.
 void persist_live_locked(AgentContext& ctx, const std::vector<std::shared_ptr<Client>>& clients,
                          Reading how);
-void persist_client_locked(AgentContext& ctx, Client& client);
+// False when the store could not write the snapshot (the caller answers "not durable").
+bool persist_client_locked(AgentContext& ctx, Client& client);
 // After ctx.departed.fold() of `c`. REQUIRES: ctx.mu held.
 void persist_departure_locked(AgentContext& ctx, const Client& c,
                               std::optional<std::uint64_t> evicted);
@@ -53,6 +59,9 @@ std::uint64_t process_start_time(pid_t pid);
 void persist_stats(AgentContext& ctx);
 void persist_history_locked(AgentContext& ctx, const std::vector<HistoryPoint>& points,
                             double now_s);
+// While the store is behind (a write failed): rewrites everything memory holds (totals,
+// tombstones, live snapshots), with backoff. REQUIRES: ctx.mu held.
+void persist_resync_locked(AgentContext& ctx, std::uint64_t now_ns);
 // Periodic: sync and source pruning when due; `force` at a clean stop.
 void persist_maintenance(AgentContext& ctx, std::uint64_t now_ns, bool force);
 

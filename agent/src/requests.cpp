@@ -27,6 +27,11 @@ Reply bad() {
   return Reply{ResponseStatus::kBadRequest, 0, 0};
 }
 
+Reply not_durable_unless(bool durable, Reply r) {
+  if (!durable) r.status = ResponseStatus::kNotDurable;
+  return r;
+}
+
 Reply on_hello(Client& c) {
   auto expected = std::uint32_t(ClientState::kAttached);
   c.state.compare_exchange_strong(expected, std::uint32_t(ClientState::kLive));
@@ -68,6 +73,7 @@ Reply on_submit(AgentContext& ctx, Client& c, const RequestCopy& req, std::span<
   if (descs.size() > source->names.size()) descs.resize(source->names.size());
   SubmitReply reply{0, 0};
   std::vector<EventRecord> events;
+  bool durable = true;
   {
     std::lock_guard lock(ctx.mu);
     // A client retired meanwhile has been folded: late records must not change it.
@@ -83,13 +89,15 @@ Reply on_submit(AgentContext& ctx, Client& c, const RequestCopy& req, std::span<
       if (ok && SubmitOp(r.op) == SubmitOp::kEvent) events.push_back(e);
       ++(ok ? reply.accepted : reply.rejected);
     }
-    persist_client_locked(ctx, c);  // the acknowledgement never runs ahead of the store
+    // The acknowledgement never runs ahead of the store: records that cannot be made durable
+    // stay applied (in the client's region) and are answered "not durable".
+    durable = persist_client_locked(ctx, c);
   }
   if (!events.empty()) ctx.events.append(events, source);
   c.submitted_records.fetch_add(reply.accepted, std::memory_order_relaxed);
   if (reply.rejected > 0)
     count_bad_records(ctx, reply.rejected, "rejected submit records from " + c.name);
-  return write_body(out, reply);
+  return not_durable_unless(durable, write_body(out, reply));
 }
 
 Reply on_flush(AgentContext& ctx, Client& c, std::span<std::byte> out) {
@@ -101,14 +109,17 @@ Reply on_flush(AgentContext& ctx, Client& c, std::span<std::byte> out) {
     drain_client_locked(ctx, c, heads);
     reply.events_received = c.tail_sum();
   }
+  bool durable = true;
   if (ctx.store) {
     // What the answer acknowledges is in the store before the answer (drained events are in
-    // the mapped event log already).
+    // the mapped event log already, fully allocated). A snapshot that cannot be written (full
+    // disk) is answered "not durable": the values stay in the client's region, and a later
+    // flush that succeeds acknowledges them.
     std::lock_guard lock(ctx.mu);
-    persist_client_locked(ctx, c);
+    durable = persist_client_locked(ctx, c);
   }
   reply.submitted_records = c.submitted_records.load(std::memory_order_relaxed);
-  return write_body(out, reply);
+  return not_durable_unless(durable, write_body(out, reply));
 }
 
 Reply on_query(AgentContext& ctx, Client& c, const RequestCopy& req, std::span<std::byte> out) {

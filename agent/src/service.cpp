@@ -124,7 +124,9 @@ bool ServiceThread::handle_one() {
     }
   }
   const bool error = reply.status != ResponseStatus::kOk;
-  if (error) reply.body_size = 0, reply.total_size = 0;
+  // "Not durable" answers with its body: what was done is valid, only not acknowledged.
+  if (error && reply.status != ResponseStatus::kNotDurable)
+    reply.body_size = 0, reply.total_size = 0;
   resp->status = std::uint32_t(reply.status);
   resp->body_size = reply.body_size;
   resp->total_size = reply.total_size;

@@ -154,18 +154,38 @@ void StateStore::quarantine(const std::string& path, const std::string& why) {
   ++info_.bad_files;
 }
 
+namespace {
+
+// Errors of the storage that mean "this directory cannot be used" rather than "not now".
+bool unusable_errno(int err) {
+  return err == EACCES || err == EPERM || err == EROFS || err == ENOTDIR || err == ELOOP;
+}
+
+}  // namespace
+
 std::unique_ptr<StateStore> StateStore::open(const std::string& dir, const std::string& instance,
-                                             std::uint64_t event_log_records, std::string* error) {
-  if (auto st = ensure_private_dir(dir, "state directory"); !st) {
-    *error = st.error();
-    return nullptr;
-  }
+                                             std::uint64_t event_log_records, std::string* error,
+                                             OpenFailure* failure) {
+  *failure = OpenFailure::kNone;
   std::unique_ptr<StateStore> s(new StateStore());
   s->dir_ = dir;
   s->info_.dir = dir;
   const std::string db_path = dir + "/state.db";
-  if (std::string bad = s->open_db(db_path, instance); !bad.empty()) {
+  auto storage_failure = [&](const std::string& what, int err) {
+    *error = what;
+    *failure = unusable_errno(err) ? OpenFailure::kUnusable : OpenFailure::kStorage;
+    return nullptr;
+  };
+  bool storage = false;
+  int sys_errno = 0;
+  if (std::string bad = s->open_db(db_path, instance, &storage); !bad.empty()) {
+    sys_errno = s->db_ != nullptr ? sqlite3_system_errno(s->db_) : errno;
     s->close_db();
+    if (storage) {
+      // Nothing is moved aside: the file may be perfectly valid on a disk that is full now.
+      if (s->fresh_created_) ::unlink(db_path.c_str());  // ours, still empty
+      return storage_failure("cannot open the state database " + db_path + ": " + bad, sys_errno);
+    }
     for (const char* suffix : {"", "-wal", "-shm"}) {
       const std::string p = db_path + suffix;
       if (*suffix == '\0') {
@@ -175,9 +195,12 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& dir, const std::
       }
     }
     s->loaded_ = LoadedState{};
-    if (std::string again = s->open_db(db_path, instance); !again.empty()) {
-      *error = "cannot create the state database " + db_path + ": " + again;
-      return nullptr;
+    if (std::string again = s->open_db(db_path, instance, &storage); !again.empty()) {
+      sys_errno = s->db_ != nullptr ? sqlite3_system_errno(s->db_) : errno;
+      s->close_db();
+      if (s->fresh_created_) ::unlink(db_path.c_str());
+      return storage_failure("cannot create the state database " + db_path + ": " + again,
+                             sys_errno);
     }
   }
 
@@ -186,37 +209,76 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& dir, const std::
     s->quarantine(log_path, "event log of a state database that no longer exists");
   }
   bool created = false;
-  auto log = EventLogFile::open(log_path, {s->state_id_, instance}, event_log_records, &created);
-  if (!log && ::access(log_path.c_str(), F_OK) == 0) {
+  int log_errno = 0;
+  auto log = EventLogFile::open(log_path, {s->state_id_, instance}, event_log_records, &created,
+                                &log_errno);
+  if (!log && log_errno == 0 && ::access(log_path.c_str(), F_OK) == 0) {
     s->quarantine(log_path, log.error());
-    log = EventLogFile::open(log_path, {s->state_id_, instance}, event_log_records, &created);
+    log = EventLogFile::open(log_path, {s->state_id_, instance}, event_log_records, &created,
+                             &log_errno);
   }
-  if (log) {
-    s->event_log_ = std::move(log.value());
-    s->info_.event_log_durable = true;
-    if (s->event_log_.capacity() != std::bit_ceil(event_log_records) && !created) {
-      spdlog::warn(
-          "event log {} keeps its capacity of {} records (--event-log-records asks {}); reset "
-          "the state (shmonctl state reset) to change it",
-          log_path, s->event_log_.capacity(), event_log_records);
-    }
-  } else {
-    s->log_error_ = log.error();
-    spdlog::error("STATE: the event log cannot be kept on disk: {}; events live in memory only",
-                  log.error());
+  if (!log) {
+    // A full disk (or an I/O error) while opening or allocating the log: the database stays as
+    // it is (a fresh one holds nothing yet and is kept too: its state id matches nothing else).
+    return storage_failure(log.error(), log_errno);
+  }
+  s->event_log_ = std::move(log.value());
+  s->info_.event_log_durable = true;
+  if (s->event_log_.capacity() != std::bit_ceil(event_log_records) && !created) {
+    spdlog::warn(
+        "event log {} keeps its capacity of {} records (--event-log-records asks {}); reset "
+        "the state (shmonctl state reset) to change it",
+        log_path, s->event_log_.capacity(), event_log_records);
   }
   if (s->info_.bad_files > 0) {
     std::lock_guard lock(s->mu_);
     Stmt st(s->db_,
             "INSERT INTO stats(key, value) VALUES('state_bad_files', ?1) "
             "ON CONFLICT(key) DO UPDATE SET value = value + ?1");
-    st.bind(1, std::int64_t(s->info_.bad_files)).run();
+    if (!st.bind(1, std::int64_t(s->info_.bad_files)).run()) {
+      return storage_failure(
+          "cannot write to the state database " + db_path + ": " + s->db_error(&storage),
+          sqlite3_system_errno(s->db_));
+    }
   }
   return s;
 }
 
-std::string StateStore::open_db(const std::string& path, const std::string& instance) {
+std::string StateStore::db_error(bool* storage) const {
+  if (db_ == nullptr) {
+    *storage = true;
+    return "cannot open";
+  }
+  const int primary = sqlite3_extended_errcode(db_) & 0xff;
+  const int sys = sqlite3_system_errno(db_);
+  std::string why = sqlite3_errmsg(db_);
+  // SQLite's text for an I/O error says nothing of the cause: name the errno.
+  if (sys != 0) why += std::string(" (") + std::strerror(sys) + ")";
+  switch (primary) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_INTERRUPT:
+    case SQLITE_AUTH:
+      *storage = true;
+      break;
+    default:
+      break;
+  }
+  return why;
+}
+
+std::string StateStore::open_db(const std::string& path, const std::string& instance,
+                                bool* storage) {
   fresh_ = false;
+  fresh_created_ = false;
+  *storage = false;
   struct stat st;
   const bool exists = ::lstat(path.c_str(), &st) == 0;
   if (exists) {
@@ -229,13 +291,17 @@ std::string StateStore::open_db(const std::string& path, const std::string& inst
   } else {
     // Created 0600 by us: SQLite gives its -wal and -shm files the database file's mode.
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return std::string("cannot create: ") + std::strerror(errno);
+    if (fd < 0) {
+      *storage = true;
+      return std::string("cannot create: ") + std::strerror(errno);
+    }
     ::close(fd);
+    fresh_created_ = true;
   }
   if (sqlite3_open_v2(path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
                       nullptr) != SQLITE_OK) {
-    return db_ != nullptr ? sqlite3_errmsg(db_) : "cannot open";
+    return db_error(storage);
   }
   sqlite3_busy_timeout(db_, 1000);
   auto pragma_text = [&](const char* sql) -> std::optional<std::string> {
@@ -244,16 +310,19 @@ std::string StateStore::open_db(const std::string& path, const std::string& inst
     return q.text(0);
   };
   const auto mode = pragma_text("PRAGMA journal_mode=WAL");
-  if (!mode || *mode != "wal") return std::string("cannot use WAL: ") + sqlite3_errmsg(db_);
-  if (!exec_locked("PRAGMA synchronous=NORMAL")) return sqlite3_errmsg(db_);
+  if (!mode) return "cannot use WAL: " + db_error(storage);
+  if (*mode != "wal") {
+    *storage = true;  // WAL refused without an error: the file system cannot hold its -shm file
+    return "cannot use WAL (journal mode stays " + *mode + ")";
+  }
+  if (!exec_locked("PRAGMA synchronous=NORMAL")) return db_error(storage);
   if (exists) {
     const auto check = pragma_text("PRAGMA quick_check");
-    if (!check || *check != "ok") {
-      return "integrity check failed: " + (check ? *check : std::string(sqlite3_errmsg(db_)));
-    }
+    if (!check) return "integrity check failed: " + db_error(storage);
+    if (*check != "ok") return "integrity check failed: " + *check;
   }
   Stmt tables(db_, "SELECT count(*), sum(name = 'meta') FROM sqlite_master WHERE type = 'table'");
-  if (!tables.row()) return sqlite3_errmsg(db_);
+  if (!tables.row()) return db_error(storage);
   const std::int64_t table_count = tables.i64(0);
   if (table_count == 0) {
     // A new store: schema and identity in one transaction.
@@ -261,7 +330,7 @@ std::string StateStore::open_db(const std::string& path, const std::string& inst
     state_id_ = random_u64();
     if (!exec_locked("BEGIN IMMEDIATE") || !exec_locked(kSchema) ||
         !exec_locked(kExportOwnersTable)) {
-      return sqlite3_errmsg(db_);
+      return db_error(storage);
     }
     Stmt meta(db_, "INSERT INTO meta(key, value) VALUES(?1, ?2)");
     const std::pair<const char*, std::string> rows[] = {
@@ -273,9 +342,10 @@ std::string StateStore::open_db(const std::string& path, const std::string& inst
         {"created_realtime_ns", std::to_string(realtime_ns())},
         {"writer", "shmon-agent"}};
     for (const auto& [k, v] : rows) {
-      if (!meta.bind(1, std::string(k)).bind(2, v).run()) return sqlite3_errmsg(db_);
+      if (!meta.bind(1, std::string(k)).bind(2, v).run()) return db_error(storage);
     }
-    if (!exec_locked("COMMIT")) return sqlite3_errmsg(db_);
+    if (!exec_locked("COMMIT")) return db_error(storage);
+    fresh_created_ = false;  // holds a schema now: kept from here on
     return {};
   }
   if (tables.i64(1) != 1) return "not a shmon state database (no meta table)";
@@ -283,7 +353,7 @@ std::string StateStore::open_db(const std::string& path, const std::string& inst
   {
     Stmt q(db_, "SELECT key, value FROM meta");
     while (q.row()) meta[q.text(0)] = q.text(1);
-    if (!q.ok()) return sqlite3_errmsg(db_);
+    if (!q.ok()) return db_error(storage);
   }
   if (meta["format"] != std::to_string(kStateFormat)) {
     return "state format " + meta["format"] + ", this agent reads " + std::to_string(kStateFormat);
@@ -295,17 +365,17 @@ std::string StateStore::open_db(const std::string& path, const std::string& inst
   if (meta["instance"] != instance) return "state of instance '" + meta["instance"] + "'";
   if (meta["state_id"].size() != 16) return "state without a valid state id";
   state_id_ = std::stoull(meta["state_id"], nullptr, 16);
-  if (!exec_locked(kExportOwnersTable)) return sqlite3_errmsg(db_);
-  return load_all();
+  if (!exec_locked(kExportOwnersTable)) return db_error(storage);
+  return load_all(storage);
 }
 
-std::string StateStore::load_all() {
+std::string StateStore::load_all(bool* storage) {
   try {
     LoadedState l;
     {
       Stmt q(db_, "SELECT folded FROM totals WHERE id = 1");
       if (q.row()) l.totals = decode_folded(json::parse(q.text(0)));
-      if (!q.ok()) return sqlite3_errmsg(db_);
+      if (!q.ok()) return db_error(storage);
     }
     {
       Stmt q(db_, "SELECT incarnation, secret, ord, folded FROM tombstones ORDER BY ord");
@@ -314,7 +384,7 @@ std::string StateStore::load_all() {
             {from_sql(q.i64(0)), q.bytes(1), decode_folded(json::parse(q.text(3)))});
         next_ord_ = std::max<std::uint64_t>(next_ord_, from_sql(q.i64(2)) + 1);
       }
-      if (!q.ok()) return sqlite3_errmsg(db_);
+      if (!q.ok()) return db_error(storage);
     }
     {
       Stmt q(db_, "SELECT incarnation, secret, pid, start_time, name, folded, tails FROM live");
@@ -330,7 +400,7 @@ std::string StateStore::load_all() {
         if (s.tails.size() > DataLimits::kMaxShards) throw std::runtime_error("too many tails");
         l.live.push_back(std::move(s));
       }
-      if (!q.ok()) return sqlite3_errmsg(db_);
+      if (!q.ok()) return db_error(storage);
     }
     {
       Stmt q(db_, "SELECT id, doc FROM sources ORDER BY id");
@@ -340,22 +410,22 @@ std::string StateStore::load_all() {
         l.max_source_id = std::max(l.max_source_id, src->id);
         l.sources.push_back(std::move(src));
       }
-      if (!q.ok()) return sqlite3_errmsg(db_);
+      if (!q.ok()) return db_error(storage);
     }
     {
       Stmt q(db_, "SELECT name, kind, t, value FROM history ORDER BY t");
       while (q.row()) l.history.push_back({q.text(0), q.text(1), q.f64(2), q.f64(3)});
-      if (!q.ok()) return sqlite3_errmsg(db_);
+      if (!q.ok()) return db_error(storage);
     }
     {
       Stmt q(db_, "SELECT key, value FROM stats");
       while (q.row()) l.stats[q.text(0)] = from_sql(q.i64(1));
-      if (!q.ok()) return sqlite3_errmsg(db_);
+      if (!q.ok()) return db_error(storage);
     }
     {
       Stmt q(db_, "SELECT exported, metric FROM export_owners");
       while (q.row()) l.export_owners[q.text(0)] = q.text(1);
-      if (!q.ok()) return sqlite3_errmsg(db_);
+      if (!q.ok()) return db_error(storage);
     }
     info_.bad_files = l.stats["state_bad_files"];
     loaded_ = std::move(l);
@@ -370,8 +440,10 @@ bool StateStore::exec_locked(const char* sql) {
 }
 
 bool StateStore::write_failed_locked(const std::string& what) {
-  const std::string why = sqlite3_errmsg(db_);
+  bool storage = false;
+  const std::string why = db_error(&storage);
   exec_locked("ROLLBACK");
+  behind_ = true;
   ++info_.write_errors;
   info_.last_error = what + ": " + why;
   const std::uint64_t now = monotonic_ns();
@@ -379,7 +451,8 @@ bool StateStore::write_failed_locked(const std::string& what) {
     last_error_log_ns_ = now;
     spdlog::error(
         "STATE: cannot write {} to {}: {} ({} failed writes so far); the agent keeps "
-        "serving from memory, and what it acknowledges now is not durable",
+        "serving from memory, answers flushes 'not durable' and retries until the write "
+        "succeeds",
         what, dir_, why, info_.write_errors);
   }
   return false;
@@ -528,13 +601,48 @@ void StateStore::sync(const EventLog& log) {
   const int rc =
       sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &logged, &checkpointed);
   bool ok = rc == SQLITE_OK;
-  if (!ok) write_failed_locked("a checkpoint");
+  if (!ok) {
+    // A checkpoint that fails loses nothing (the WAL keeps every commit): not "behind".
+    const bool was_behind = behind_;
+    write_failed_locked("a checkpoint");
+    behind_ = was_behind;
+  }
   if (log.durable() && !log.file().sync()) {
     ok = false;
     ++info_.write_errors;
     info_.last_error = std::string("msync of the event log: ") + std::strerror(errno);
   }
   if (ok) info_.last_sync_realtime_ns = realtime_ns();
+}
+
+bool StateStore::behind() const {
+  std::lock_guard lock(mu_);
+  return behind_;
+}
+
+bool StateStore::resync(const Folded& totals, const std::vector<StoredTombstone>& oldest_first,
+                        const std::vector<LiveSnapshot>& live) {
+  std::lock_guard lock(mu_);
+  if (!exec_locked("BEGIN IMMEDIATE")) return write_failed_locked("a resync");
+  Stmt t(db_, "INSERT OR REPLACE INTO totals(id, folded) VALUES(1, ?1)");
+  Stmt s(db_, "INSERT INTO tombstones(incarnation, secret, ord, folded) VALUES(?1, ?2, ?3, ?4)");
+  bool ok = exec_locked("DELETE FROM tombstones") && exec_locked("DELETE FROM live") &&
+            t.bind(1, encode_folded(totals).dump()).run();
+  for (std::size_t i = 0; ok && i < oldest_first.size(); ++i) {
+    const StoredTombstone& stone = oldest_first[i];
+    ok = s.bind(1, to_sql(stone.incarnation))
+             .blob(2, stone.secret)
+             .bind(3, std::int64_t(next_ord_++))
+             .bind(4, encode_folded(stone.folded).dump())
+             .run();
+  }
+  for (std::size_t i = 0; ok && i < live.size(); ++i) ok = insert_live_locked(live[i]);
+  if (!ok) return write_failed_locked("a resync");
+  if (!commit_locked("a resync")) return false;
+  behind_ = false;
+  spdlog::warn("STATE: {} holds everything again ({} departed clients, {} live)", dir_,
+               oldest_first.size(), live.size());
+  return true;
 }
 
 StateInfo StateStore::info() const {

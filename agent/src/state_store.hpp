@@ -9,12 +9,15 @@
 //   events.log  the event log's mapped file (event_log_file.hpp).
 //
 // Threads: every method is thread-safe (one mutex around the connection). A write that fails
-// (full disk, read-only directory) is reported loudly (rate-limited), counted in write_errors
-// and returns false; the agent keeps serving from memory and retries with the next write.
+// (full disk, I/O error) is reported loudly (rate-limited), counted in write_errors and returns
+// false (the caller then does not acknowledge what it covered); the store is marked behind()
+// and the agent rewrites everything it holds in memory with resync() until that succeeds.
 //
-// Bad state (unreadable, truncated, corrupt, foreign format/ABI/uid/instance, or an event log of
-// another state id) is moved aside as NAME.bad-<UTC timestamp>, counted in bad_files and logged
-// with the file's name; the store starts fresh. It never mixes two histories.
+// Bad state is only bad CONTENT (unreadable, truncated, corrupt, foreign format/ABI/uid/instance,
+// or an event log of another state id): it is moved aside as NAME.bad-<UTC timestamp>, counted
+// in bad_files and logged with the file's name; the store starts fresh. It never mixes two
+// histories. A file that cannot be read or written because of the storage (ENOSPC, EIO, EDQUOT,
+// SQLITE_FULL/IOERR, ...) is never moved aside: open() fails with kStorage and the caller retries.
 #pragma once
 
 #include <sys/types.h>
@@ -84,14 +87,19 @@ struct StateInfo {
   bool event_log_durable = false;
 };
 
+// Why open() failed: the storage (full disk, I/O error: worth retrying, nothing is moved aside)
+// or a directory that cannot be used (permissions, read-only file system: retrying will not help).
+enum class OpenFailure { kNone, kStorage, kUnusable };
+
 class StateStore {
  public:
-  // Opens the store in `dir` (created 0700 and checked like the runtime directory), moving bad
-  // files aside. Returns nullptr with `*error` set when the directory or a fresh database cannot
-  // be used at all (the agent then runs from memory). The event log file is opened too; when it
-  // cannot be created (full disk) info().event_log_durable is false and `log_error()` says why.
+  // Opens the store in `dir` (REQUIRES: prepared and checked by prepare_private_dir), moving
+  // files with bad content aside. Returns nullptr with `*error` and `*failure` set when the
+  // storage fails (kStorage: retry later) or the directory cannot be used (kUnusable); files are
+  // left as they are in both cases. The event log is opened (and fully allocated) too.
   static std::unique_ptr<StateStore> open(const std::string& dir, const std::string& instance,
-                                          std::uint64_t event_log_records, std::string* error);
+                                          std::uint64_t event_log_records, std::string* error,
+                                          OpenFailure* failure);
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
@@ -125,12 +133,20 @@ class StateStore {
   // Makes everything committed so far durable against a power cut: WAL checkpoint (fsync) and
   // msync of the event log.
   void sync(const EventLog& log);
+  // True after a write failed and before a resync() succeeded: the store holds less than memory.
+  bool behind() const;
+  // Rewrites the departed totals, every tombstone (oldest first) and every live snapshot in one
+  // transaction, replacing what the store held; clears behind() on success.
+  bool resync(const Folded& totals, const std::vector<StoredTombstone>& oldest_first,
+              const std::vector<LiveSnapshot>& live);
   StateInfo info() const;
 
  private:
   StateStore() = default;
-  std::string open_db(const std::string& path, const std::string& instance);
-  std::string load_all();
+  // Empty when usable; else why, with *storage true when the cause is the storage.
+  std::string open_db(const std::string& path, const std::string& instance, bool* storage);
+  std::string db_error(bool* storage) const;
+  std::string load_all(bool* storage);
   bool exec_locked(const char* sql);
   bool write_failed_locked(const std::string& what);
   bool commit_locked(const char* what);
@@ -143,6 +159,7 @@ class StateStore {
   std::string dir_;
   std::uint64_t state_id_ = 0;
   bool fresh_ = false;
+  bool fresh_created_ = false;  // open_db created state.db and it holds no schema yet
   LoadedState loaded_;
   EventLogFile event_log_;
   std::string log_error_;
@@ -150,6 +167,7 @@ class StateStore {
   StateInfo info_;
   std::uint64_t last_error_log_ns_ = 0;
   std::vector<std::uint32_t> saved_since_prune_;
+  bool behind_ = false;
 };
 
 }  // namespace shmon::agent

@@ -54,6 +54,8 @@ int to_code(shmon::CallStatus status) {
       return SHMON_E_AGENT;
     case CallStatus::kBadArgument:
       return SHMON_E_ARGUMENT;
+    case CallStatus::kNotDurable:
+      return SHMON_E_NOT_DURABLE;
   }
   return SHMON_E_AGENT;
 }

@@ -149,7 +149,7 @@ FlushResult Probe::flush() noexcept {
   if (out.status = core_->begin_call(lock); out.status != CallStatus::kOk) return out;
   detail::ProbeCore::Reply reply;
   out.status = core_->session_locked(RequestType::kFlush, {}, reply);
-  if (out.status == CallStatus::kOk) {
+  if (out.status == CallStatus::kOk || out.status == CallStatus::kNotDurable) {
     FlushReply r{};
     std::memcpy(&r, core_->response.data(), std::min<std::size_t>(reply.body_size, sizeof(r)));
     out.events_written = r.events_written;

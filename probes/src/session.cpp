@@ -29,6 +29,7 @@ static_assert(int(CallStatus::kTimeout) == int(client::CallStatus::kTimeout));
 static_assert(int(CallStatus::kBadArgument) == int(client::CallStatus::kBadArgument));
 static_assert(int(CallStatus::kAgentError) == int(client::CallStatus::kAgentError));
 static_assert(int(CallStatus::kRevoked) == int(client::CallStatus::kRevoked));
+static_assert(int(CallStatus::kNotDurable) == int(client::CallStatus::kNotDurable));
 CallStatus public_status(client::CallStatus st) {
   return CallStatus(int(st));
 }

@@ -152,34 +152,109 @@ std::string state_dir(const std::string& flag, const std::string& instance) {
   return root + "/" + instance;
 }
 
-Status ensure_private_dir(const std::string& dir, const std::string& what) {
-  // Parents first (each 0700 when we create it; existing ones are left as they are).
-  for (std::size_t pos = dir.find('/', 1); pos != std::string::npos; pos = dir.find('/', pos + 1)) {
-    const std::string parent = dir.substr(0, pos);
-    if (::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST) {
-      return Error{"cannot create " + what + " " + parent + ": " + errno_text(errno)};
+namespace {
+
+// The components of an absolute path: "/a/b" -> {"/", "/a", "/a/b"}.
+std::vector<std::string> prefixes(const std::string& abs) {
+  std::vector<std::string> out{"/"};
+  for (std::size_t pos = abs.find('/', 1); pos != std::string::npos; pos = abs.find('/', pos + 1)) {
+    out.push_back(abs.substr(0, pos));
+  }
+  if (abs.size() > 1) out.push_back(abs);
+  return out;
+}
+
+// realpath() of the longest existing prefix of `dir`, plus the rest as written (each missing
+// component is created later and checked like the others). Empty with errno on failure.
+std::string resolve_existing(std::string dir, std::string& rest) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  rest.clear();
+  for (;;) {
+    if (char* real = ::realpath(dir.c_str(), nullptr)) {
+      std::string out = real;
+      std::free(real);
+      return out;
+    }
+    if (errno != ENOENT || dir == ".") return {};
+    const auto slash = dir.find_last_of('/');
+    if (slash == std::string::npos) {
+      rest = rest.empty() ? dir : dir + "/" + rest;
+      dir = ".";
+    } else {
+      rest = rest.empty() ? dir.substr(slash + 1) : dir.substr(slash + 1) + "/" + rest;
+      dir = slash == 0 ? "/" : dir.substr(0, slash);
     }
   }
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return Error{"cannot create " + what + " " + dir + ": " + errno_text(errno)};
+}
+
+}  // namespace
+
+PrivateDir prepare_private_dir(const std::string& dir, int own_levels, const std::string& what) {
+  PrivateDir out;
+  auto fail = [&](std::string message, int err) {
+    out.error = what + " " + message;
+    out.sys_errno = err;
+    return out;
+  };
+  if (dir.empty()) return fail("is empty", 0);
+  std::string rest;
+  const std::string base = resolve_existing(dir, rest);
+  if (base.empty()) return fail(dir + " cannot be resolved: " + errno_text(errno), errno);
+  std::string path = base;
+  const std::size_t existing = prefixes(base).size();
+  for (std::size_t begin = 0; begin < rest.size();) {
+    std::size_t end = rest.find('/', begin);
+    if (end == std::string::npos) end = rest.size();
+    const std::string part = rest.substr(begin, end - begin);
+    begin = end + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") return fail(dir + ": '..' after a missing component", 0);
+    path = path == "/" ? "/" + part : path + "/" + part;
   }
-  struct stat st;
-  if (::lstat(dir.c_str(), &st) != 0) {
-    return Error{"cannot inspect " + what + " " + dir + ": " + errno_text(errno)};
+  out.path = path;
+  // Top down, each component checked before anything is created below it; a missing one is
+  // created (0700) and then checked like the others (it must come out a real directory: a
+  // dangling symbolic link in its place is refused, never followed into nowhere).
+  const std::vector<std::string> parts = prefixes(path);
+  const uid_t me = ::geteuid();
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& p = parts[i];
+    if (i >= existing && ::mkdir(p.c_str(), 0700) != 0 && errno != EEXIST) {
+      return fail(p + " cannot be created: " + errno_text(errno), errno);
+    }
+    const bool own = i + std::size_t(own_levels) >= parts.size();
+    struct stat st;
+    if (::lstat(p.c_str(), &st) != 0) {
+      return fail(p + " cannot be inspected: " + errno_text(errno), errno);
+    }
+    if (S_ISLNK(st.st_mode)) return fail(p + " is a symbolic link that leads nowhere", 0);
+    if (!S_ISDIR(st.st_mode)) return fail(p + " exists but is not a directory", 0);
+    const bool writable = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+    if (own) {
+      if (st.st_uid != me) {
+        return fail(p + " is owned by uid " + std::to_string(st.st_uid) +
+                        ", not by this user (uid " + std::to_string(me) + ")",
+                    0);
+      }
+      if (writable) {
+        return fail(p + " has mode " + octal_mode(st.st_mode) +
+                        ", writable by group or others; run chmod 700 " + p,
+                    0);
+      }
+      continue;
+    }
+    if (st.st_uid != me && st.st_uid != 0) {
+      return fail(p + " (above it) is owned by uid " + std::to_string(st.st_uid) +
+                      ", who could replace what is below it; use a directory of this user's",
+                  0);
+    }
+    if (writable && (st.st_mode & S_ISVTX) == 0) {
+      return fail(p + " (above it) has mode " + octal_mode(st.st_mode) +
+                      ", writable by group or others, who could replace what is below it",
+                  0);
+    }
   }
-  if (S_ISLNK(st.st_mode)) {
-    return Error{what + " " + dir + " is a symbolic link; refusing to use it"};
-  }
-  if (!S_ISDIR(st.st_mode)) return Error{what + " " + dir + " exists but is not a directory"};
-  if (st.st_uid != ::geteuid()) {
-    return Error{what + " " + dir + " is owned by uid " + std::to_string(st.st_uid) +
-                 ", not by this user (uid " + std::to_string(::geteuid()) + ")"};
-  }
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    return Error{what + " " + dir + " has mode " + octal_mode(st.st_mode) +
-                 ", writable by group or others; run chmod 700 " + dir};
-  }
-  return Ok{};
+  return out;
 }
 
 }  // namespace shmon

@@ -56,6 +56,8 @@ const char* to_string(ResponseStatus status) {
       return "too_large";
     case ResponseStatus::kInternal:
       return "internal";
+    case ResponseStatus::kNotDurable:
+      return "not_durable";
   }
   return "unknown";
 }

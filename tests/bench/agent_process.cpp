@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -49,6 +50,13 @@ bool AgentProcess::start(const std::string& instance, const std::vector<std::str
   const std::string path = default_agent_path();
   std::vector<std::string> args{path, "--instance", instance};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  // SHMON_BENCH_NO_STATE=1: the same run with the state store off (a state directory that cannot
+  // be used is an error now, so unsetting HOME no longer turns it off).
+  if (const char* off = std::getenv("SHMON_BENCH_NO_STATE");
+      off != nullptr && std::string(off) == "1" &&
+      std::find(args.begin(), args.end(), "--no-state") == args.end()) {
+    args.push_back("--no-state");
+  }
   pid_ = ::fork();
   if (pid_ == 0) {
     ::dup2(pipefd[1], STDOUT_FILENO);

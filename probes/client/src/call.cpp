@@ -57,6 +57,8 @@ const char* to_string(CallStatus status) {
       return "agent error";
     case CallStatus::kBadArgument:
       return "bad argument";
+    case CallStatus::kNotDurable:
+      return "not durable";
   }
   return "unknown";
 }
@@ -144,6 +146,9 @@ CallStatus call(const CallTarget& target, RequestType type, std::span<const std:
   switch (reply.status) {
     case ResponseStatus::kOk:
       return CallStatus::kOk;
+    case ResponseStatus::kNotDurable:
+      s.call_errors.fetch_add(1, r);
+      return CallStatus::kNotDurable;
     case ResponseStatus::kStaleSession:
       // The agent no longer knows this session (revoked or restarted state): re-attach.
       s.call_errors.fetch_add(1, r);

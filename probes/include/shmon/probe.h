@@ -26,7 +26,10 @@ enum {
   SHMON_E_REVOKED = -4,
   SHMON_E_AGENT = -5,
   SHMON_E_ARGUMENT = -6,
-  SHMON_E_DROPPED = -7
+  SHMON_E_DROPPED = -7,
+  /* shmon_flush: the agent has the values but its state store could not make them durable (full
+   * or failing disk): not acknowledged; they stay in this probe's region. Retry later. */
+  SHMON_E_NOT_DURABLE = -8
 };
 
 enum { SHMON_TRACE = 0, SHMON_DEBUG, SHMON_INFO, SHMON_WARN, SHMON_ERROR, SHMON_FATAL };
@@ -126,6 +129,8 @@ int shmon_probe_on_command(shmon_probe* probe, const char* name, const char* des
                            shmon_command_fn fn, void* user);
 /* The handler the built-in `stop` command calls; NULL removes it (stop answers "not supported"). */
 int shmon_probe_on_stop(shmon_probe* probe, void (*fn)(void* user), void* user);
+/* SHMON_OK once the agent has every update so far and has made it durable; SHMON_E_NOT_DURABLE
+ * when it has them but cannot store them yet (its disk is full): retry later. */
 int shmon_flush(shmon_probe* probe);
 
 #ifdef __cplusplus

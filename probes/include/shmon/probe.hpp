@@ -78,6 +78,9 @@ enum class CallStatus {
                   // dropped and re-attached later
   kAgentError,    // the agent answered with an error status
   kBadArgument,
+  kNotDurable,  // the agent did it but could not make it durable (its state disk is full or
+                // failing): nothing is acknowledged; the values stay in this probe's region and a
+                // later flush that returns kOk acknowledges them. Retry later.
 };
 const char* to_string(CallStatus status);
 
@@ -157,8 +160,9 @@ class EventType {
 
 struct FlushResult {
   CallStatus status;
-  std::uint64_t events_written;     // sum of this probe's ring heads when the agent took the flush
-  std::uint64_t events_received;    // what the agent has drained of them (== written on success)
+  std::uint64_t events_written;   // sum of this probe's ring heads when the agent took the flush
+  std::uint64_t events_received;  // what the agent has drained of them (== written on success)
+  // (The three counts are filled on kOk and on kNotDurable.)
   std::uint64_t submitted_records;  // records submitted through the mailbox over this session
 };
 

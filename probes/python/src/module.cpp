@@ -54,7 +54,8 @@ PyObject* py_last_error(PyObject*, PyObject*) {
 }
 
 // flush(): True once the agent has every update written so far (bounded by the probe's
-// timeouts); False when not attached or it timed out.
+// timeouts) and has made it durable; False when not attached, it timed out, or the agent could
+// not store it yet (its disk is full: retry later).
 PyObject* py_flush(PyObject*, PyObject*) {
   shmon_probe* p = probe_if_open();
   if (p == nullptr) Py_RETURN_TRUE;  // nothing was written

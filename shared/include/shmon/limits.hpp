@@ -39,6 +39,11 @@ inline constexpr int kNotFound =
 inline constexpr int kOutputFailed = 6;  // shmonctl: standard output could not be written
 // shmon-agent: socket activation passed a socket that is not this instance's rendezvous
 inline constexpr int kActivationRefused = 7;
+// shmon-agent: the state directory cannot be used (refused by its checks, not creatable, no
+// HOME); --no-state runs from memory explicitly
+inline constexpr int kStateUnusable = 14;
+// shmon-agent: the state storage kept failing (full disk, I/O error) for --state-wait-ms
+inline constexpr int kStateUnavailable = 15;
 // shmonctl send / commands (docs/COMMANDS.md):
 inline constexpr int kNoSuchClient = 8;      // no app client by that name or slot
 inline constexpr int kNoSuchCommand = 9;     // the client offers no command of that name

@@ -40,8 +40,21 @@ Status check_runtime_dir(const std::string& dir);
 // "/NAME". Empty when none of these can be resolved (no HOME).
 std::string state_dir(const std::string& flag, const std::string& instance);
 
-// Creates `dir` and its missing parents (mode 0700) and checks `dir` like the runtime directory:
-// a real directory owned by this user, not writable by group or others. Errors name the path.
-Status ensure_private_dir(const std::string& dir, const std::string& what);
+// A private directory made ready by prepare_private_dir: its resolved path, or why not.
+struct PrivateDir {
+  std::string path;   // realpath of the directory (symbolic links above it resolved)
+  std::string error;  // empty when usable; else one line naming the path and what is wrong
+  int sys_errno = 0;  // the errno of the system call that failed (0: refused by a check)
+};
+
+// Resolves `dir` (realpath of its longest existing prefix: symbolic links anywhere in it are
+// followed, so /home -> /var/home works), creates the missing components (mode 0700) and checks
+// every component of the resolved path:
+//   * each one is owned by this user or by root (anyone else could replace what is below it),
+//     and is not writable by group or others unless it is sticky (like /tmp);
+//   * the last `own_levels` components (the state root and the instance directory) are owned by
+//     this user and not writable by group or others at all.
+// REQUIRES: own_levels >= 1. Errors name the component and what is wrong.
+PrivateDir prepare_private_dir(const std::string& dir, int own_levels, const std::string& what);
 
 }  // namespace shmon

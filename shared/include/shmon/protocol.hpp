@@ -132,6 +132,9 @@ enum class ResponseStatus : std::uint32_t {
   kStaleSession = 4,  // unknown slot/session, or the session was revoked: re-attach
   kTooLarge = 5,
   kInternal = 6,
+  // Carried out (the body is valid), but the state store could not make it durable (full disk,
+  // I/O error): nothing it covers is acknowledged; the data stays in the client's region.
+  kNotDurable = 7,
 };
 const char* to_string(ResponseStatus status);
 

@@ -32,6 +32,7 @@
 //   record-values    honest: records histogram values that stdin names ("VALUE COUNT" lines)
 //   mass-detach      honest: --variant N probes (default 32) attach, then all leave at once
 //                    when stdin closes; says READY, then LEFT <ms>
+//   flush-steps      one new counter + 1000 + flush per stdin line; says each flush's status
 //   bye-hold         says bye by hand and keeps the mutex for three agent ticks after the answer
 //   slowloris | hold-tool | fd-flood   attacks on the rendezvous socket (mode_rendezvous.cpp)
 //   big-region       honest, with the largest legal region, every metric used (READY; stdin EOF)
@@ -83,7 +84,8 @@ int main(int argc, char** argv) {
       {"exposition-mix", run_exposition_mix},
       {"labelled", run_labelled},
       {"commands", run_commands},
-      {"forge-reply", run_forge_reply}};
+      {"forge-reply", run_forge_reply},
+      {"flush-steps", run_flush_steps}};
   const auto it = modes.find(args.mode);
   if (it == modes.end()) {
     std::fprintf(stderr, "shmon-testclient: unknown mode '%s'\n", args.mode.c_str());

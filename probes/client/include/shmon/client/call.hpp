@@ -25,6 +25,7 @@ enum class CallStatus {
   kRevoked,       // the lease was revoked, or the agent no longer knows the session
   kAgentError,    // the agent answered with an error status
   kBadArgument,
+  kNotDurable,  // carried out, but the agent's state store could not make it durable (full disk)
 };
 const char* to_string(CallStatus status);
 
