@@ -169,8 +169,9 @@ void answer_full(AgentContext& ctx, Client& c) {
     std::lock_guard lock(ctx.mu);
     why = full_message(ctx, c.kind);
   }
-  spdlog::debug("client {} (pid {}) waited for a slot in vain: {}", c.name, c.pid, why);
-  send_reply(c.socket.get(), make_reply(ctx, AttachStatus::kFull, why));
+  // Counted and logged as a refusal (its region stays until it exits or asks again).
+  refuse(ctx, c.socket.get(), AttachStatus::kFull, why + " (waited for a slot)",
+         "'" + c.name + "' (pid " + std::to_string(c.pid) + ")");
   c.socket.reset();
 }
 
