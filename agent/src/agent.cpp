@@ -5,11 +5,13 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -23,6 +25,7 @@
 #include "persistence.hpp"
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
+#include "shmon/limits.hpp"
 #include "shmon/memfd.hpp"
 #include "shmon/paths.hpp"
 #include "shmon/protocol.hpp"
@@ -38,12 +41,37 @@ constexpr std::uint64_t kTickNs = 50'000'000;
 constexpr std::size_t kMaxPending = 256;
 constexpr std::uint64_t kAcceptPauseNs = 100'000'000;
 constexpr std::uint64_t kCompleteRequestWaitNs = 20'000'000;
+// How long a newcomer waits for a slot before it is answered "agent full": under the probe's
+// own wait for the reply (kAttachTimeoutMs), so that it reads the reason rather than a timeout.
+constexpr std::uint64_t kSlotWaitNs = std::uint64_t(kAttachTimeoutMs) * 750'000;
+
+// True when `fd` holds a whole AttachRequest (peeked; nothing is consumed).
+bool request_complete(int fd) {
+  AttachRequest peek;
+  const ssize_t n = ::recv(fd, &peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
+  return n == ssize_t(sizeof(peek));
+}
 
 // True when the next message on `fd` starts with `magic` (peeked; nothing is consumed).
 bool peek_magic(int fd, const char (&magic)[8]) {
   char head[8];
   const ssize_t n = ::recv(fd, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
   return n == ssize_t(sizeof head) && std::memcmp(head, magic, sizeof head) == 0;
+}
+
+// Every attached client holds three descriptors here (socket, region, pidfd), and so does every
+// newcomer waiting for a slot: a fork storm of 1000 children needs ~3000. The soft limit (often
+// 1024) is raised to the hard one, which the administrator set; the agent never goes above it.
+void raise_fd_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  const rlim_t before = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    spdlog::debug("raised the descriptor limit from {} to {}", before, lim.rlim_max);
+  } else {
+    spdlog::warn("cannot raise the descriptor limit from {}: {}", before, std::strerror(errno));
+  }
 }
 
 void fail(const std::string& message) {
@@ -102,6 +130,7 @@ int Agent::start() {
     return exit_code::kAlreadyRunning;
   }
   lock_fd_ = std::move(lock.fd);
+  raise_fd_limit();
 
   // Signals: handled only through the signalfd; blocked before any thread exists so that every
   // thread inherits the mask.
@@ -239,6 +268,7 @@ void Agent::loop() {
         std::uint64_t expirations;
         [[maybe_unused]] auto r = ::read(fd, &expirations, sizeof(expirations));
         drop_stale_pending();
+        answer_old_waiters(monotonic_ns());
         drop_punched_regions();
         resume_accepts_if_due(monotonic_ns());
         commands_->tick(monotonic_ns());
@@ -247,6 +277,8 @@ void Agent::loop() {
         on_accept();
       } else if (pending_.count(fd) != 0) {
         on_pending(fd);
+      } else if (waiting_fds_.count(fd) != 0) {
+        on_waiter_event(fd);
       } else {
         on_client_event(fd, events[i].events);
       }
@@ -265,17 +297,32 @@ void Agent::on_accept() {
       }
       return;
     }
-    if (pending_.size() >= kMaxPending) {
-      // A flood of silent connections: the oldest is the likeliest to be one of them.
-      auto oldest = pending_.begin();
-      for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-        if (it->second.second < oldest->second.second) oldest = it;
-      }
-      unwatch(oldest->first);
-      pending_.erase(oldest);
-    }
+    if (pending_.size() >= kMaxPending) make_room_for_pending();
     pending_.emplace(fd, std::make_pair(UniqueFd(fd), monotonic_ns()));
     watch(fd, EPOLLIN | EPOLLET);  // one event per arrival: a partial request is not re-reported
+    // A request that is already here (a fork child's, sent right after its connect) is read
+    // now, before the next accept: a storm of them never piles up as pending connections.
+    on_pending(fd);
+  }
+}
+
+void Agent::make_room_for_pending() {
+  std::vector<std::pair<std::uint64_t, int>> by_age;
+  by_age.reserve(pending_.size());
+  for (const auto& [fd, entry] : pending_) by_age.emplace_back(entry.second, fd);
+  std::sort(by_age.begin(), by_age.end());
+  for (const auto& [accepted_ns, fd] : by_age) {
+    if (pending_.size() < kMaxPending) return;
+    if (request_complete(fd)) {
+      on_pending(fd);  // complete: attached (or answered) now, never dropped
+      continue;
+    }
+    // A flood of silent connections: the oldest is the likeliest to be one of them.
+    ctx_.stats().pending_dropped.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("dropped a connection that sent no attach request in {} ms (flood)",
+                  (monotonic_ns() - accepted_ns) / 1'000'000);
+    unwatch(fd);
+    pending_.erase(fd);
   }
 }
 
@@ -315,10 +362,27 @@ void Agent::on_pending(int fd) {
   auto node = pending_.extract(it);
   unwatch(fd);
   const std::uint64_t deadline = monotonic_ns() + kCompleteRequestWaitNs;
-  auto client =
-      handle_attach(ctx_, std::move(node.mapped().first), deadline,
-                    [this](const std::shared_ptr<Client>& c) { retire(c, "re-attached"); });
-  if (!client) return;
+  AttachHooks hooks;
+  hooks.retire = [this](const std::shared_ptr<Client>& c) { retire(c, "re-attached"); };
+  hooks.forget_waiter = [this](const Client& newcomer) {
+    for (const auto& w : waiters_) {
+      if (w->incarnation == newcomer.incarnation && newcomer.reattach.proves(w->reattach)) {
+        forget_waiter(w);  // its region came again with the new request
+        return;
+      }
+    }
+  };
+  hooks.may_wait = waiters_.size() < kMaxSlotWaiters;
+  AttachResult r = handle_attach(ctx_, std::move(node.mapped().first), deadline, hooks);
+  if (!r.client) return;
+  if (r.waiting) {
+    queue_waiter(r.client);
+  } else {
+    enter_loop(r.client);
+  }
+}
+
+void Agent::enter_loop(const std::shared_ptr<Client>& client) {
   commands_->on_attach(client);
   by_fd_[client->socket.get()] = client;
   watch(client->socket.get());
@@ -328,6 +392,84 @@ void Agent::on_pending(int fd) {
   }
   std::lock_guard lock(ctx_.mu);
   publish_directory(ctx_);
+}
+
+void Agent::queue_waiter(const std::shared_ptr<Client>& c) {
+  waiters_.push_back(c);
+  waiting_fds_[c->socket.get()] = c;
+  watch(c->socket.get(), EPOLLIN | EPOLLRDHUP);
+  if (c->pidfd) {
+    waiting_fds_[c->pidfd.get()] = c;
+    watch(c->pidfd.get());
+  }
+}
+
+void Agent::forget_waiter(const std::shared_ptr<Client>& c) {
+  for (int fd : {c->socket.get(), c->pidfd.get()}) {
+    if (fd < 0) continue;
+    unwatch(fd);
+    waiting_fds_.erase(fd);
+  }
+  waiters_.remove(c);
+}
+
+void Agent::fold_waiter(const std::shared_ptr<Client>& c) {
+  forget_waiter(c);
+  c->socket.reset();
+  c->pidfd.reset();
+  fold_exited_client(ctx_, *c);
+}
+
+void Agent::on_waiter_event(int fd) {
+  auto it = waiting_fds_.find(fd);
+  if (it == waiting_fds_.end()) return;
+  std::shared_ptr<Client> c = it->second;
+  if (fd == c->pidfd.get()) {
+    fold_waiter(c);  // exited without a slot
+    return;
+  }
+  // A waiting app sends nothing: readable means it closed the socket (it exited, or gave up
+  // waiting and will ask again). The region stays until its process exits or it asks again;
+  // without a pidfd to tell us, the socket's end is taken as its departure (as in retire()).
+  unwatch(fd);
+  waiting_fds_.erase(fd);
+  c->socket.reset();
+  if (!c->pidfd) fold_waiter(c);
+}
+
+void Agent::admit_waiters() {
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    const std::shared_ptr<Client> c = *it;
+    if (!c->socket) {  // nobody to answer: it asks again, or is folded when it exits
+      ++it;
+      continue;
+    }
+    const int sock = c->socket.get();
+    const int pidfd = c->pidfd.get();
+    if (!admit_waiter(ctx_, c)) return;  // no free slot
+    it = waiters_.erase(it);
+    waiting_fds_.erase(sock);
+    waiting_fds_.erase(pidfd);
+    unwatch(sock);
+    unwatch(pidfd);
+    enter_loop(c);
+  }
+}
+
+void Agent::answer_old_waiters(std::uint64_t now) {
+  for (const auto& c : waiters_) {
+    if (!c->socket || now - c->attached_monotonic_ns < kSlotWaitNs) continue;
+    const int sock = c->socket.get();
+    unwatch(sock);
+    waiting_fds_.erase(sock);
+    answer_full(ctx_, *c);
+  }
+  // Those without a pidfd cannot be watched for their exit: their region goes now.
+  std::vector<std::shared_ptr<Client>> blind;
+  for (const auto& c : waiters_) {
+    if (!c->socket && !c->pidfd) blind.push_back(c);
+  }
+  for (const auto& c : blind) fold_waiter(c);
 }
 
 void Agent::on_client_event(int fd, std::uint32_t events) {
@@ -401,6 +543,7 @@ void Agent::retire(const std::shared_ptr<Client>& c, const char* reason) {
   c->socket.reset();
   c->pidfd.reset();
   spdlog::info("client {} (pid {}) detached from slot {}: {}", c->name, c->pid, c->slot, reason);
+  admit_waiters();  // the slot is free
 }
 
 void Agent::drop_stale_pending() {

@@ -5,6 +5,7 @@
 
 #include <sys/epoll.h>
 
+#include <list>
 #include <map>
 #include <memory>
 
@@ -45,6 +46,20 @@ class Agent {
   // (peeked, never blocking the main thread on a slow peer); until then it stays pending.
   void on_pending(int fd);
   void on_client_event(int fd, std::uint32_t events);
+  // Makes room for one more pending connection: attaches the oldest ones that carry a complete
+  // request and drops the oldest silent one only when none does (counted in pending_dropped).
+  void make_room_for_pending();
+  // An attached client (from a pending connection or the wait list) enters the event loop.
+  void enter_loop(const std::shared_ptr<Client>& client);
+  // Slot waiters (docs/DESIGN.md, "Fork storms"): queued when the table is full; each is
+  // admitted when a slot frees, answered "agent full" after kSlotWaitNs (its region kept), and
+  // folded without a slot when its process exits first.
+  void queue_waiter(const std::shared_ptr<Client>& client);
+  void on_waiter_event(int fd);
+  void admit_waiters();
+  void answer_old_waiters(std::uint64_t now);
+  void forget_waiter(const std::shared_ptr<Client>& client);
+  void fold_waiter(const std::shared_ptr<Client>& client);
   void drop_stale_pending();
   // Drops clients whose data region lost pages since attach (punched holes).
   void drop_punched_regions();
@@ -70,7 +85,9 @@ class Agent {
   std::uint64_t accepts_resume_ns_ = 0;
   std::uint64_t accept_failures_ = 0;  // since the last summary line
   std::uint64_t accept_log_ns_ = 0;
-  std::map<int, std::shared_ptr<Client>> by_fd_;  // socket and pidfd -> client
+  std::map<int, std::shared_ptr<Client>> by_fd_;        // socket and pidfd -> client
+  std::list<std::shared_ptr<Client>> waiters_;          // oldest first
+  std::map<int, std::shared_ptr<Client>> waiting_fds_;  // a waiter's socket and pidfd -> waiter
 };
 
 }  // namespace shmon::agent

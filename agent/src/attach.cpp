@@ -81,9 +81,53 @@ bool peer_exited(pid_t pid) {
   return ::poll(&pf, 1, 0) > 0;
 }
 
-// A client that can no longer take a slot because it has exited: its region is still whole (the
-// memfd came with the request), so drain it and fold it like any departure.
+void take_slot_locked(AgentContext& ctx, const std::shared_ptr<Client>& c, std::uint32_t slot,
+                      const std::string& label) {
+  const auto unfold = ctx.departed.unfold(c->reattach);
+  const bool unfolded = unfold == Departed::Unfold::kUnfolded;
+  if (unfold == Departed::Unfold::kMismatch) {
+    note_reattach_mismatch(ctx, label, "a departed client");
+    c->reattach.secret = {};  // one bound key per incarnation: the claimant gets none
+  }
+  c->slot = slot;
+  c->lock_generation = ++ctx.slot_generation[slot];
+  c->owner_token = make_owner_token(slot, c->lock_generation);
+  ctx.slots[slot] = c;
+  ctx.data_bytes_total += c->geo.region_size;
+  persist_attach_locked(ctx, *c, unfolded);
+}
+
+// The OK reply with the control and mailbox regions; the client then owns `sock`.
+void welcome(AgentContext& ctx, Client& c, UniqueFd sock) {
+  ctx.stats().clients_total.fetch_add(1, std::memory_order_relaxed);
+  AttachReply reply = make_reply(ctx, AttachStatus::kOk, "");
+  reply.slot = c.slot;
+  reply.lock_generation = c.lock_generation;
+  reply.session = c.session;
+  const int fds[2] = {ctx.regions.control_ro_fd.get(), ctx.regions.mailbox_fd.get()};
+  send_reply(sock.get(), reply, fds);
+  c.socket = std::move(sock);
+  if (!c.pidfd) c.pidfd = open_pidfd(c.pid);
+  spdlog::info("client {} (pid {}, {}) attached in slot {}", c.name, c.pid, to_string(c.kind),
+               c.slot);
+}
+
+std::string full_message(const AgentContext& ctx, ClientKind kind) {
+  std::uint32_t apps = 0;
+  for (const auto& o : ctx.slots) apps += (o && o->kind == ClientKind::kApp) ? 1 : 0;
+  return kind == ClientKind::kApp
+             ? "agent full: " + std::to_string(apps) + " of " +
+                   std::to_string(ctx.options.max_clients) + " app clients connected"
+             : "agent full: all " + std::to_string(kReservedToolSlots) +
+                   " tool slots are taken (shmon, inspector)";
+}
+
+}  // namespace
+
+// A client that never took a slot and has exited: its region is still whole (the memfd came
+// with the request), so drain it and fold it like any departure.
 void fold_exited_client(AgentContext& ctx, Client& c) {
+  ctx.stats().folded_without_slot.fetch_add(1, std::memory_order_relaxed);
   c.slot = UINT32_MAX;  // no slot: no journal entry, no directory entry
   {
     std::lock_guard lock(c.drain_mu);
@@ -100,25 +144,51 @@ void fold_exited_client(AgentContext& ctx, Client& c) {
     persist_departure_locked(ctx, c, evicted);
   }
   if (bad > 0) count_bad_records(ctx, bad, "metrics of " + c.name + " that could not be folded");
-  spdlog::info("client {} (pid {}) had exited before it could take a slot; folded its values",
-               c.name, c.pid);
+  spdlog::info("client {} (pid {}) exited before it could take a slot; folded its values", c.name,
+               c.pid);
 }
 
-}  // namespace
+bool admit_waiter(AgentContext& ctx, const std::shared_ptr<Client>& c) {
+  UniqueFd sock = std::move(c->socket);
+  {
+    std::lock_guard lock(ctx.mu);
+    const std::uint32_t slot = find_slot(ctx, c->kind);
+    if (slot == ctx.regions.capacity) {
+      c->socket = std::move(sock);
+      return false;
+    }
+    take_slot_locked(ctx, c, slot, "'" + c->name + "' (pid " + std::to_string(c->pid) + ")");
+  }
+  welcome(ctx, *c, std::move(sock));
+  return true;
+}
 
-std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uint64_t deadline_ns,
-                                      const RetireFn& retire) {
+void answer_full(AgentContext& ctx, Client& c) {
+  ctx.stats().slot_waits_answered_full.fetch_add(1, std::memory_order_relaxed);
+  std::string why;
+  {
+    std::lock_guard lock(ctx.mu);
+    why = full_message(ctx, c.kind);
+  }
+  // Counted and logged as a refusal (its region stays until it exits or asks again).
+  refuse(ctx, c.socket.get(), AttachStatus::kFull, why + " (waited for a slot)",
+         "'" + c.name + "' (pid " + std::to_string(c.pid) + ")");
+  c.socket.reset();
+}
+
+AttachResult handle_attach(AgentContext& ctx, UniqueFd sock, std::uint64_t deadline_ns,
+                           const AttachHooks& hooks) {
   AttachRequest req{};
   auto got =
       receive_message(sock.get(), std::as_writable_bytes(std::span(&req, 1)), 1, deadline_ns);
   if (!got) {
     spdlog::debug("dropped a connection that sent no attach request: {}", got.error());
-    return nullptr;
+    return {};
   }
   auto cred = peer_credentials(sock.get());
   if (!cred) {
     refuse(ctx, sock.get(), AttachStatus::kDenied, "cannot read peer credentials", "a peer");
-    return nullptr;
+    return {};
   }
   const std::string who = "pid " + std::to_string(cred->pid);
   if (cred->uid != ::geteuid()) {
@@ -126,7 +196,7 @@ std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uin
            "peer uid " + std::to_string(cred->uid) + " is not the agent's uid " +
                std::to_string(::geteuid()),
            who);
-    return nullptr;
+    return {};
   }
   if (std::memcmp(req.magic, kAttachMagic, sizeof(req.magic)) != 0 ||
       req.abi_version != kAbiVersion) {
@@ -134,27 +204,27 @@ std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uin
            "probe speaks ABI " + std::to_string(req.abi_version) + ", agent speaks " +
                std::to_string(kAbiVersion),
            who);
-    return nullptr;
+    return {};
   }
   auto name = read_fixed_name(req.name, sizeof(req.name));
   if (!name) {
     refuse(ctx, sock.get(), AttachStatus::kBadName, "client name is not NUL-terminated", who);
-    return nullptr;
+    return {};
   }
   if (auto bad = check_client_name(*name)) {
     refuse(ctx, sock.get(), AttachStatus::kBadName, "invalid client name: " + *bad, who);
-    return nullptr;
+    return {};
   }
   const std::string label = "'" + *name + "' (" + who + ")";
   if (req.kind < 1 || req.kind > 3) {
     refuse(ctx, sock.get(), AttachStatus::kBadRegion,
            "unknown client kind " + std::to_string(req.kind), label);
-    return nullptr;
+    return {};
   }
   if (got->fds.size() != 1) {
     refuse(ctx, sock.get(), AttachStatus::kBadRegion, "attach request carried no data region",
            label);
-    return nullptr;
+    return {};
   }
 
   auto c = std::make_shared<Client>();
@@ -162,12 +232,12 @@ std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uin
   auto size = verify_region(c->data_fd.get(), sizeof(DataHeader), DataLimits::kMaxRegionSize);
   if (!size) {
     refuse(ctx, sock.get(), AttachStatus::kBadRegion, size.error(), label);
-    return nullptr;
+    return {};
   }
   auto map = Mapping::map(c->data_fd.get(), *size, true);
   if (!map) {
     refuse(ctx, sock.get(), AttachStatus::kBadRegion, map.error(), label);
-    return nullptr;
+    return {};
   }
   c->data = std::move(map.value());
   auto copy = std::make_unique<DataHeader>();
@@ -175,14 +245,14 @@ std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uin
   auto geo = validate_data_header(*copy, *size);
   if (!geo) {
     refuse(ctx, sock.get(), AttachStatus::kBadRegion, geo.error(), label);
-    return nullptr;
+    return {};
   }
   if (copy->pid != cred->pid) {
     refuse(ctx, sock.get(), AttachStatus::kBadRegion,
            "data region says pid " + std::to_string(copy->pid) + " but the peer is pid " +
                std::to_string(cred->pid),
            label);
-    return nullptr;
+    return {};
   }
   c->geo = *geo;
   c->kind = ClientKind(req.kind);
@@ -210,9 +280,10 @@ std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uin
         claimed = other;  // (an unbound one is an earlier claimant: nobody's to protect)
     }
   }
+  if (hooks.forget_waiter) hooks.forget_waiter(*c);  // the same probe asking again
   if (previous) {
     spdlog::info("client {} re-attached; retiring its old slot {}", c->name, previous->slot);
-    retire(previous);
+    hooks.retire(previous);
   } else if (claimed) {
     c->reattach.secret = {};  // one bound key per incarnation: the claimant gets none
     note_reattach_mismatch(ctx, label,
@@ -232,55 +303,47 @@ std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uin
     count_bad_records(ctx, bad, "metric descriptors of " + c->name);
   c->session = random_u64();
 
-  bool exited = false;  // the table is full and the client is gone: fold it without a slot
+  // A full table: a newcomer that has exited is folded at once; an app that lives waits for a
+  // slot (the caller keeps it, and folds it if it exits first); a tool, or an app when the wait
+  // list is full, is refused.
+  enum { kTake, kExited, kWait, kRefuse } place = kTake;
+  std::string why;
   {
     std::lock_guard lock(ctx.mu);
     const std::uint32_t slot = find_slot(ctx, c->kind);
-    if (slot == ctx.regions.capacity && peer_exited(c->pid)) {
-      exited = true;
-    } else if (slot == ctx.regions.capacity) {
-      std::uint32_t apps = 0;
-      for (const auto& o : ctx.slots) apps += (o && o->kind == ClientKind::kApp) ? 1 : 0;
-      const std::string why = c->kind == ClientKind::kApp
-                                  ? "agent full: " + std::to_string(apps) + " of " +
-                                        std::to_string(ctx.options.max_clients) +
-                                        " app clients connected"
-                                  : "agent full: all " + std::to_string(kReservedToolSlots) +
-                                        " tool slots are taken (shmonctl, inspector)";
-      refuse(ctx, sock.get(), AttachStatus::kFull, why, label);
-      return nullptr;
+    if (slot != ctx.regions.capacity) {
+      take_slot_locked(ctx, c, slot, label);
+    } else if (peer_exited(c->pid)) {
+      place = kExited;
+    } else if (c->kind == ClientKind::kApp && hooks.may_wait) {
+      place = kWait;
     } else {
-      const auto unfold = ctx.departed.unfold(c->reattach);
-      const bool unfolded = unfold == Departed::Unfold::kUnfolded;
-      if (unfold == Departed::Unfold::kMismatch) {
-        note_reattach_mismatch(ctx, label, "a departed client");
-        c->reattach.secret = {};  // one bound key per incarnation: the claimant gets none
-      }
-      c->slot = slot;
-      c->lock_generation = ++ctx.slot_generation[slot];
-      c->owner_token = make_owner_token(slot, c->lock_generation);
-      ctx.slots[slot] = c;
-      ctx.data_bytes_total += c->geo.region_size;
-      persist_attach_locked(ctx, *c, unfolded);
+      place = kRefuse;
+      why = full_message(ctx, c->kind);
     }
   }
-  if (exited) {
-    fold_exited_client(ctx, *c);
-    return nullptr;
+  switch (place) {
+    case kExited:
+      fold_exited_client(ctx, *c);
+      return {};
+    case kRefuse:
+      if (c->kind == ClientKind::kApp) {
+        ctx.stats().slot_waits_refused.fetch_add(1, std::memory_order_relaxed);
+        why += " (and " + std::to_string(kMaxSlotWaiters) + " waiting)";
+      }
+      refuse(ctx, sock.get(), AttachStatus::kFull, why, label);
+      return {};
+    case kWait:
+      ctx.stats().slot_waits.fetch_add(1, std::memory_order_relaxed);
+      c->socket = std::move(sock);
+      c->pidfd = open_pidfd(c->pid);
+      spdlog::debug("client {} waits for a slot", label);
+      return {c, true};
+    case kTake:
+      break;
   }
-  ctx.stats().clients_total.fetch_add(1, std::memory_order_relaxed);
-
-  AttachReply reply = make_reply(ctx, AttachStatus::kOk, "");
-  reply.slot = c->slot;
-  reply.lock_generation = c->lock_generation;
-  reply.session = c->session;
-  const int fds[2] = {ctx.regions.control_ro_fd.get(), ctx.regions.mailbox_fd.get()};
-  send_reply(sock.get(), reply, fds);
-  c->socket = std::move(sock);
-  c->pidfd = open_pidfd(c->pid);
-  spdlog::info("client {} (pid {}, {}) attached in slot {}", c->name, c->pid, to_string(c->kind),
-               c->slot);
-  return c;
+  welcome(ctx, *c, std::move(sock));
+  return {c, false};
 }
 
 bool handle_client_message(AgentContext& ctx, Client& c) {

@@ -16,11 +16,38 @@ namespace shmon::agent {
 // incarnation as the newcomer.
 using RetireFn = std::function<void(const std::shared_ptr<Client>&)>;
 
-// Reads and answers one AttachRequest on `sock` (bounded by `deadline_ns`). Returns the new
-// client (already in ctx.slots, owning `sock`) or null when the attach was refused or the peer
-// sent nothing usable (`sock` is then closed).
-std::shared_ptr<Client> handle_attach(AgentContext& ctx, UniqueFd sock, std::uint64_t deadline_ns,
-                                      const RetireFn& retire);
+// Newcomers that may wait for a slot at once (each holds a socket, its region and a pidfd).
+inline constexpr std::size_t kMaxSlotWaiters = 4096;
+
+struct AttachHooks {
+  RetireFn retire;
+  // Drops, without folding, a slot waiter that `newcomer` proves to be (the same probe asking
+  // again: its region comes with the new request).
+  std::function<void(const Client& newcomer)> forget_waiter;
+  bool may_wait = true;  // false when the wait list is full: a newcomer is refused instead
+};
+
+struct AttachResult {
+  std::shared_ptr<Client> client;  // null: refused, dropped, or folded at once (it had exited)
+  bool waiting = false;  // the table is full: the client (owning its socket and a pidfd) waits
+};
+
+// Reads and answers one AttachRequest on `sock` (bounded by `deadline_ns`). On success the client
+// is in ctx.slots owning `sock`. When the table of its kind is full, a client whose process has
+// exited is folded at once (fold_exited_client), an app that lives is returned `waiting` and not
+// answered yet (the caller queues it: admit_waiter, answer_full, fold_exited_client), a tool is
+// refused "agent full".
+AttachResult handle_attach(AgentContext& ctx, UniqueFd sock, std::uint64_t deadline_ns,
+                           const AttachHooks& hooks);
+
+// A slot waiter: takes a free slot and answers OK (true), or leaves it waiting (false).
+bool admit_waiter(AgentContext& ctx, const std::shared_ptr<Client>& c);
+// A slot waiter that waited long enough: answers "agent full" and closes its socket. The caller
+// keeps its region until its process exits (then folds it) or it asks again.
+void answer_full(AgentContext& ctx, Client& c);
+// A client that never took a slot and whose process has exited: drains and folds its region
+// into the departed totals (counted in folded_without_slot).
+void fold_exited_client(AgentContext& ctx, Client& c);
 
 // Serves one message on an attached client's socket. Returns false when the socket is at EOF or
 // broken or the peer spoke nonsense: the caller retires the client.

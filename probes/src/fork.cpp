@@ -10,10 +10,15 @@
 // still count. So the handler connects to the agent's socket and sends the attach request with
 // the new region's fd, without waiting for the reply (tens of microseconds; nothing when no agent
 // listens). The kernel keeps the memfd alive in the socket's queue, so the agent gets the region
-// even if the child has exited by then, and folds it when the socket reaches EOF. The child's
-// next attach reads the reply (pending_attach). A child forked while no agent runs counts only if
-// it lives until an agent attaches it. A new probe does the same when it opens
+// even if the child has exited by then, and folds it when its process exits. The child's next
+// attach reads the reply (pending_attach). A new probe does the same when it opens
 // (probe_core.cpp), so a process that exits right after its first updates counts as well.
+//
+// Fork storms (docs/DESIGN.md): when the agent's backlog is full the connect waits for room, and
+// a failed connect or send is retried, for at most kHandoffWaitMs in all; only then, or at once
+// when no agent listens, the hand-off is missed. A missed hand-off is counted
+// (fork_handoffs_missed) in the child's region and in the parent's, where tools see it: such a
+// child counts only if it lives until it attaches (a call, or its connector thread once started).
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
@@ -22,7 +27,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <new>
 
@@ -71,21 +79,57 @@ int rebuild_region(ProbeCore& c) noexcept {
 
 }  // namespace
 
-// The connect waits at most 20 ms for room in a swamped agent's backlog.
-int ProbeCore::send_attach_request(int data_fd) noexcept {
-  if (fork_socket_path[0] == '\0' || data_fd < 0) return -1;
+namespace {
+
+std::uint64_t now_ns() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);  // async-signal-safe, unlike the clock library
+  return std::uint64_t(ts.tv_sec) * 1'000'000'000u + std::uint64_t(ts.tv_nsec);
+}
+
+// One connect to the agent's socket, waiting at most `wait_ns` for room in its backlog.
+// Returns the socket, or -1 with errno set.
+int connect_bounded(const sockaddr_un& addr, std::uint64_t wait_ns) noexcept {
   const int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s < 0) return -1;
-  const timeval bound{0, 20'000};
+  const timeval bound{time_t(wait_ns / 1'000'000'000u),
+                      suseconds_t(wait_ns % 1'000'000'000u / 1000)};
   ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof(bound));
+  if (::connect(s, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const int err = errno;
+    ::close(s);
+    errno = err;
+    return -1;
+  }
+  return s;
+}
+
+}  // namespace
+
+int ProbeCore::send_attach_request(int data_fd) noexcept {
+  if (fork_socket_path[0] == '\0' || data_fd < 0) return -1;
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, fork_socket_path, sizeof(addr.sun_path));
   addr.sun_path[sizeof(addr.sun_path) - 1] = '\0';
-  if (::connect(s, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(s);
-    return -1;
+  const std::uint64_t deadline = now_ns() + std::uint64_t(kHandoffWaitMs) * 1'000'000u;
+  for (;;) {
+    const std::uint64_t now = now_ns();
+    if (now >= deadline) return -1;
+    const int s = connect_bounded(addr, std::max<std::uint64_t>(deadline - now, 1000));
+    if (s < 0 && (errno == ENOENT || errno == ECONNREFUSED || errno == EACCES)) return -1;
+    if (s >= 0) {
+      if (send_attach_on(s, data_fd)) return s;
+      ::close(s);
+    }
+    // The backlog stayed full for the whole wait, or the agent closed the connection: again,
+    // after a pause that leaves it the processor.
+    const timespec pause{0, 2'000'000};
+    ::nanosleep(&pause, nullptr);
   }
+}
+
+bool ProbeCore::send_attach_on(int s, int data_fd) noexcept {
   const AttachRequest req = make_attach_request();
   iovec iov{const_cast<AttachRequest*>(&req), sizeof(req)};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
@@ -99,11 +143,11 @@ int ProbeCore::send_attach_request(int data_fd) noexcept {
   cm->cmsg_type = SCM_RIGHTS;
   cm->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(cm), &data_fd, sizeof(int));
-  if (::sendmsg(s, &msg, MSG_NOSIGNAL) != ssize_t(sizeof(req))) {
-    ::close(s);
-    return -1;
-  }
-  return s;
+  ssize_t n;
+  do {
+    n = ::sendmsg(s, &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n == ssize_t(sizeof(req));
 }
 
 void ProbeCore::remember_socket_path() noexcept {
@@ -119,9 +163,22 @@ void ProbeCore::remember_socket_path() noexcept {
 
 namespace {
 
+// Adds one to the parent's fork_handoffs_missed through its region's memfd (the parent's
+// region is no longer mapped here: the child's replaced it at the same address).
+void count_miss_in_parent(int parent_fd) noexcept {
+  const std::size_t page = std::size_t(::sysconf(_SC_PAGESIZE));
+  const std::size_t len = (sizeof(DataHeader) + page - 1) / page * page;
+  void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, parent_fd, 0);
+  if (p == MAP_FAILED) return;
+  static_cast<DataHeader*>(p)->stats.fork_handoffs_missed.fetch_add(1, std::memory_order_relaxed);
+  ::munmap(p, len);
+}
+
 void child_after_fork(ProbeCore& c) noexcept {
+  UniqueFd parent_fd;  // the parent's region, kept until the hand-off is done
   if (c.region.valid()) {
     const int fd = rebuild_region(c);
+    parent_fd.reset(c.data_fd.release());
     c.data_fd.reset(fd);
     c.region_shareable = fd >= 0;
   }
@@ -148,6 +205,11 @@ void child_after_fork(ProbeCore& c) noexcept {
   c.backoff_ms = 10;
   new_reattach_secret(c.reattach_secret);  // the parent's proof is not the child's
   c.pending_attach.reset(c.region_shareable ? c.send_attach_request(c.data_fd.get()) : -1);
+  if (c.region_shareable && !c.pending_attach) {
+    c.stats().fork_handoffs_missed.fetch_add(1, std::memory_order_relaxed);
+    if (parent_fd) count_miss_in_parent(parent_fd.get());
+  }
+  parent_fd.reset();
 
   // Locks may have been held by threads that do not exist here.
   new (&c.reg_mutex) std::mutex();

@@ -170,11 +170,15 @@ struct ProbeCore {
   AttachOutcome attach_locked();
   // The attach request for this process and region (memcpy only: safe in a fork handler).
   AttachRequest make_attach_request() const noexcept;
-  // Connects to fork_socket_path (bounded) and sends the attach request with `data_fd` without
-  // waiting for the reply, which the next attach reads (pending_attach). The agent then holds
-  // the region even if this process exits at once. System calls only (fork-handler safe).
-  // Returns the socket, or -1 (no agent, or it failed). (fork.cpp)
+  // Connects to fork_socket_path and sends the attach request with `data_fd` without waiting
+  // for the reply, which the next attach reads (pending_attach). The agent then holds the region
+  // even if this process exits at once. A full backlog or a failed send is waited out and
+  // retried for at most kHandoffWaitMs in all. System calls only (fork-handler safe).
+  // Returns the socket, or -1 (no agent listens, or none took the request in time). (fork.cpp)
+  static constexpr std::uint32_t kHandoffWaitMs = 1000;
   int send_attach_request(int data_fd) noexcept;
+  // Sends the attach request with `data_fd` on the connected socket `s`; true when all of it went.
+  bool send_attach_on(int s, int data_fd) noexcept;
   // Fills fork_socket_path with the instance's socket path (allocates: not in a fork handler).
   void remember_socket_path() noexcept;
   void drop_session_locked();

@@ -62,6 +62,12 @@ constexpr FieldDesc kAgentStats[] = {
     SHMON_FIELD(AS, command_timeouts, "commands answered with a timeout"),
     SHMON_FIELD(AS, late_replies, "replies after their command's deadline, dropped"),
     SHMON_FIELD(AS, forged_replies, "replies to no command posted to that client, dropped"),
+    SHMON_FIELD(AS, slot_waits, "newcomers that found the app table full and waited for a slot"),
+    SHMON_FIELD(AS, slot_waits_answered_full,
+                "waiters answered \"agent full\" after the wait (region held until exit)"),
+    SHMON_FIELD(AS, folded_without_slot, "regions folded at their process's exit without a slot"),
+    SHMON_FIELD(AS, slot_waits_refused, "newcomers refused at once: the wait list was full"),
+    SHMON_FIELD(AS, pending_dropped, "silent connections dropped (none with a complete request)"),
     SHMON_FIELD(AS, reserved, ""),
 };
 
@@ -110,6 +116,8 @@ constexpr FieldDesc kClientStats[] = {
     SHMON_FIELD(CS, commands_handled, "commands this client ran (built-ins included)"),
     SHMON_FIELD(CS, command_failures, "commands that threw, overran or replied too much"),
     SHMON_FIELD(CS, label_sets_refused, "labelled registrations refused (bad labels, bounds)"),
+    SHMON_FIELD(CS, fork_handoffs_missed,
+                "forked children whose region the agent did not take at fork time"),
     SHMON_FIELD(CS, reserved, ""),
 };
 

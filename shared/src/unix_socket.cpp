@@ -52,7 +52,7 @@ Result<UniqueFd> listen_unix(const std::string& path) {
   if (::chmod(path.c_str(), 0600) != 0) {
     return Error{"cannot chmod " + path + ": " + errno_text(errno)};
   }
-  if (::listen(fd.get(), 128) != 0)
+  if (::listen(fd.get(), kListenBacklog) != 0)
     return Error{"cannot listen on " + path + ": " + errno_text(errno)};
   return fd;
 }

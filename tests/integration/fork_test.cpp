@@ -92,5 +92,67 @@ TEST(Fork, ProcessesThatOpenAProbeAndExitAtOnceAreCounted) {
   expect_burst_counted("open-burst", "opened_burst", 1100u);
 }
 
+// Issue 17, item 1: 1000 children alive at once each add (i+1)*10 and leave, with or without a
+// flush, against a table of 64 or 1024 app slots. Every region a child hands over is folded
+// exactly once: the fork hand-off waits for room in the backlog, the agent never drops a
+// connection that carries a complete request, a full table queues the newcomers and folds those
+// that exit without a slot. The agent must end with exactly 2,000 + 10 * 500,500 = 5,007,000.
+void expect_storm_counted(const char* variant, const char* max_clients) {
+  TestEnv env;
+  const auto instance = env.instance(std::string("storm-") + variant + "-" + max_clients);
+  auto agent = start_agent(env, instance, {"--max-clients", max_clients});
+  ASSERT_NE(agent, nullptr);
+  auto client = spawn_testclient(env, "fork-storm", instance, "storm", {"--variant", variant});
+  EXPECT_TRUE(exits_zero(*client, deadline_in(kExitWait)));
+  std::optional<std::uint64_t> total;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        total = metric_total(env, instance, "storm_total");
+        return app_count(env, instance) == 0 && total == 5'007'000u;
+      },
+      deadline_in(kConditionWait), 50ms))
+      << "storm_total=" << total.value_or(0) << " (expected 5007000), status: "
+      << ctl_json(env, instance, "status").value_or(nlohmann::json()).dump() << "\n"
+      << client->describe();
+  const auto status = ctl_json(env, instance, "status");
+  ASSERT_TRUE(status.has_value());
+  const nlohmann::json handoff = status->value("handoff", nlohmann::json::object());
+  auto count = [&](const char* key) { return handoff.value(key, UINT64_MAX); };
+  // No connection that carried a request was dropped, no waiter was turned away.
+  EXPECT_EQ(count("pending_dropped"), 0u) << status->dump();
+  EXPECT_EQ(count("slot_waits_refused"), 0u) << status->dump();
+  if (std::string(max_clients) == "64") {
+    EXPECT_GT(count("slot_waits"), 0u) << status->dump();  // the table was full
+  }
+}
+
+TEST(ForkStorm, ThousandChildrenWithoutACallAt64Slots) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "fork of a multi-threaded process is not supported under ThreadSanitizer";
+#endif
+  expect_storm_counted("exit", "64");
+}
+
+TEST(ForkStorm, ThousandChildrenWithoutACallAt1024Slots) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "fork of a multi-threaded process is not supported under ThreadSanitizer";
+#endif
+  expect_storm_counted("exit", "1024");
+}
+
+TEST(ForkStorm, ThousandChildrenThatFlushAt64Slots) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "fork of a multi-threaded process is not supported under ThreadSanitizer";
+#endif
+  expect_storm_counted("flush", "64");
+}
+
+TEST(ForkStorm, ThousandChildrenThatFlushAt1024Slots) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "fork of a multi-threaded process is not supported under ThreadSanitizer";
+#endif
+  expect_storm_counted("flush", "1024");
+}
+
 }  // namespace
 }  // namespace shmon::test

@@ -69,7 +69,15 @@ struct AgentStats {
   std::atomic<std::uint64_t> command_timeouts;      // commands answered kTimeout
   std::atomic<std::uint64_t> late_replies;          // replies after their deadline, dropped
   std::atomic<std::uint64_t> forged_replies;        // replies to no command posted to that client
-  std::atomic<std::uint64_t> reserved[10];
+  // The rendezvous under a fork storm (docs/DESIGN.md, "Fork storms"):
+  std::atomic<std::uint64_t> slot_waits;  // newcomers that found the table full and waited
+  std::atomic<std::uint64_t> slot_waits_answered_full;  // waiters told "agent full" after the
+                                                        // wait (their region is still held)
+  std::atomic<std::uint64_t> folded_without_slot;  // regions folded at exit without ever a slot
+  std::atomic<std::uint64_t> slot_waits_refused;   // newcomers refused: the wait list was full
+  std::atomic<std::uint64_t> pending_dropped;      // silent connections dropped (none carried a
+                                                   // complete request)
+  std::atomic<std::uint64_t> reserved[5];
 };
 static_assert(sizeof(AgentStats) == 32 * 8);
 

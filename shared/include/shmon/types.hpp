@@ -101,7 +101,11 @@ struct ClientStatsT {
   T commands_handled;      // commands this client ran (built-ins included)
   T command_failures;      // ... that threw, overran their deadline or replied too much
   T label_sets_refused;    // labelled registrations refused: bad labels or a label-set bound
-  T reserved[13];
+  // Children forked by this process whose region could not be handed to the agent at fork time
+  // (no agent, or none took the connection within ~1 s): each counts only if it attaches later.
+  // Counted in the parent's region (the child adds it to its own too). (probes/src/fork.cpp)
+  T fork_handoffs_missed;
+  T reserved[12];
 };
 using ClientStatsSnapshot = ClientStatsT<std::uint64_t>;
 static_assert(sizeof(ClientStatsSnapshot) == 64 * 8);

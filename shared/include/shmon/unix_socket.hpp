@@ -23,8 +23,12 @@ struct PeerCred {
   gid_t gid;
 };
 
-// Binds and listens on `path` (SOCK_CLOEXEC|SOCK_NONBLOCK). A stale socket file left by a dead
-// agent is removed first; the caller must already hold the instance lock.
+// The rendezvous backlog: a fork storm queues one connection per child before the agent can
+// accept them (the kernel caps it at net.core.somaxconn, 4096 by default since Linux 5.4).
+inline constexpr int kListenBacklog = 4096;
+
+// Binds and listens on `path` (SOCK_CLOEXEC|SOCK_NONBLOCK) with kListenBacklog. A stale socket
+// file left by a dead agent is removed first; the caller must already hold the instance lock.
 Result<UniqueFd> listen_unix(const std::string& path);
 
 // Connects (blocking connect on a unix socket completes or fails at once). The returned socket

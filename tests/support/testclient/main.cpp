@@ -21,6 +21,8 @@
 //   submit           submits through the mailbox and holds on until stdin EOF
 //   fork-burst       200 forked children add to a counter and _exit without any call
 //   open-burst       100 children of a parent without a probe each open one, add and _exit
+//   fork-storm       1000 children alive at once add (i+1)*10 and leave (--variant exit: no
+//                    call; flush: a flush first); the total must be 5,007,000
 //   hold-lock --variant late   also registers late and submits before holding
 //   claim-incarnation  attaches with another client's incarnation (--incarnation HEX) but not
 //                      its secret, stays until a line (or EOF) on stdin
@@ -73,6 +75,7 @@ int main(int argc, char** argv) {
       {"big-region", run_big_region},
       {"fork-burst", run_fork_burst},
       {"open-burst", run_open_burst},
+      {"fork-storm", run_fork_storm},
       {"hostile-text", run_hostile_text},
       {"command-burst", run_command_burst},
       {"record-values", run_record_values},

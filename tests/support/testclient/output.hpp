@@ -61,6 +61,7 @@ int run_submit_count(const Args& args);
 int run_vandal(const Args& args);
 int run_fork_burst(const Args& args);
 int run_open_burst(const Args& args);
+int run_fork_storm(const Args& args);  // 1000 children at once (--variant exit | flush)
 int run_slowloris(const Args& args);
 int run_hold_tool(const Args& args);
 int run_fd_flood(const Args& args);
