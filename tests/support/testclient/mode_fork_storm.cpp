@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fork-storm (issue 17, item 1): the parent adds 2,000 to "storm_total", then forks 1000
 // children that are all alive at once: child i adds (i+1)*10, waits for the parent's "go" (the
 // end of a pipe) and leaves; with --variant flush it flushes first, without it (--variant exit)
