@@ -95,7 +95,8 @@ TEST(CtlHabits, ATypoGetsTheNearestCommand) {
   const CtlRun nothing = run_ctl(env, env.instance(), {"frobnicate"});
   EXPECT_TRUE(exited_with(nothing.status, 2)) << nothing.describe;
   EXPECT_EQ(nothing.err.find("did you mean"), std::string::npos) << nothing.err;
-  EXPECT_NE(nothing.err.find("commands: status, instances, clients"), std::string::npos) << nothing.err;
+  EXPECT_NE(nothing.err.find("commands: status, instances, clients"), std::string::npos)
+      << nothing.err;
 }
 
 TEST(CtlHabits, EveryCommandsHelpNamesTheGlobalOptions) {
