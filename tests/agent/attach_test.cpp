@@ -53,8 +53,10 @@ class Attach : public ::testing::Test {
                              fd >= 0 ? std::span<const int>(fds) : std::span<const int>());
     EXPECT_TRUE(sent) << sent.error();
     retired_ = 0;
-    accepted_ = agent::handle_attach(ctx_, std::move(agent_end), monotonic_ns() + kTimeoutNs,
-                                     [this](const std::shared_ptr<agent::Client>&) { ++retired_; });
+    agent::AttachHooks hooks;
+    hooks.retire = [this](const std::shared_ptr<agent::Client>&) { ++retired_; };
+    accepted_ =
+        agent::handle_attach(ctx_, std::move(agent_end), monotonic_ns() + kTimeoutNs, hooks).client;
     AttachReply reply{};
     auto got = receive_message(client.get(), std::as_writable_bytes(std::span(&reply, 1)), 2,
                                monotonic_ns() + kTimeoutNs);
