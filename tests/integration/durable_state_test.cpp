@@ -73,7 +73,7 @@ class Tmpfs {
     const std::string f = path_ + "/filler";
     struct stat st {};
     if (::stat(f.c_str(), &st) == 0 && std::uint64_t(st.st_size) > bytes) {
-      ::truncate(f.c_str(), off_t(std::uint64_t(st.st_size) - bytes));
+      EXPECT_EQ(::truncate(f.c_str(), off_t(std::uint64_t(st.st_size) - bytes)), 0) << f;
     }
   }
 
