@@ -387,7 +387,8 @@ def scenario_labels(args):
     # sums several series.
     poll_ctl_json(args, env, instance,
                   ["metrics", "responses", "--label", "code=503", "--json"],
-                  lambda d: len(d) == 3, "the demo's 503 series did not appear")
+                  lambda d: len(d) == 3 and all(m.get("total", 0) >= 1 for m in d),
+                  "the demo's 503 series did not all count a failure")
     dump, shot = render_connected(args, env, instance, "labels", 120,
                                   ["--metric-filter", "responses code=503", "--group-by", "code"])
     rows = [r for r in rows_of(dump, "Telemetry") if r and r[0].startswith("responses")]
