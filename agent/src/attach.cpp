@@ -346,14 +346,7 @@ AttachResult handle_attach(AgentContext& ctx, UniqueFd sock, std::uint64_t deadl
   return {c, false};
 }
 
-bool handle_client_message(AgentContext& ctx, Client& c) {
-  RegionRequest req{};
-  auto got = receive_message(c.socket.get(), std::as_writable_bytes(std::span(&req, 1)), 0,
-                             monotonic_ns() + 100'000'000);
-  if (!got) {
-    spdlog::debug("client {} (pid {}) socket: {}", c.name, c.pid, got.error());
-    return false;
-  }
+bool handle_region_request(AgentContext& ctx, Client& c, const RegionRequest& req) {
   if (std::memcmp(req.magic, kRegionRequestMagic, sizeof(req.magic)) != 0 ||
       req.abi_version != kAbiVersion) {
     spdlog::warn("client {} (pid {}) sent an unknown message; closing its connection", c.name,

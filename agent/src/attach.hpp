@@ -49,8 +49,9 @@ void answer_full(AgentContext& ctx, Client& c);
 // into the departed totals (counted in folded_without_slot).
 void fold_exited_client(AgentContext& ctx, Client& c);
 
-// Serves one message on an attached client's socket. Returns false when the socket is at EOF or
-// broken or the peer spoke nonsense: the caller retires the client.
-bool handle_client_message(AgentContext& ctx, Client& client);
+// Answers a tool's RegionRequest (already read whole, tool_inbox.hpp): a read-only descriptor of
+// the region asked for, or a refusal. Returns false when the request is not one this agent
+// speaks (the caller retires the client).
+bool handle_region_request(AgentContext& ctx, Client& client, const RegionRequest& req);
 
 }  // namespace shmon::agent

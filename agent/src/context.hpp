@@ -33,6 +33,7 @@ struct HostileStats {
   std::atomic<std::uint64_t> metric_clashes{0};   // metrics refused: the name means another metric
   std::atomic<std::uint64_t> series_refused{0};   // series refused: the agent's --max-series bound
   std::atomic<std::uint64_t> implausible_values{0};  // ring/drop values no honest client produces
+  std::atomic<std::uint64_t> partial_messages_dropped{0};  // tools dropped: a message unfinished
 };
 
 // Replies to tools' commands, by status (CommandStatus values are below 32), and what the
