@@ -366,7 +366,13 @@ void Agent::on_pending(int fd) {
       }
     }
   };
-  hooks.may_wait = waiters_.size() < kMaxSlotWaiters;
+  hooks.may_wait = [this](ClientKind kind) {
+    const auto tools =
+        std::size_t(std::count_if(waiters_.begin(), waiters_.end(),
+                                  [](const auto& w) { return w->kind != ClientKind::kApp; }));
+    return kind == ClientKind::kApp ? waiters_.size() - tools < kMaxSlotWaiters
+                                    : tools < kMaxToolSlotWaiters;
+  };
   AttachResult r = handle_attach(ctx_, std::move(node.mapped().first), deadline, hooks);
   if (!r.client) return;
   if (r.waiting) {
@@ -432,15 +438,23 @@ void Agent::on_waiter_event(int fd) {
 }
 
 void Agent::admit_waiters() {
-  for (auto it = waiters_.begin(); it != waiters_.end();) {
+  // Apps and tools have slots of their own: a kind without a free slot is skipped, the other
+  // still admitted, each oldest first.
+  bool app_full = false, tool_full = false;
+  for (auto it = waiters_.begin(); it != waiters_.end() && !(app_full && tool_full);) {
     const std::shared_ptr<Client> c = *it;
-    if (!c->socket) {  // nobody to answer: it asks again, or is folded when it exits
+    bool& full = c->kind == ClientKind::kApp ? app_full : tool_full;
+    if (!c->socket || full) {  // nobody to answer (it asks again, or is folded when it exits)
       ++it;
       continue;
     }
     const int sock = c->socket.get();
     const int pidfd = c->pidfd.get();
-    if (!admit_waiter(ctx_, c)) return;  // no free slot
+    if (!admit_waiter(ctx_, c)) {
+      full = true;  // no free slot of its kind
+      ++it;
+      continue;
+    }
     it = waiters_.erase(it);
     waiting_fds_.erase(sock);
     waiting_fds_.erase(pidfd);
@@ -581,7 +595,8 @@ void Agent::retire(const std::shared_ptr<Client>& c, const char* reason) {
   if (bad > 0) count_bad_records(ctx_, bad, "metrics of " + c->name + " that could not be folded");
   c->socket.reset();
   c->pidfd.reset();
-  spdlog::info("client {} (pid {}) detached from slot {}: {}", c->name, c->pid, c->slot, reason);
+  spdlog::log(c->kind == ClientKind::kApp ? spdlog::level::info : spdlog::level::debug,
+              "client {} (pid {}) detached from slot {}: {}", c->name, c->pid, c->slot, reason);
   admit_waiters();  // the slot is free
 }
 

@@ -55,6 +55,8 @@ struct AgentContext {
   // the agent, and that time is not the holder's to answer for (see Housekeeper::check_lease).
   std::atomic<bool> serving_request{false};
 
+  std::atomic<std::uint64_t> directory_views{0};  // views served (no slot): issue 18
+
   std::mutex mu;
   std::vector<std::shared_ptr<Client>> slots;  // size = regions.capacity; null = free
   std::vector<std::uint32_t> slot_generation;  // lock generation, +1 on every attach
