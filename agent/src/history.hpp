@@ -27,6 +27,8 @@ class History {
   void add(const std::string& name, const std::string& kind, double t_s, double value);
   // Per-second rate from the last two points (0 with fewer than two).
   double rate(const std::string& name) const;
+  // Forgets `name` (a retired series).
+  void erase(const std::string& name) { series_.erase(name); }
   std::vector<std::pair<double, double>> points(const Series& s) const;
   const std::map<std::string, Series>& series() const { return series_; }
 
