@@ -166,9 +166,9 @@ class Client {
   static constexpr std::size_t kMaxListedRefusals = 16;
   std::vector<std::string> refused_metrics;  // the first kMaxListedRefusals names refused
   std::atomic<std::uint64_t> metric_clashes{0};
-  // The series bound (metric_identity.hpp): new series this client introduced, and its series
-  // refused by the bound (logged once, at the first).
-  std::uint64_t series_introduced = 0;
+  // The series bound (metric_identity.hpp): the series this client publishes that the agent
+  // admitted (whoever introduced them), and its series refused by the bound (logged once).
+  std::uint64_t series_held = 0;
   std::uint64_t series_refused = 0;
   std::string query_cache;
   std::uint64_t persisted_read_ns = 0;  // read_ns of the value snapshot last persisted

@@ -53,8 +53,8 @@ const MetricFamily& MetricIdentities::family(const Descriptor& d, const std::str
 MetricIdentities::Cause MetricIdentities::no_room(const Client& client) const {
   const std::size_t held = known_.size();
   if (held >= max_series_) return Cause::kFull;
-  if (client.series_introduced >= share()) return Cause::kShare;
-  if (held + reserve() >= max_series_ && client.series_introduced >= reserve_share()) {
+  if (client.series_held >= share()) return Cause::kShare;
+  if (held + reserve() >= max_series_ && client.series_held >= reserve_share()) {
     return Cause::kReserve;
   }
   return Cause::kClash;
@@ -69,7 +69,8 @@ void MetricIdentities::seed(const Departed& departed) {
     ++restored_;
     const std::string name(split_series_key(key).metric);
     auto [f, new_family] = families_.try_emplace(
-        name, MetricFamily{m.kind, m.unit, "clients that departed before this agent started", name});
+        name,
+        MetricFamily{m.kind, m.unit, "clients that departed before this agent started", name});
     ++f->second.series;
   }
   sweep_pending_ = true;  // restored series nobody holds may be retired when room is needed
@@ -84,6 +85,7 @@ void MetricIdentities::release(Client& client) {
     }
   }
   client.admitted.assign(client.admitted.size(), 0);  // released once, whatever calls again
+  client.series_held = 0;
   sweep_pending_ = true;
 }
 
@@ -111,11 +113,9 @@ std::vector<std::string> MetricIdentities::retire_unused(Departed& departed) {
   return out;
 }
 
-std::vector<MetricIdentities::Refusal> MetricIdentities::admit(Client& client,
-                                                               const Departed* departed,
-                                                               Departed* retire,
-                                                               std::vector<std::string>* retired,
-                                                               const std::function<void()>& before_retire) {
+std::vector<MetricIdentities::Refusal> MetricIdentities::admit(
+    Client& client, const Departed* departed, Departed* retire, std::vector<std::string>* retired,
+    const std::function<void()>& before_retire) {
   std::vector<Refusal> refusals;
   const std::string me = client.name + " (pid " + std::to_string(client.pid) + ")";
   // Only the descriptors not decided yet: a client's table can hold thousands, and this runs on
@@ -148,10 +148,10 @@ std::vector<MetricIdentities::Refusal> MetricIdentities::admit(Client& client,
         refuse("metric '" + d.key + "' refused: " +
                    (cause == Cause::kFull ? "the agent holds " + held + " for its life"
                     : cause == Cause::kShare
-                        ? "this client introduced its share of " + std::to_string(share()) +
-                              " new series; the agent holds " + held
+                        ? "this client publishes its share of " + std::to_string(share()) +
+                              " series; the agent holds " + held
                         : "the agent holds " + held + "; the last " + std::to_string(reserve()) +
-                              " are kept for clients that introduced fewer than " +
+                              " are kept for clients that publish fewer than " +
                               std::to_string(reserve_share())),
                cause);
         continue;
@@ -175,7 +175,6 @@ std::vector<MetricIdentities::Refusal> MetricIdentities::admit(Client& client,
       }
       it = known_.emplace(d.key, std::move(identity)).first;
       ++families_[d.name].series;
-      ++client.series_introduced;
     }
     const std::string why = difference(d, it->second);
     if (!why.empty()) {
@@ -185,6 +184,7 @@ std::vector<MetricIdentities::Refusal> MetricIdentities::admit(Client& client,
       continue;
     }
     ++it->second.live;
+    ++client.series_held;
     client.admitted.push_back(1);
   }
   return refusals;
@@ -238,8 +238,7 @@ void admit_one(AgentContext& ctx, Client& client, bool may_retire) {
     if (cause != MetricIdentities::Cause::kClash) {
       // The bound: counted by cause, logged once per client (a flood refuses thousands).
       ctx.hostile.series_refused.fetch_add(1, std::memory_order_relaxed);
-      ctx.hostile.series_refused_by[std::size_t(cause) - 1].fetch_add(1,
-                                                                      std::memory_order_relaxed);
+      ctx.hostile.series_refused_by[std::size_t(cause) - 1].fetch_add(1, std::memory_order_relaxed);
       if (client.series_refused++ == 0) {
         spdlog::warn(
             "client {} (pid {}): {}; its values are left out of every total, and further series "
@@ -263,7 +262,9 @@ void admit_one(AgentContext& ctx, Client& client, bool may_retire) {
 
 }  // namespace
 
-void admit_metrics(AgentContext& ctx, Client& client) { admit_one(ctx, client, true); }
+void admit_metrics(AgentContext& ctx, Client& client) {
+  admit_one(ctx, client, true);
+}
 
 void release_series_locked(AgentContext& ctx, Client& client) {
   ctx.identities.release(client);

@@ -14,9 +14,10 @@
 // restored ones included (seed()), so restarts never add to the bound. A new series is refused
 // (left out of every total, counted by cause, logged once per client) when
 //   - the table is full (kFull);
-//   - its client already introduced share() series (kShare): no single client uses up the
-//     others' budget;
-//   - the table is past max - reserve() and its client already introduced reserve_share()
+//   - its client already publishes share() admitted series, whoever introduced them (kShare): no
+//     single client uses up the others' budget, and a flooder that re-attaches after a restart
+//     finds its share used by what it published before;
+//   - the table is past max - reserve() and its client already publishes reserve_share()
 //     series (kReserve): the last part of the table stays for small clients, so a well-behaved
 //     app's new metric is accepted during a flood by many processes, and after it.
 // Before refusing, series nobody holds any more are retired: no live client publishes them and
@@ -82,7 +83,8 @@ class MetricIdentities {
   // they publish counts as held), then retires unused series once; their keys are appended to
   // `*retired`.
   std::vector<Refusal> admit(Client& client, const Departed* departed = nullptr,
-                             Departed* retire = nullptr, std::vector<std::string>* retired = nullptr,
+                             Departed* retire = nullptr,
+                             std::vector<std::string>* retired = nullptr,
                              const std::function<void()>& before_retire = {});
   std::size_t size() const { return known_.size(); }
   // Counts every series of the departed totals (restored from the state store) as held, beyond
@@ -108,9 +110,9 @@ class MetricIdentities {
   Cause no_room(const Client& client) const;
   void forget(std::map<std::string, MetricIdentity>::iterator it);
   std::size_t max_series_;
-  std::size_t restored_ = 0;        // series seeded from the departed totals at start
-  std::uint64_t retired_total_ = 0;  // series retired since start
-  bool sweep_pending_ = false;       // a client left since the last retire_unused()
+  std::size_t restored_ = 0;                      // series seeded from the departed totals at start
+  std::uint64_t retired_total_ = 0;               // series retired since start
+  bool sweep_pending_ = false;                    // a client left since the last retire_unused()
   std::map<std::string, MetricIdentity> known_;   // key: series key
   std::map<std::string, MetricFamily> families_;  // key: metric name
   std::vector<MetricFamily> new_families_;

@@ -170,8 +170,7 @@ int open_and_restore_state(AgentContext& ctx, const std::function<bool(std::uint
       "state in {}: {} departed clients kept, {} live at the last stop folded, {} series held "
       "(--max-series {}), event log next seq {}{}",
       ctx.state_dir, ctx.departed.tombstones(), loaded.live.size(), ctx.identities.size(),
-      ctx.options.max_series, ctx.events.next_seq(),
-      ctx.events.durable() ? "" : " (memory only)");
+      ctx.options.max_series, ctx.events.next_seq(), ctx.events.durable() ? "" : " (memory only)");
   return -1;
 }
 

@@ -40,6 +40,8 @@
 //   big-region       honest, with the largest legal region, every metric used (READY; stdin EOF)
 //   commands         offers echo, throw, sleep, big (--variant stop: a stop handler; poll: no
 //                    connector thread), until stdin closes (mode_commands.cpp)
+//   series-flood     COUNT counter series (a label flood, or one metric), flushes, holds or
+//                    leaves (--variant COUNT[,metric=NAME][,value=N][,exit]; mode_series_flood.cpp)
 //   forge-reply      writes a reply for each command id read from stdin, never having received it
 // Exit 0 when the mode observed what the tests expect, 1 otherwise, 2 on a bad command line.
 #include <cstdio>
@@ -88,7 +90,8 @@ int main(int argc, char** argv) {
       {"labelled", run_labelled},
       {"commands", run_commands},
       {"forge-reply", run_forge_reply},
-      {"flush-steps", run_flush_steps}};
+      {"flush-steps", run_flush_steps},
+      {"series-flood", run_series_flood}};
   const auto it = modes.find(args.mode);
   if (it == modes.end()) {
     std::fprintf(stderr, "shmon-testclient: unknown mode '%s'\n", args.mode.c_str());
