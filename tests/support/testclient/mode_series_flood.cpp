@@ -7,8 +7,8 @@
 //   metric=NAME   the metric name instead of "flood"
 //   value=N       what each series counts (default 1; 0: a flood that carries nothing)
 //   exit          leaves after READY instead of holding
-// The probe's own bounds (metric table, label sets per name) are raised to COUNT so that only the
-// agent decides what is refused.
+// The probe's own bounds (metric table, label sets) are raised to COUNT so that only the agent
+// decides what is refused (a region holds at most 4096 metrics: more takes several clients).
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -47,8 +47,9 @@ int run_series_flood(const Args& args) {
     return 2;
   }
   ProbeOptions options = probe_options(args);
-  options.params.metric_capacity = count + 16;
+  options.params.metric_capacity = std::min<std::uint32_t>(count + 16, 4096);  // kMaxMetrics
   options.max_label_sets_per_metric = count;
+  options.max_labelled_series = count;
   Probe probe(options);
   if (!await_attach(probe, args)) return 1;
   std::uint32_t registered = 0;
