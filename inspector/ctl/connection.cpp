@@ -29,11 +29,7 @@ shmon::client::ToolOptions tool_options(const GlobalOptions& options) {
 }  // namespace
 
 std::string resolve_instance(const std::string& from_command_line) {
-  std::string name = from_command_line;
-  if (name.empty()) {
-    const char* env = std::getenv("SHMON_INSTANCE");
-    name = (env != nullptr && *env != '\0') ? env : shmon::kDefaultInstance;
-  }
+  const std::string name = shmon::resolve_instance_name(from_command_line);
   if (auto problem = shmon::check_instance_name(name)) {
     throw CtlError(shmon::exit_code::kUsage, "invalid instance name: " + *problem);
   }
