@@ -166,6 +166,22 @@ TEST(SeriesBound, HoldsAcrossFourRestartsUnderAFlood) {
       << body;
   EXPECT_LE(sample_value(body, "shmon_series_held").value_or(1e9), double(kMaxSeries)) << body;
   EXPECT_EQ(sample_value(body, "shmon_series_max"), double(kMaxSeries)) << body;
+  // The fork hand-off counters are where tools see them too (issue 17, item 1's counters).
+  for (const char* name :
+       {"shmon_slot_waits_total", "shmon_folded_without_slot_total",
+        "shmon_slot_waits_refused_total", "shmon_pending_dropped_total",
+        "shmon_live_clients_fork_handoffs_missed", "shmon_series_retired_total"}) {
+    EXPECT_TRUE(sample_value(body, name).has_value()) << name << "\n" << body;
+  }
+  const auto status = ctl_json(env, instance, "status");
+  ASSERT_TRUE(status.has_value());
+  for (const char* name : {"slot_waits", "folded_without_slot", "slot_waits_refused",
+                           "pending_dropped", "live_clients_fork_handoffs_missed"}) {
+    EXPECT_TRUE((*status)["handoff"].contains(name)) << name << "\n" << status->dump(2);
+  }
+  const nlohmann::json late_client = app_named(env, instance, "flood_late");
+  ASSERT_FALSE(late_client.is_null());
+  EXPECT_TRUE(late_client["stats"].contains("fork_handoffs_missed")) << late_client.dump(2);
   leave(*late);
   leave(*after);
 }
