@@ -36,6 +36,7 @@ struct HostileStats {
   // (MetricIdentities::Cause kFull, kShare, kReserve in that order).
   std::array<std::atomic<std::uint64_t>, 3> series_refused_by{};
   std::atomic<std::uint64_t> implausible_values{0};  // ring/drop values no honest client produces
+  std::atomic<std::uint64_t> partial_messages_dropped{0};  // tools dropped: a message unfinished
 };
 
 // Replies to tools' commands, by status (CommandStatus values are below 32), and what the
@@ -56,6 +57,8 @@ struct AgentContext {
   // Set by the service thread while it executes a request: the lock holder is then waiting for
   // the agent, and that time is not the holder's to answer for (see Housekeeper::check_lease).
   std::atomic<bool> serving_request{false};
+
+  std::atomic<std::uint64_t> directory_views{0};  // views served (no slot): issue 18
 
   std::mutex mu;
   std::vector<std::shared_ptr<Client>> slots;  // size = regions.capacity; null = free

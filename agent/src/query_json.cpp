@@ -196,6 +196,7 @@ json status_json(AgentContext& ctx) {
                 {"folded_without_slot", rel(s.folded_without_slot)},
                 {"slot_waits_refused", rel(s.slot_waits_refused)},
                 {"pending_dropped", rel(s.pending_dropped)},
+                {"directory_views", rel(ctx.directory_views)},
                 // Probe side (live clients): forked children whose region no agent took at fork
                 // time (each counted in its parent's region; probes/src/fork.cpp).
                 {"live_clients_fork_handoffs_missed", sum.fork_handoffs_missed}}},
@@ -216,7 +217,8 @@ json status_json(AgentContext& ctx) {
                {{"regions_dropped", rel(ctx.hostile.regions_dropped)},
                 {"metric_clashes", rel(ctx.hostile.metric_clashes)},
                 {"series_refused", rel(ctx.hostile.series_refused)},
-                {"implausible_values", rel(ctx.hostile.implausible_values)}}},
+                {"implausible_values", rel(ctx.hostile.implausible_values)},
+                {"partial_messages_dropped", rel(ctx.hostile.partial_messages_dropped)}}},
               {"series", series_json(ctx)},
               {"export_names",
                {{"owners", ctx.export_owners.owners().size()},

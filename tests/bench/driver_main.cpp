@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // shmon_bench_driver [--out FILE] [--events N]
 //                    [--only
-//                    e2e|seed|statsd|ping|commands|scrape-drain|slow-scrapers|rest|query|fork-storm]
+//                    e2e|seed|statsd|ping|commands|scrape-drain|slow-scrapers|tool-trickle|rest|query|
+//                    fork-storm]
 //                    [--big-clients N] [--quick]
 //                    [--reps N]
 // (query and fork-storm are not part of the default run: --only query, --only fork-storm.)
@@ -42,11 +43,14 @@ int main(int argc, char** argv) {
       config.scrape_window_events = 1'000'000;
       config.scrape_windows = 4;
       config.slow_scrapes = 15;
+      config.trickle_samples = 15;
     } else {
       std::fprintf(
           stderr,
           "usage: %s [--out FILE] [--events N] "
-          "[--only e2e|seed|statsd|ping|commands|scrape-drain|slow-scrapers|rest|query|fork-storm] "
+          "[--only "
+          "e2e|seed|statsd|ping|commands|scrape-drain|slow-scrapers|tool-trickle|rest|query|"
+          "fork-storm] "
           "[--big-clients N] [--reps N] "
           "[--quick]\n",
           argv[0]);
@@ -62,6 +66,7 @@ int main(int argc, char** argv) {
   if (want("commands")) result["commands"] = shmon::bench::run_commands(config);
   if (want("scrape-drain")) result["scrape_drain"] = shmon::bench::run_scrape_drain(config);
   if (want("slow-scrapers")) result["slow_scrapers"] = shmon::bench::run_slow_scrapers(config);
+  if (want("tool-trickle")) result["tool_trickle"] = shmon::bench::run_tool_trickle(config);
   if (want("rest")) result["rest"] = shmon::bench::run_rest(config);
   if (only == "query") result["query"] = shmon::bench::run_query(config);
   if (only == "fork-storm") result["fork_storm"] = shmon::bench::run_fork_storm(config);
