@@ -125,7 +125,17 @@ double one_storm(std::uint32_t max_clients, int rep, std::string* why) {
       }
       if (total == kExpected) ms = double(monotonic_ns() - s->last_exit_ns.load()) / 1e6;
     }
-    if (ms < 0) *why = "total " + std::to_string(total) + " after 30 s, not 5007000";
+    if (ms < 0) {
+      *why = "total " + std::to_string(total) + " after 30 s, not 5007000";
+      // What the agent saw, for the diagnosis: clients, hand-off and departure counters.
+      const QueryResult st = tool.query(QueryKind::kStatus);
+      const auto doc = Json::parse(st.json, nullptr, false);
+      if (doc.is_object()) {
+        *why += "; status: clients_total " + doc.value("clients_total", Json()).dump() +
+                ", handoff " + doc.value("handoff", Json()).dump() + ", hostile " +
+                doc.value("hostile", Json()).dump();
+      }
+    }
   }
   s->gate.open.store(1);
   children.wait_all(60'000);
