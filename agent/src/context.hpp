@@ -19,6 +19,7 @@
 #include "event_log.hpp"
 #include "export_owners.hpp"
 #include "history.hpp"
+#include "memory_watch.hpp"
 #include "metric_identity.hpp"
 #include "options.hpp"
 #include "regions.hpp"
@@ -64,6 +65,9 @@ struct AgentContext {
   History history;
   BucketHistory bucket_history;  // windowed quantiles of histograms
   std::uint64_t data_bytes_total = 0;
+  // The agent's memory cgroup: its limit, the series bound planned for it, and pressure (set on
+  // the main thread; attach refuses new apps while it lasts).
+  MemoryWatch memory;
 
   EventLog events;
   std::atomic<std::uint64_t> last_bad_log_ns{0};
