@@ -70,6 +70,7 @@ int MemoryWatch::check(std::uint64_t now_ns) {
   if (auto hits = memory_cgroup_limit_hits(*limit_)) limit_hits_.store(*hits);
   if (!ws) return 0;
   working_set_.store(*ws, std::memory_order_relaxed);
+  checks_.fetch_add(1, std::memory_order_release);
   const std::uint64_t percent = *ws / std::max<std::uint64_t>(limit_->bytes / 100, 1);
   if (!pressure() && percent >= kPressurePercent) {
     pressure_.store(true, std::memory_order_release);

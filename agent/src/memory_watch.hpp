@@ -17,14 +17,15 @@
 namespace shmon::agent {
 
 // What one more series or client costs the agent's own memory, measured on the release build
-// (docs/DESIGN.md, "Memory cgroup": RSS of an agent before and after 3 800 counters / 64 loadgen
-// clients, rounded up). A series is mostly its 600-point history (9.6 KB) plus its identity,
-// aggregate and exposition entries.
-inline constexpr std::uint64_t kBytesPerSeries = 16 * 1024;
-inline constexpr std::uint64_t kBytesPerClient = 64 * 1024;
-// Set aside before any series or client: the agent's RSS when idle (threads, event log window,
-// HTTP server), with room to spare.
-inline constexpr std::uint64_t kBaseBytes = 24ull << 20;
+// (docs/DESIGN.md's trust model, "the agent's memory cgroup": the cgroup's working set before and
+// after 16 000 counters, about 7 KB each, and 64 one-counter clients, about 14 KB each), with
+// room for histograms (their bucket windows) and allocator slack. A series is mostly its
+// 600-point history plus its identity, aggregate and exposition entries.
+inline constexpr std::uint64_t kBytesPerSeries = 12 * 1024;
+inline constexpr std::uint64_t kBytesPerClient = 32 * 1024;
+// Set aside before any series or client: the idle agent's RSS (10 MB, its text pages included),
+// with room for the event log's pages and the HTTP server's buffers.
+inline constexpr std::uint64_t kBaseBytes = 16ull << 20;
 // Of the limit, what the bounds may plan to use; pressure starts at kPressurePercent of it and
 // ends below kRelievedPercent.
 inline constexpr std::uint64_t kPlanPercent = 80;
@@ -54,6 +55,8 @@ class MemoryWatch {
   std::uint64_t working_set() const { return working_set_.load(std::memory_order_relaxed); }
   std::uint64_t pressure_episodes() const { return episodes_.load(std::memory_order_relaxed); }
   std::uint64_t limit_hits() const { return limit_hits_.load(std::memory_order_relaxed); }
+  // Working-set readings so far (a reader that needs one taken after some event waits for two).
+  std::uint64_t checks() const { return checks_.load(std::memory_order_acquire); }
   // Apps refused at attach while under pressure (counted by the attach path).
   std::atomic<std::uint64_t> clients_refused{0};
 
@@ -65,6 +68,7 @@ class MemoryWatch {
   std::atomic<std::uint64_t> working_set_{0};
   std::atomic<std::uint64_t> episodes_{0};
   std::atomic<std::uint64_t> limit_hits_{0};
+  std::atomic<std::uint64_t> checks_{0};
 };
 
 }  // namespace shmon::agent

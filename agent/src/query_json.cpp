@@ -111,6 +111,7 @@ json memory_json(const MemoryWatch& m, std::uint64_t configured_series) {
               {"limit_file", l.limit_file},
               {"soft_limit", l.soft},
               {"working_set_bytes", m.working_set()},
+              {"checks", m.checks()},
               {"pressure", m.pressure()},
               {"pressure_episodes", m.pressure_episodes()},
               {"limit_hits", m.limit_hits()},

@@ -158,5 +158,67 @@ TEST(AgentMemoryCgroup, NamesItsLimitAndRefusesAFloodInsteadOfBeingKilled) {
   EXPECT_TRUE(agent->running()) << agent->describe();
 }
 
+// The memory_cgroup object of `shmonctl status --json` (null when the query failed).
+nlohmann::json memory_status(const TestEnv& env, const std::string& instance) {
+  const auto status = ctl_json(env, instance, "status");
+  return status ? (*status)["memory_cgroup"] : nlohmann::json();
+}
+
+// A limit too small for the agent's plan (it keeps --max-series and says the kernel may kill it):
+// series arrive 500 at a time, and after each batch the test waits for two working-set readings.
+// Near the limit the agent warns once, refuses new series and new app clients, and lives.
+TEST(AgentMemoryCgroup, WarnsAndRefusesNearTheLimitBeforeTheKernelKills) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to create a memory cgroup for the agent";
+  constexpr std::uint64_t kSmall = 20ull << 20;
+  LimitedCgroup cgroup(kSmall);
+  if (cgroup.dir().empty()) GTEST_SKIP() << "no memory cgroup to test in: " << cgroup.why_not();
+
+  TestEnv env;
+  const auto instance = env.instance("memcgp");
+  auto agent = start_agent_in(env, instance, cgroup);
+  ASSERT_NE(agent, nullptr);
+  EXPECT_NE(agent->output().find("memory cgroup: limit 20.0 MiB"), std::string::npos)
+      << agent->describe();
+  EXPECT_NE(agent->output().find("may OOM-kill"), std::string::npos) << agent->describe();
+
+  std::vector<std::unique_ptr<Child>> flood;
+  bool pressed = false;
+  for (int i = 0; i < 60 && !pressed && agent->running(); ++i) {
+    const std::uint64_t checks = memory_status(env, instance).value("checks", std::uint64_t(0));
+    flood.push_back(spawn_testclient(env, "series-flood", instance, "p" + std::to_string(i),
+                                     {"--variant", "500", "--wait-ms", "10000"}));
+    ASSERT_TRUE(flood.back()->wait_for_line("FLOODED", deadline_in(kConditionWait)))
+        << flood.back()->describe() << agent->describe();
+    // Two readings after the batch was flushed: the second one saw the batch's memory.
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return memory_status(env, instance).value("checks", std::uint64_t(0)) >= checks + 2 ||
+                 !agent->running();
+        },
+        deadline_in(kConditionWait), 50ms))
+        << agent->describe();
+    pressed = memory_status(env, instance).value("pressure", false);
+  }
+  ASSERT_TRUE(agent->running()) << "the kernel killed the agent\n" << agent->describe();
+  ASSERT_TRUE(pressed) << memory_status(env, instance).dump() << agent->describe();
+  EXPECT_NE(agent->output().find("memory cgroup: the agent's working set is"), std::string::npos)
+      << agent->describe();
+
+  // A new app is refused with the reason (its series would push the agent over); tools still
+  // work (every status query above is one).
+  auto late = spawn_testclient(env, "attach", instance, "late-app");
+  ASSERT_TRUE(late->wait_for_line("ATTACH", deadline_in(kConditionWait))) << late->describe();
+  EXPECT_NE(late->stdout_text().find("ATTACH full"), std::string::npos) << late->describe();
+  EXPECT_NE(late->stdout_text().find("near its memory cgroup limit"), std::string::npos)
+      << late->describe();
+  const auto memory = memory_status(env, instance);
+  EXPECT_GE(memory.value("pressure_episodes", std::uint64_t(0)), 1u) << memory.dump();
+  EXPECT_GE(memory.value("clients_refused", std::uint64_t(0)), 1u) << memory.dump();
+
+  for (auto& f : flood) f->close_stdin();
+  for (auto& f : flood) EXPECT_TRUE(exits_zero(*f, deadline_in(kExitWait))) << f->describe();
+  EXPECT_TRUE(agent->running()) << agent->describe();
+}
+
 }  // namespace
 }  // namespace shmon::test
