@@ -21,7 +21,7 @@ std::optional<std::uint64_t> field_in(const std::string& text, const std::string
 }
 
 struct HonestRun {
-  std::uint64_t accepted = 0, failed = 0, revoked = 0, timeouts = 0;
+  std::uint64_t accepted = 0, failed = 0, revoked = 0, timeouts = 0, not_connected = 0;
 };
 
 std::unique_ptr<Child> spawn_honest(const TestEnv& env, const std::string& instance, int ms) {
@@ -41,10 +41,11 @@ std::unique_ptr<Child> spawn_vandal(const TestEnv& env, const std::string& insta
   if (auto ok = exits_zero(honest, deadline_in(kExitWait)); !ok) return ok;
   const std::string out = honest.stdout_text();
   const auto accepted = field_in(out, "accepted"), failed = field_in(out, "failed"),
-             revoked = field_in(out, "revoked"), timeouts = field_in(out, "timeouts");
-  if (!accepted || !failed || !revoked || !timeouts)
+             revoked = field_in(out, "revoked"), timeouts = field_in(out, "timeouts"),
+             not_connected = field_in(out, "not_connected");
+  if (!accepted || !failed || !revoked || !timeouts || !not_connected)
     return ::testing::AssertionFailure() << "no summary:\n" << honest.describe();
-  run = {*accepted, *failed, *revoked, *timeouts};
+  run = {*accepted, *failed, *revoked, *timeouts, *not_connected};
   return ::testing::AssertionSuccess();
 }
 
@@ -76,10 +77,11 @@ void expect_nobody_blamed(const std::string& variant, bool interference_expected
   HonestRun run;
   ASSERT_TRUE(finished(*honest, run));
 
-  // Every call succeeded or timed out: none was refused as revoked.
+  // Every call succeeded or timed out (or, right after a timeout dropped the session, found it
+  // not back yet): none was refused as revoked, none got another error.
   EXPECT_GT(run.accepted, 0u) << honest->describe();
   EXPECT_EQ(run.revoked, 0u) << honest->describe() << agent->describe();
-  EXPECT_EQ(run.failed, run.timeouts) << honest->describe();
+  EXPECT_EQ(run.failed, run.timeouts + run.not_connected) << honest->describe();
   // Every acknowledged record counted once; a timed-out one at most once.
   const auto total = metric_total(env, instance, "honest.event");
   ASSERT_TRUE(total.has_value());
