@@ -52,13 +52,6 @@ bool request_complete(int fd) {
   return n == ssize_t(sizeof(peek));
 }
 
-// True when the next message on `fd` starts with `magic` (peeked; nothing is consumed).
-bool peek_magic(int fd, const char (&magic)[8]) {
-  char head[8];
-  const ssize_t n = ::recv(fd, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
-  return n == ssize_t(sizeof head) && std::memcmp(head, magic, sizeof head) == 0;
-}
-
 // Every attached client holds three descriptors here (socket, region, pidfd), and so does every
 // newcomer waiting for a slot: a fork storm of 1000 children needs ~3000. The soft limit (often
 // 1024) is raised to the hard one, which the administrator set; the agent never goes above it.
@@ -273,6 +266,7 @@ void Agent::loop() {
         drop_stale_pending();
         answer_old_waiters(monotonic_ns());
         drop_punched_regions();
+        drop_slow_tools(monotonic_ns());
         resume_accepts_if_due(monotonic_ns());
         commands_->tick(monotonic_ns());
         housekeeper_->tick();
@@ -375,7 +369,13 @@ void Agent::on_pending(int fd) {
       }
     }
   };
-  hooks.may_wait = waiters_.size() < kMaxSlotWaiters;
+  hooks.may_wait = [this](ClientKind kind) {
+    const auto tools =
+        std::size_t(std::count_if(waiters_.begin(), waiters_.end(),
+                                  [](const auto& w) { return w->kind != ClientKind::kApp; }));
+    return kind == ClientKind::kApp ? waiters_.size() - tools < kMaxSlotWaiters
+                                    : tools < kMaxToolSlotWaiters;
+  };
   AttachResult r = handle_attach(ctx_, std::move(node.mapped().first), deadline, hooks);
   if (!r.client) return;
   if (r.waiting) {
@@ -441,15 +441,23 @@ void Agent::on_waiter_event(int fd) {
 }
 
 void Agent::admit_waiters() {
-  for (auto it = waiters_.begin(); it != waiters_.end();) {
+  // Apps and tools have slots of their own: a kind without a free slot is skipped, the other
+  // still admitted, each oldest first.
+  bool app_full = false, tool_full = false;
+  for (auto it = waiters_.begin(); it != waiters_.end() && !(app_full && tool_full);) {
     const std::shared_ptr<Client> c = *it;
-    if (!c->socket) {  // nobody to answer: it asks again, or is folded when it exits
+    bool& full = c->kind == ClientKind::kApp ? app_full : tool_full;
+    if (!c->socket || full) {  // nobody to answer (it asks again, or is folded when it exits)
       ++it;
       continue;
     }
     const int sock = c->socket.get();
     const int pidfd = c->pidfd.get();
-    if (!admit_waiter(ctx_, c)) return;  // no free slot
+    if (!admit_waiter(ctx_, c)) {
+      full = true;  // no free slot of its kind
+      ++it;
+      continue;
+    }
     it = waiters_.erase(it);
     waiting_fds_.erase(sock);
     waiting_fds_.erase(pidfd);
@@ -495,19 +503,63 @@ void Agent::on_client_event(int fd, std::uint32_t events) {
   } else if ((events & EPOLLOUT) != 0 || commands_->holding(*c)) {
     // Replies wait for this tool: it is not read until it has read them (back-pressure).
     commands_->on_writable(*c);
-  } else if (peek_magic(fd, kCommandRequestMagic)) {
+  } else {
+    read_tool(c);
+  }
+}
+
+void Agent::read_tool(const std::shared_ptr<Client>& c) {
+  ToolInbox& inbox = inboxes_[c->socket.get()];
+  switch (inbox.read(c->socket.get(), monotonic_ns())) {
+    case ToolInbox::Read::kPartial:
+      return;  // the rest comes later (or the tick drops it): the main thread moves on
+    case ToolInbox::Read::kClosed:
+      retire(c, c->current_state() == ClientState::kLeaving ? "said bye" : "connection closed");
+      return;
+    case ToolInbox::Read::kUnknown:
+      spdlog::warn("client {} (pid {}) sent an unknown message; closing its connection", c->name,
+                   c->pid);
+      retire(c, "unknown message");
+      return;
+    case ToolInbox::Read::kComplete:
+      break;
+  }
+  bool ok = true;
+  if (inbox.starts_with(kCommandRequestMagic)) {
     auto req = std::make_unique<CommandRequest>();
-    auto got = receive_message(fd, std::as_writable_bytes(std::span(req.get(), 1)), 0,
-                               monotonic_ns() + kCompleteRequestWaitNs);
-    if (!got || req->abi_version != kAbiVersion) {
-      spdlog::warn("tool {} (pid {}) sent a bad command request ({}); closing its connection",
-                   c->name, c->pid, got ? "ABI " + std::to_string(req->abi_version) : got.error());
-      retire(c, "bad command request");
+    std::memcpy(static_cast<void*>(req.get()), inbox.message().data(), sizeof(CommandRequest));
+    inbox.clear();
+    if (req->abi_version != kAbiVersion) {
+      spdlog::warn("tool {} (pid {}) sent a bad command request (ABI {}); closing its connection",
+                   c->name, c->pid, req->abi_version);
+      ok = false;
     } else {
       commands_->on_request(c, *req);
     }
-  } else if (!handle_client_message(ctx_, *c)) {
-    retire(c, c->current_state() == ClientState::kLeaving ? "said bye" : "connection closed");
+  } else {
+    RegionRequest req;
+    std::memcpy(&req, inbox.message().data(), sizeof req);
+    inbox.clear();
+    ok = handle_region_request(ctx_, *c, req);
+  }
+  if (!ok) retire(c, "bad request");
+}
+
+void Agent::drop_slow_tools(std::uint64_t now) {
+  std::vector<std::shared_ptr<Client>> slow;
+  for (const auto& [fd, inbox] : inboxes_) {
+    const std::uint64_t since = inbox.partial_since_ns();
+    if (since == 0 || now - since < kToolMessageDeadlineNs) continue;
+    auto it = by_fd_.find(fd);
+    if (it == by_fd_.end()) continue;
+    spdlog::debug("dropping tool {} (pid {}): {} of {} bytes of its message in {} ms",
+                  it->second->name, it->second->pid, inbox.size(), inbox.expected(),
+                  (now - since) / 1'000'000);
+    slow.push_back(it->second);
+  }
+  for (const auto& c : slow) {
+    ctx_.hostile.partial_messages_dropped.fetch_add(1, std::memory_order_relaxed);
+    retire(c, "did not complete its message in time");
   }
 }
 
@@ -517,6 +569,7 @@ void Agent::retire(const std::shared_ptr<Client>& c, const char* reason) {
   unwatch(c->pidfd.get());
   by_fd_.erase(c->socket.get());
   by_fd_.erase(c->pidfd.get());
+  inboxes_.erase(c->socket.get());
   if (ClientMutex(&ctx_.regions.mailbox_header()->lock).force_release(c->owner_token)) {
     ctx_.stats().dead_owner_releases.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("released client mutex held by dead client {} (pid {})", c->name, c->pid);
@@ -545,7 +598,8 @@ void Agent::retire(const std::shared_ptr<Client>& c, const char* reason) {
   if (bad > 0) count_bad_records(ctx_, bad, "metrics of " + c->name + " that could not be folded");
   c->socket.reset();
   c->pidfd.reset();
-  spdlog::info("client {} (pid {}) detached from slot {}: {}", c->name, c->pid, c->slot, reason);
+  spdlog::log(c->kind == ClientKind::kApp ? spdlog::level::info : spdlog::level::debug,
+              "client {} (pid {}) detached from slot {}: {}", c->name, c->pid, c->slot, reason);
   admit_waiters();  // the slot is free
 }
 

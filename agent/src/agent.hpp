@@ -15,6 +15,7 @@
 #include "housekeeping.hpp"
 #include "metrics_http.hpp"
 #include "service.hpp"
+#include "tool_inbox.hpp"
 #include "value_snapshots.hpp"
 
 namespace shmon::agent {
@@ -46,6 +47,12 @@ class Agent {
   // (peeked, never blocking the main thread on a slow peer); until then it stays pending.
   void on_pending(int fd);
   void on_client_event(int fd, std::uint32_t events);
+  // A tool's socket is readable: takes what arrived into its inbox and serves a message once it
+  // is whole (tool_inbox.hpp); never waits for the rest.
+  void read_tool(const std::shared_ptr<Client>& client);
+  // Drops tools whose message has been partial for longer than kToolMessageDeadlineNs (counted
+  // in hostile.partial_messages_dropped).
+  void drop_slow_tools(std::uint64_t now);
   // Makes room for one more pending connection: attaches the oldest ones that carry a complete
   // request and drops the oldest silent one only when none does (counted in pending_dropped).
   void make_room_for_pending();
@@ -86,6 +93,7 @@ class Agent {
   std::uint64_t accept_failures_ = 0;  // since the last summary line
   std::uint64_t accept_log_ns_ = 0;
   std::map<int, std::shared_ptr<Client>> by_fd_;        // socket and pidfd -> client
+  std::map<int, ToolInbox> inboxes_;                    // a tool's socket -> its partial message
   std::list<std::shared_ptr<Client>> waiters_;          // oldest first
   std::map<int, std::shared_ptr<Client>> waiting_fds_;  // a waiter's socket and pidfd -> waiter
 };

@@ -108,8 +108,19 @@ void welcome(AgentContext& ctx, Client& c, UniqueFd sock) {
   send_reply(sock.get(), reply, fds);
   c.socket = std::move(sock);
   if (!c.pidfd) c.pidfd = open_pidfd(c.pid);
-  spdlog::info("client {} (pid {}, {}) attached in slot {}", c.name, c.pid, to_string(c.kind),
-               c.slot);
+  // Tools come and go (one session per shmonctl command, per watch frame): theirs at debug.
+  spdlog::log(c.kind == ClientKind::kApp ? spdlog::level::info : spdlog::level::debug,
+              "client {} (pid {}, {}) attached in slot {}", c.name, c.pid, to_string(c.kind),
+              c.slot);
+}
+
+// A directory view: the control region (read-only, sealed against writes), nothing else. It
+// costs one reply and no slot, so a tool that only reads the directory is never locked out.
+void serve_view(AgentContext& ctx, int sock, const std::string& who) {
+  ctx.directory_views.fetch_add(1, std::memory_order_relaxed);
+  const int fd = ctx.regions.control_ro_fd.get();
+  send_reply(sock, make_reply(ctx, AttachStatus::kOk, ""), std::span(&fd, 1));
+  spdlog::debug("served a directory view to {}", who);
 }
 
 std::string full_message(const AgentContext& ctx, ClientKind kind) {
@@ -197,6 +208,11 @@ AttachResult handle_attach(AgentContext& ctx, UniqueFd sock, std::uint64_t deadl
                std::to_string(::geteuid()),
            who);
     return {};
+  }
+  if (std::memcmp(req.magic, kViewMagic, sizeof(req.magic)) == 0 &&
+      req.abi_version == kAbiVersion) {
+    serve_view(ctx, sock.get(), who);
+    return {};  // closes the connection: a view is one answer
   }
   if (std::memcmp(req.magic, kAttachMagic, sizeof(req.magic)) != 0 ||
       req.abi_version != kAbiVersion) {
@@ -303,9 +319,10 @@ AttachResult handle_attach(AgentContext& ctx, UniqueFd sock, std::uint64_t deadl
     count_bad_records(ctx, bad, "metric descriptors of " + c->name);
   c->session = random_u64();
 
-  // A full table: a newcomer that has exited is folded at once; an app that lives waits for a
-  // slot (the caller keeps it, and folds it if it exits first); a tool, or an app when the wait
-  // list is full, is refused.
+  // A full table: a newcomer that has exited is folded at once; one that lives waits for a slot
+  // of its kind (the caller keeps it, and folds it if it exits first), or is refused when the wait
+  // list of its kind is full. A tool waits too: a one-shot shmonctl beside long sessions gets the
+  // next tool slot that frees within its own --timeout-ms rather than an immediate refusal.
   enum { kTake, kExited, kWait, kRefuse } place = kTake;
   std::string why;
   if (c->kind == ClientKind::kApp && ctx.memory.pressure()) {
@@ -325,7 +342,7 @@ AttachResult handle_attach(AgentContext& ctx, UniqueFd sock, std::uint64_t deadl
       take_slot_locked(ctx, c, slot, label);
     } else if (peer_exited(c->pid)) {
       place = kExited;
-    } else if (c->kind == ClientKind::kApp && hooks.may_wait) {
+    } else if (hooks.may_wait(c->kind)) {
       place = kWait;
     } else {
       place = kRefuse;
@@ -337,10 +354,10 @@ AttachResult handle_attach(AgentContext& ctx, UniqueFd sock, std::uint64_t deadl
       fold_exited_client(ctx, *c);
       return {};
     case kRefuse:
-      if (c->kind == ClientKind::kApp) {
-        ctx.stats().slot_waits_refused.fetch_add(1, std::memory_order_relaxed);
-        why += " (and " + std::to_string(kMaxSlotWaiters) + " waiting)";
-      }
+      ctx.stats().slot_waits_refused.fetch_add(1, std::memory_order_relaxed);
+      why += " (and " +
+             std::to_string(c->kind == ClientKind::kApp ? kMaxSlotWaiters : kMaxToolSlotWaiters) +
+             " waiting)";
       refuse(ctx, sock.get(), AttachStatus::kFull, why, label);
       return {};
     case kWait:
@@ -356,14 +373,7 @@ AttachResult handle_attach(AgentContext& ctx, UniqueFd sock, std::uint64_t deadl
   return {c, false};
 }
 
-bool handle_client_message(AgentContext& ctx, Client& c) {
-  RegionRequest req{};
-  auto got = receive_message(c.socket.get(), std::as_writable_bytes(std::span(&req, 1)), 0,
-                             monotonic_ns() + 100'000'000);
-  if (!got) {
-    spdlog::debug("client {} (pid {}) socket: {}", c.name, c.pid, got.error());
-    return false;
-  }
+bool handle_region_request(AgentContext& ctx, Client& c, const RegionRequest& req) {
   if (std::memcmp(req.magic, kRegionRequestMagic, sizeof(req.magic)) != 0 ||
       req.abi_version != kAbiVersion) {
     spdlog::warn("client {} (pid {}) sent an unknown message; closing its connection", c.name,

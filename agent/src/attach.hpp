@@ -16,15 +16,19 @@ namespace shmon::agent {
 // incarnation as the newcomer.
 using RetireFn = std::function<void(const std::shared_ptr<Client>&)>;
 
-// Newcomers that may wait for a slot at once (each holds a socket, its region and a pidfd).
+// Newcomers that may wait for a slot at once (each holds a socket, its region and a pidfd): apps,
+// and, on a list of their own so that they can never crowd apps out of it, tools.
 inline constexpr std::size_t kMaxSlotWaiters = 4096;
+inline constexpr std::size_t kMaxToolSlotWaiters = 256;
 
 struct AttachHooks {
   RetireFn retire;
   // Drops, without folding, a slot waiter that `newcomer` proves to be (the same probe asking
   // again: its region comes with the new request).
   std::function<void(const Client& newcomer)> forget_waiter;
-  bool may_wait = true;  // false when the wait list is full: a newcomer is refused instead
+  // Whether a newcomer of this kind may wait for a slot (false when its wait list is full: it
+  // is refused instead). Asked only when the table of its kind is full.
+  std::function<bool(ClientKind)> may_wait = [](ClientKind) { return true; };
 };
 
 struct AttachResult {
@@ -34,9 +38,11 @@ struct AttachResult {
 
 // Reads and answers one AttachRequest on `sock` (bounded by `deadline_ns`). On success the client
 // is in ctx.slots owning `sock`. When the table of its kind is full, a client whose process has
-// exited is folded at once (fold_exited_client), an app that lives is returned `waiting` and not
-// answered yet (the caller queues it: admit_waiter, answer_full, fold_exited_client), a tool is
-// refused "agent full".
+// exited is folded at once (fold_exited_client), one that lives (app or tool) is returned
+// `waiting` and not answered yet (the caller queues it: admit_waiter, answer_full,
+// fold_exited_client), or refused "agent full" when its wait list is full.
+// A directory view (kViewMagic) is answered with the control region alone and closed: no slot,
+// no client (counted in ctx.directory_views).
 AttachResult handle_attach(AgentContext& ctx, UniqueFd sock, std::uint64_t deadline_ns,
                            const AttachHooks& hooks);
 
@@ -49,8 +55,9 @@ void answer_full(AgentContext& ctx, Client& c);
 // into the departed totals (counted in folded_without_slot).
 void fold_exited_client(AgentContext& ctx, Client& c);
 
-// Serves one message on an attached client's socket. Returns false when the socket is at EOF or
-// broken or the peer spoke nonsense: the caller retires the client.
-bool handle_client_message(AgentContext& ctx, Client& client);
+// Answers a tool's RegionRequest (already read whole, tool_inbox.hpp): a read-only descriptor of
+// the region asked for, or a refusal. Returns false when the request is not one this agent
+// speaks (the caller retires the client).
+bool handle_region_request(AgentContext& ctx, Client& client, const RegionRequest& req);
 
 }  // namespace shmon::agent

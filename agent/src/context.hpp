@@ -34,6 +34,7 @@ struct HostileStats {
   std::atomic<std::uint64_t> metric_clashes{0};   // metrics refused: the name means another metric
   std::atomic<std::uint64_t> series_refused{0};   // series refused: the agent's --max-series bound
   std::atomic<std::uint64_t> implausible_values{0};  // ring/drop values no honest client produces
+  std::atomic<std::uint64_t> partial_messages_dropped{0};  // tools dropped: a message unfinished
 };
 
 // Replies to tools' commands, by status (CommandStatus values are below 32), and what the
@@ -54,6 +55,11 @@ struct AgentContext {
   // Set by the service thread while it executes a request: the lock holder is then waiting for
   // the agent, and that time is not the holder's to answer for (see Housekeeper::check_lease).
   std::atomic<bool> serving_request{false};
+  // The seq of the last request the service thread answered (any client, errors included): the
+  // agent's own record, which a client that scribbles on the shared response cannot change.
+  std::atomic<std::uint64_t> answered_request_seq{0};
+
+  std::atomic<std::uint64_t> directory_views{0};  // views served (no slot): issue 18
 
   std::mutex mu;
   std::vector<std::shared_ptr<Client>> slots;  // size = regions.capacity; null = free

@@ -103,6 +103,9 @@ void Housekeeper::check_lease(std::uint64_t now) {
   // While the service thread executes its request the holder waits for us: a slow answer (a big
   // page, a slow build) must not cost an honest client its session. The clock restarts then.
   if (ctx_.serving_request.load(std::memory_order_acquire)) owner_since_ = now;
+  // So must a request the holder has posted and we have not answered yet: on a starved machine
+  // the service thread may take longer than a lease to wake, and that is not the holder's fault.
+  if (holder_awaits_answer(owner)) owner_since_ = now;
   stats.lock_holder_since_ns.store(owner_since_, std::memory_order_relaxed);
   // The service thread may stamp last_answered_ns after `now` was read: never let that underflow.
   const std::uint64_t held_ns = now > owner_since_ ? now - owner_since_ : 0;
@@ -144,6 +147,19 @@ void Housekeeper::unattributed(const Client& holder, std::uint64_t awaiting,
       "answer to its request {} after {} ms; another client may have hidden or garbled it in the "
       "shared mailbox; released the client mutex, every session kept",
       holder.name, holder.pid, holder.slot, awaiting, held_ns / 1'000'000);
+}
+
+bool Housekeeper::holder_awaits_answer(std::uint32_t owner) const {
+  const RequestHeader* req = ctx_.regions.request();
+  const std::uint64_t posted = req->seq.load(std::memory_order_acquire);
+  // Answered by our own record, not by the shared response's seq: a client that scribbles on
+  // the response must not stop the clock for good (a hog could hide behind that forever).
+  if (posted == 0 || posted == ctx_.answered_request_seq.load(std::memory_order_acquire)) {
+    return false;
+  }
+  // Any client can write the request, so this only ever delays a revocation, never causes one:
+  // a posted request is answered within a tick (Exec is set above), after which the clock runs.
+  return req->owner_token == owner;
 }
 
 void Housekeeper::release_forged(std::uint32_t owner, const std::string& what) {

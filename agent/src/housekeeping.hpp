@@ -32,6 +32,8 @@ class Housekeeper {
  private:
   void release_forged(std::uint32_t owner, const std::string& what);
   void unattributed(const Client& holder, std::uint64_t awaiting, std::uint64_t held_ns);
+  // True while a request carrying `owner`'s token is posted and not yet answered.
+  bool holder_awaits_answer(std::uint32_t owner) const;
 
   AgentContext& ctx_;
   std::uint32_t unclaimed_ticks_ = 0;

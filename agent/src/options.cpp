@@ -12,12 +12,10 @@
 namespace shmon::agent {
 
 int parse_options(int argc, char** argv, Options& out) {
-  if (const char* env = std::getenv("SHMON_INSTANCE"); env != nullptr && *env != '\0') {
-    out.instance = env;
-  }
   CLI::App app{"shmon-agent: serves one shmon instance (shared-memory runtime monitoring)",
                "shmon-agent"};
-  app.add_option("--instance", out.instance, "instance name (default: $SHMON_INSTANCE or default)");
+  std::string instance;
+  app.add_option("--instance", instance, "instance name (default: $SHMON_INSTANCE or default)");
   app.add_option("--max-clients", out.max_clients, "app clients served at once")
       ->check(CLI::Range(1u, kHardMaxClients));
   app.add_option("--lease-ms", out.lease_ms, "longest time a client may hold the client mutex")
@@ -69,6 +67,7 @@ int parse_options(int argc, char** argv, Options& out) {
     std::fprintf(stderr, "shmon-agent: %s (see --help)\n", e.what());
     return exit_code::kUsage;
   }
+  out.instance = resolve_instance_name(instance);
   if (auto bad = check_instance_name(out.instance)) {
     std::fprintf(stderr, "shmon-agent: invalid instance name: %s\n", bad->c_str());
     return exit_code::kUsage;

@@ -134,6 +134,7 @@ bool ServiceThread::handle_one() {
   resp->body_size = reply.body_size;
   resp->total_size = reply.total_size;
   resp->seq.store(s1, std::memory_order_release);
+  ctx_.answered_request_seq.store(s1, std::memory_order_release);
   AutoResetEvent(&r.mailbox_header()->done).set();
 
   stats.requests.fetch_add(1, std::memory_order_relaxed);

@@ -67,10 +67,12 @@ int run_watch(Connection& connection, std::uint32_t interval_ms, std::uint32_t i
                          : "\n")
         << "shmon watch  instance " << instance << "  " << fmt_wall_ms(shmon::realtime_ns())
         << "  (every " << interval_ms << " ms, Ctrl-C quits)\n\n";
-    if (!render_frame(connection, out)) {
+    // A session per frame: between frames the watch holds no tool slot, so watchers never
+    // lock other tools out (issue 18).
+    if (!connection.try_reattach() || !render_frame(connection, out)) {
       out << "agent not running on instance " << instance << " — retrying\n";
-      connection.try_reattach();
     }
+    connection.release();
     std::cout << out.str() << std::flush;
     check_output();
     if (iterations != 0 && frame + 1 == iterations) break;

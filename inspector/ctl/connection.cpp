@@ -29,11 +29,7 @@ shmon::client::ToolOptions tool_options(const GlobalOptions& options) {
 }  // namespace
 
 std::string resolve_instance(const std::string& from_command_line) {
-  std::string name = from_command_line;
-  if (name.empty()) {
-    const char* env = std::getenv("SHMON_INSTANCE");
-    name = (env != nullptr && *env != '\0') ? env : shmon::kDefaultInstance;
-  }
+  const std::string name = shmon::resolve_instance_name(from_command_line);
   if (auto problem = shmon::check_instance_name(name)) {
     throw CtlError(shmon::exit_code::kUsage, "invalid instance name: " + *problem);
   }
@@ -56,19 +52,33 @@ std::string Connection::no_agent_message() const {
 }
 
 void Connection::attach() {
+  connect(false);
+}
+
+void Connection::view() {
+  connect(true);
+}
+
+void Connection::release() {
+  client_.detach(deadline());
+}
+
+void Connection::connect(bool view_only) {
   const std::uint64_t until = deadline();
-  // An agent that is full or restarting may accept us a moment later: retry until the deadline.
+  // An agent that is restarting, or whose tool slots are all taken, may accept us a moment
+  // later: retry until the deadline. (A full agent first keeps us waiting for a slot, up to
+  // 3/4 of its attach timeout, then answers "full"; we ask again.)
   for (;;) {
-    const AttachOutcome outcome = client_.attach(until);
+    const AttachOutcome outcome = view_only ? client_.view(until) : client_.attach(until);
     switch (outcome) {
       case AttachOutcome::kAttached:
         return;
       case AttachOutcome::kNoAgent:
         throw CtlError(shmon::exit_code::kFailure, no_agent_message());
       case AttachOutcome::kRefused:
-      case AttachOutcome::kFull:
         throw CtlError(shmon::exit_code::kFailure, "the agent on instance '" + options_.instance +
                                                        "' refused shmonctl: " + client_.error());
+      case AttachOutcome::kFull:
       case AttachOutcome::kFailed:
         break;
     }
@@ -110,7 +120,7 @@ std::string Connection::query(shmon::QueryKind kind, std::string_view filter,
 }
 
 bool Connection::try_directory(shmon::client::Directory& out, std::string* error) {
-  if (!client_.check_alive()) {
+  if (client_.connected() && !client_.check_alive()) {
     if (error != nullptr) *error = client_.error();
     return false;
   }

@@ -45,8 +45,16 @@ class Connection {
  public:
   explicit Connection(const GlobalOptions& options);
 
-  // Attaches by the deadline or throws CtlError (exit 1) saying why.
+  // Attaches by the deadline or throws CtlError (exit 1) saying why. When every tool slot is
+  // taken, it waits (the agent queues it; asked again after the agent's answer) until the
+  // deadline for one to free.
   void attach();
+  // A directory view instead of a session: no tool slot (status and clients read only the
+  // directory). Throws CtlError (exit 1) as attach() does.
+  void view();
+  // Ends the session (bye, bounded by the deadline): the tool slot is free between steps of an
+  // endless command (watch between frames). try_reattach() opens the next.
+  void release();
   // One bounded attach attempt when not attached (watch, follow); true when attached.
   bool try_reattach();
 
@@ -71,6 +79,7 @@ class Connection {
 
  private:
   std::uint64_t deadline() const;
+  void connect(bool view_only);
 
   GlobalOptions options_;
   std::uint64_t command_deadline_ns_;

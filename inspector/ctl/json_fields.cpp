@@ -42,13 +42,3 @@ const nlohmann::json& member(const nlohmann::json& object, std::string_view key)
 }
 
 }  // namespace shmonctl
-
-namespace shmonctl {
-
-WaitStats wait_stats(const nlohmann::json& mutex) {
-  const double max = number(mutex, "wait_max_ns");
-  return {std::min(number(mutex, "wait_p50_ns"), max), std::min(number(mutex, "wait_p99_ns"), max),
-          max};
-}
-
-}  // namespace shmonctl

@@ -20,13 +20,5 @@ const nlohmann::json& member(const nlohmann::json& object, std::string_view key)
 
 namespace shmonctl {
 
-// Mutex wait statistics of a "mutex" object. The percentiles are histogram-bucket estimates;
-// they are clamped to the exact maximum so a view never shows p50 above max.
-struct WaitStats {
-  double p50_ns;
-  double p99_ns;
-  double max_ns;
-};
-WaitStats wait_stats(const nlohmann::json& mutex);
 
 }  // namespace shmonctl

@@ -64,7 +64,11 @@ int run(CLI::App& app, const CommandLine& cl) {
     shmon::install_stop_handlers();
 
   Connection connection(options);
-  connection.attach();
+  // What reads only the directory takes no tool slot (docs/DESIGN.md, "Tools share the agent").
+  if ((command == "status" || command == "clients") && !cl.json)
+    connection.view();
+  else
+    connection.attach();
   int code = 0;
   if (command == "status") code = run_status(connection, cl.json);
   if (command == "clients") code = run_clients(connection, cl.json, cl.names_only);

@@ -53,10 +53,7 @@ int main(int argc, char** argv) {
     return shmon::exit_code::kUsage;
   }
 
-  if (opt.instance.empty()) {
-    const char* env = std::getenv("SHMON_INSTANCE");
-    opt.instance = env && env[0] ? env : shmon::kDefaultInstance;
-  }
+  opt.instance = shmon::resolve_instance_name(opt.instance);
   if (auto bad = shmon::check_instance_name(opt.instance)) {
     std::fprintf(stderr, "shmon-inspector: %s\n", bad->c_str());
     return shmon::exit_code::kUsage;

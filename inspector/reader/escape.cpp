@@ -43,7 +43,7 @@ std::string escape_for_terminal(std::string_view text) {
     } else if (c == '\\') {
       out += "\\\\";
     } else if (const std::uint32_t cp = escaped_code_point(text, i, len); cp != 0) {
-      char buf[12];
+      char buf[16];  // "\\u{" + up to 8 hex digits + "}" + NUL: room for any uint32_t
       std::snprintf(buf, sizeof buf, "\\u{%04x}", unsigned(cp));
       out += buf;
     } else {

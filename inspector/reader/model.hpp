@@ -149,8 +149,6 @@ struct History {
 };
 
 // Each returns nullopt (and sets *error) when the text is not JSON of the expected shape.
-std::optional<AgentStatus> parse_status(std::string_view json, std::string* error);
-std::optional<std::vector<ClientInfo>> parse_clients(std::string_view json, std::string* error);
 std::optional<std::vector<MetricInfo>> parse_metrics(std::string_view json, std::string* error);
 // With `raw`, also each event object as compact JSON (shmonctl events --json prints them, so the
 // answer is parsed once).

@@ -27,19 +27,6 @@ void get(const json& j, const char* key, T& out) {
   }
 }
 
-void get_hist(const json& j, WaitHist& out) {
-  auto it = j.find("hist");
-  if (it == j.end() || !it->is_array()) return;
-  for (std::size_t i = 0; i < out.size() && i < it->size(); ++i) {
-    if ((*it)[i].is_number()) out[i] = (*it)[i].get<std::uint64_t>();
-  }
-}
-
-const json* member(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_object() ? &*it : nullptr;
-}
-
 std::optional<json> parse_doc(std::string_view text, bool want_array, std::string* error) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) {
@@ -54,107 +41,6 @@ std::optional<json> parse_doc(std::string_view text, bool want_array, std::strin
 }
 
 }  // namespace
-
-std::optional<AgentStatus> parse_status(std::string_view text, std::string* error) {
-  auto doc = parse_doc(text, false, error);
-  if (!doc) return std::nullopt;
-  const json& j = *doc;
-  AgentStatus s;
-  get(j, "instance", s.instance);
-  get(j, "generation", s.generation);
-  get(j, "pid", s.pid);
-  get(j, "abi_version", s.abi_version);
-  get(j, "uptime_s", s.uptime_s);
-  get(j, "heartbeat_age_ms", s.heartbeat_age_ms);
-  get(j, "lease_ms", s.lease_ms);
-  get(j, "max_clients", s.max_clients);
-  get(j, "clients_connected", s.clients_connected);
-  get(j, "clients_total", s.clients_total);
-  get(j, "clients_refused", s.clients_refused);
-  get(j, "requests", s.requests);
-  get(j, "request_errors", s.request_errors);
-  get(j, "torn_requests", s.torn_requests);
-  get(j, "requests_per_s", s.requests_per_s);
-  get(j, "lease_revocations", s.lease_revocations);
-  get(j, "dead_owner_releases", s.dead_owner_releases);
-  get(j, "events_received", s.events_received);
-  get(j, "events_dropped", s.events_dropped);
-  get(j, "events_per_s", s.events_per_s);
-  get(j, "drain_batches", s.drain_batches);
-  get(j, "bad_records", s.bad_records);
-  if (const json* r = member(j, "regions")) {
-    get(*r, "control_bytes", s.control_bytes);
-    get(*r, "mailbox_bytes", s.mailbox_bytes);
-    get(*r, "data_bytes_total", s.data_bytes_total);
-  }
-  if (const json* m = member(j, "mutex")) {
-    get(*m, "acquired", s.mutex.acquired);
-    get(*m, "timeouts", s.mutex.timeouts);
-    get(*m, "done_timeouts", s.mutex.done_timeouts);
-    get(*m, "wait_p50_ns", s.mutex.wait_p50_ns);
-    get(*m, "wait_p99_ns", s.mutex.wait_p99_ns);
-    get(*m, "wait_max_ns", s.mutex.wait_max_ns);
-    get_hist(*m, s.mutex.hist);
-    if (const json* h = member(*m, "holder")) {
-      MutexHolder holder;
-      get(*h, "slot", holder.slot);
-      get(*h, "name", holder.name);
-      get(*h, "pid", holder.pid);
-      get(*h, "held_ns", holder.held_ns);
-      s.mutex.holder = holder;
-    }
-  }
-  return s;
-}
-
-std::optional<std::vector<ClientInfo>> parse_clients(std::string_view text, std::string* error) {
-  auto doc = parse_doc(text, true, error);
-  if (!doc) return std::nullopt;
-  std::vector<ClientInfo> out;
-  for (const json& j : *doc) {
-    if (!j.is_object()) continue;
-    ClientInfo c;
-    get(j, "slot", c.slot);
-    get(j, "name", c.name);
-    get(j, "pid", c.pid);
-    get(j, "kind", c.kind);
-    get(j, "state", c.state);
-    get(j, "incarnation", c.incarnation);
-    get(j, "attached_realtime_ns", c.attached_realtime_ns);
-    get(j, "last_seen_age_ms", c.last_seen_age_ms);
-    get(j, "requests", c.requests);
-    get(j, "request_errors", c.request_errors);
-    get(j, "requests_per_s", c.requests_per_s);
-    get(j, "events_written", c.events_written);
-    get(j, "events_received", c.events_received);
-    get(j, "events_per_s", c.events_per_s);
-    get(j, "metric_count", c.metric_count);
-    get(j, "data_region_bytes", c.data_region_bytes);
-    get(j, "reconnects", c.reconnects);
-    if (const json* d = member(j, "drops")) {
-      get(*d, "ring_full", c.drops.ring_full);
-      get(*d, "payload_too_large", c.drops.payload_too_large);
-      get(*d, "not_connected", c.drops.not_connected);
-      get(*d, "metric_table_full", c.drops.metric_table_full);
-      get(*d, "wait_timeout", c.drops.wait_timeout);
-    }
-    if (const json* t = member(j, "timeouts")) {
-      get(*t, "lock", c.lock_timeouts);
-      get(*t, "done", c.done_timeouts);
-    }
-    if (const json* m = member(j, "mutex")) {
-      get(*m, "acquired", c.mutex.acquired);
-      get(*m, "wait_total_ns", c.mutex.wait_total_ns);
-      get(*m, "wait_p50_ns", c.mutex.wait_p50_ns);
-      get(*m, "wait_p99_ns", c.mutex.wait_p99_ns);
-      get(*m, "wait_max_ns", c.mutex.wait_max_ns);
-      get(*m, "revocations_seen", c.mutex.revocations_seen);
-      get_hist(*m, c.mutex.hist);
-    }
-    out.push_back(std::move(c));
-  }
-  return out;
-}
 
 std::optional<std::vector<MetricInfo>> parse_metrics(std::string_view text, std::string* error) {
   auto doc = parse_doc(text, true, error);

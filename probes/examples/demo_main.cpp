@@ -13,11 +13,8 @@
 #include <thread>
 
 #include "demo_traffic.hpp"
-#include "shmon/limits.hpp"
-#include "shmon/names.hpp"
+#include "example_support.hpp"
 #include "shmon/probe.hpp"
-#include "shmon/stop_signal.hpp"
-#include "shmon/version.hpp"
 
 namespace {
 
@@ -116,23 +113,25 @@ int main(int argc, char** argv) {
   app.add_option("--rate", rate, "requests per second (default 200)")->check(CLI::Range(0.1, 1e6));
   app.add_option("--duration-s", duration_s, "stop after this many seconds (default: never)")
       ->check(CLI::NonNegativeNumber);
-  app.set_version_flag("--version", std::string("shmon-demo ") + shmon::version_string());
+  app.set_version_flag("--version", std::string("shmon-demo ") + SHMON_EXAMPLES_VERSION);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
     std::cerr << "shmon-demo: " << e.what() << " (see --help)\n";
-    return shmon::exit_code::kUsage;
+    return example::kExitUsage;
   }
-  if (auto p = instance.empty() ? std::nullopt : shmon::check_instance_name(instance)) {
-    std::cerr << "shmon-demo: --instance: " << *p << '\n';
-    return shmon::exit_code::kUsage;
+  // The probe would fall back to the default instance: a typo is better refused here.
+  if (auto p = instance.empty() ? "" : shmon::name_problem(shmon::NameKind::kInstance, instance);
+      !p.empty()) {
+    std::cerr << "shmon-demo: --instance: " << p << '\n';
+    return example::kExitUsage;
   }
-  if (auto p = shmon::check_client_name(name)) {
-    std::cerr << "shmon-demo: --name: " << *p << '\n';
-    return shmon::exit_code::kUsage;
+  if (auto p = shmon::name_problem(shmon::NameKind::kClient, name); !p.empty()) {
+    std::cerr << "shmon-demo: --name: " << p << '\n';
+    return example::kExitUsage;
   }
-  shmon::install_stop_handlers();
+  example::install_stop_handlers();
 
   shmon::ProbeOptions options;
   options.instance = instance;
@@ -148,7 +147,7 @@ int main(int argc, char** argv) {
   double due = 0;  // requests owed so far at the current (varying) rate
   std::uint64_t served = 0;
   auto last = start;
-  while (!shmon::stop_requested() && !commands.stop.load()) {
+  while (!example::stop_requested() && !commands.stop.load()) {
     const auto now = Clock::now();
     const double t = std::chrono::duration<double>(now - start).count();
     if (duration_s > 0 && t >= duration_s) break;
@@ -172,5 +171,5 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::min<Clock::duration>(
         std::chrono::duration_cast<Clock::duration>(until_next), kMaxSleep));
   }
-  return shmon::exit_code::kOk;
+  return example::kExitOk;
 }

@@ -8,8 +8,6 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "shmon/clock.hpp"
-
 namespace loadgen {
 namespace {
 
@@ -51,10 +49,14 @@ std::uint64_t dropped_events(const shmon::ClientStatsSnapshot& s) {
 
 AckOutcome wait_for_ack(shmon::Probe& probe, const AckTarget& target, std::uint32_t wait_ms) {
   AckOutcome out;
-  const std::uint64_t deadline = shmon::deadline_after_ms(wait_ms);
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(wait_ms);
   auto remaining_ms = [&] {
-    const std::uint64_t now = shmon::monotonic_ns();
-    return now >= deadline ? 0u : std::uint32_t((deadline - now) / 1'000'000u);
+    const Clock::time_point now = Clock::now();
+    return now >= deadline
+               ? 0u
+               : std::uint32_t(
+                     std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count());
   };
   auto pause = [&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(kRetryPauseMs, remaining_ms())));

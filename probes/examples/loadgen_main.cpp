@@ -8,13 +8,9 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "example_support.hpp"
 #include "loadgen_ack.hpp"
 #include "loadgen_work.hpp"
-#include "shmon/limits.hpp"
-#include "shmon/names.hpp"
-#include "shmon/stop_signal.hpp"
-#include "shmon/version.hpp"
-#include "shmon/wait_histogram.hpp"
 
 namespace {
 
@@ -35,14 +31,20 @@ struct Options {
   bool hold_open = false;
 };
 
+std::optional<std::string> problem_of(shmon::NameKind kind, const std::string& name) {
+  std::string problem = shmon::name_problem(kind, name);
+  if (problem.empty()) return std::nullopt;
+  return problem;
+}
+
 // Every name that reaches the probe, checked up front so a typo is a usage error, not a handle
 // that silently ignores updates.
 std::optional<std::string> check_names(const Options& o) {
   if (!o.instance.empty()) {
-    if (auto p = shmon::check_instance_name(o.instance)) return "--instance: " + *p;
+    if (auto p = problem_of(shmon::NameKind::kInstance, o.instance)) return "--instance: " + *p;
   }
   if (!o.name.empty()) {
-    if (auto p = shmon::check_client_name(o.name)) return "--name: " + *p;
+    if (auto p = problem_of(shmon::NameKind::kClient, o.name)) return "--name: " + *p;
   }
   const std::pair<const char*, const std::string*> metrics[] = {
       {"--counter", &o.counter},
@@ -51,21 +53,16 @@ std::optional<std::string> check_names(const Options& o) {
       {"--gauge", &o.gauge}};
   for (const auto& [flag, value] : metrics) {
     if (value->empty()) continue;
-    if (auto p = shmon::check_metric_name(*value)) return std::string(flag) + ": " + *p;
+    if (auto p = problem_of(shmon::NameKind::kMetric, *value)) return std::string(flag) + ": " + *p;
   }
   return std::nullopt;
 }
 
-// Median mutex wait of this client, interpolated inside its log2 bucket and clamped to the max.
-std::uint64_t lock_wait_p50_ns(const shmon::ClientStatsSnapshot& s) {
-  return std::uint64_t(shmon::wait_percentile_ns(s.lock_wait_hist, 0.5, s.lock_wait_max_ns));
-}
-
 // Stays attached until stdin reaches EOF or SIGINT/SIGTERM arrives.
 void hold_open() {
-  shmon::install_stop_handlers();
+  example::install_stop_handlers();
   char buffer[256];
-  while (!shmon::stop_requested()) {
+  while (!example::stop_requested()) {
     pollfd p{STDIN_FILENO, POLLIN, 0};
     if (::poll(&p, 1, 200) <= 0) continue;
     if ((p.revents & POLLIN) != 0 && ::read(STDIN_FILENO, buffer, sizeof buffer) > 0) continue;
@@ -98,18 +95,18 @@ int main(int argc, char** argv) {
   app.add_option("--gauge", o.gauge, "gauge of the last batch's increments per second");
   app.add_flag("--hold-open", o.hold_open,
                "after acknowledgement, stay attached until stdin closes");
-  app.set_version_flag("--version", std::string("shmon-loadgen ") + shmon::version_string());
+  app.set_version_flag("--version", std::string("shmon-loadgen ") + SHMON_EXAMPLES_VERSION);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
     std::cerr << "shmon-loadgen: " << e.what() << " (see --help)\n";
-    return shmon::exit_code::kUsage;
+    return example::kExitUsage;
   }
   if (o.event_name.empty()) o.event_name = o.counter + ".event";
   if (auto problem = check_names(o)) {
     std::cerr << "shmon-loadgen: " << *problem << '\n';
-    return shmon::exit_code::kUsage;
+    return example::kExitUsage;
   }
 
   shmon::ProbeOptions po;
@@ -133,15 +130,15 @@ int main(int argc, char** argv) {
             << " submitted=" << o.increments << " acknowledged=" << ack.reported
             << " events=" << o.events << " delivered=" << ack.delivered
             << " dropped=" << loadgen::dropped_events(stats)
-            << " lock_wait_p50_ns=" << lock_wait_p50_ns(stats)
+            << " lock_wait_max_ns=" << stats.lock_wait_max_ns
             << " timeouts=" << stats.lock_timeouts + stats.done_timeouts
             << " reconnects=" << stats.reconnects
             << " status=" << (ack.acknowledged ? "ok" : "unacknowledged") << std::endl;
   if (!ack.acknowledged) {
     std::cerr << "shmon-loadgen: not acknowledged within " << o.wait_ms << " ms: " << ack.reason
               << '\n';
-    return shmon::exit_code::kFailure;
+    return example::kExitFailure;
   }
   if (o.hold_open) hold_open();
-  return shmon::exit_code::kOk;
+  return example::kExitOk;
 }

@@ -102,6 +102,8 @@ file(WRITE ${shmon_deb_control}/runtime/shlibs
 file(WRITE ${shmon_deb_control}/runtime/triggers "activate-noawait ldconfig\n")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA
   ${shmon_deb_control}/runtime/shlibs ${shmon_deb_control}/runtime/triggers)
+# CPack also calls ldconfig from postinst/postrm for it; the trigger makes those redundant.
+set(CPACK_POST_BUILD_SCRIPTS ${CMAKE_CURRENT_LIST_DIR}/drop_ldconfig_scripts.cmake)
 # The tray's XDG autostart entry is the only file in /etc (packaging/install_desktop.cmake).
 if(TARGET shmon-tray)
   file(WRITE ${shmon_deb_control}/tray/conffiles "/etc/xdg/autostart/shmon-tray.desktop\n")

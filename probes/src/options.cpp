@@ -41,7 +41,7 @@ void append(std::string& error, const std::string& sentence) {
 
 ResolvedOptions resolve_options(const ProbeOptions& o) {
   ResolvedOptions r;
-  r.instance = !o.instance.empty() ? o.instance : env_or("SHMON_INSTANCE", kDefaultInstance);
+  r.instance = resolve_instance_name(o.instance);
   if (auto err = check_instance_name(r.instance)) {
     append(r.error, "invalid instance name (" + *err + "); using '" + kDefaultInstance + "'");
     r.instance = kDefaultInstance;

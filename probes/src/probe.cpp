@@ -15,6 +15,7 @@
 #include "probe_testing.hpp"
 #include "shmon/client/call.hpp"
 #include "shmon/clock.hpp"
+#include "shmon/names.hpp"
 
 namespace shmon {
 
@@ -35,6 +36,25 @@ const char* to_string(ConnectionState state) {
       return "refused";
   }
   return "unknown";
+}
+
+std::string name_problem(NameKind kind, std::string_view name) {
+  std::optional<std::string> problem;
+  switch (kind) {
+    case NameKind::kInstance:
+      problem = check_instance_name(name);
+      break;
+    case NameKind::kClient:
+      problem = check_client_name(name);
+      break;
+    case NameKind::kMetric:
+      problem = check_metric_name(name);
+      break;
+    case NameKind::kCommand:
+      problem = check_command_name(name);
+      break;
+  }
+  return problem.value_or(std::string());
 }
 
 void Counter::add(std::uint64_t delta) noexcept {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -164,6 +165,28 @@ struct ProbeCore {
   std::uint32_t register_metric(std::string_view name, MetricKind kind, std::string_view unit,
                                 std::span<const std::int64_t> upper_bounds,
                                 std::uint32_t* histogram_index, std::span<const Label> labels = {});
+  // register_metric's steps; each REQUIRES reg_mutex held.
+  struct Refusal {
+    bool labels;  // counted in label_sets_refused, else in drops_metric_table_full
+    std::string why;
+  };
+  struct SeriesSpec {
+    std::string_view name;
+    MetricKind kind;
+    std::string_view unit;
+    std::string_view labels;  // canonical label text, empty for none
+    std::uint32_t histogram;  // its histogram table index (histograms only)
+  };
+  // Descriptors one series takes: an event type takes its level descriptors with it (layout.hpp).
+  static std::uint32_t series_slots(MetricKind kind) {
+    return kind == MetricKind::kEvent ? 1 + kEventLevelCount : 1;
+  }
+  // Why a new series does not fit (metric table, histogram table, label-set bounds), or nullopt.
+  std::optional<Refusal> room_for(std::string_view name, MetricKind kind, bool labelled);
+  // Takes the next histogram table entry and writes its bounds (valid; empty: log-linear).
+  std::uint32_t add_histogram(std::span<const std::int64_t> upper_bounds);
+  // Writes the descriptor of a new series at `index` (and its event levels').
+  void describe_series(std::uint32_t index, const SeriesSpec& spec);
 
   // Connection (session.cpp on the client library, connector.cpp).
   enum class AttachOutcome { kAttached, kNoAgent, kFull, kRefused, kFailed };

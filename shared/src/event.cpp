@@ -65,8 +65,17 @@ bool AutoResetEvent::wait(std::uint64_t deadline_ns, std::uint64_t spin_ns, bool
   for (;;) {
     // Register before sleeping so that a set() after this point issues a wake.
     const std::uint32_t v = word_->fetch_or(kWaiter, std::memory_order_acq_rel) | kWaiter;
-    WaitResult r = WaitResult::kWoken;
-    if ((v & kSignalled) == 0) r = futex_wait_until(word_, v, deadline_ns);
+    if ((v & kSignalled) != 0) {
+      // Signalled between our last look and registering: no set() will clear the flag we just
+      // raised, so withdraw it, or the next set() pays a wake for nobody (and the word is left
+      // reading "waiter" after the last round).
+      if (try_consume()) {
+        word_->fetch_and(~kWaiter, std::memory_order_acq_rel);
+        return true;
+      }
+      continue;
+    }
+    const WaitResult r = futex_wait_until(word_, v, deadline_ns);
     if (try_consume()) return true;
     if (r == WaitResult::kTimedOut || monotonic_ns() >= deadline_ns || any_wake) {
       // Unregister. With the one waiter each of shmon's events has (Exec: the agent; Done: the

@@ -3,6 +3,7 @@
 #include "shmon/names.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "shmon/limits.hpp"
@@ -123,6 +124,12 @@ void write_fixed_name(char* field, std::size_t capacity, std::string_view name) 
   const std::size_t n = name.size() < capacity ? name.size() : capacity - 1;
   if (n > 0) std::memcpy(field, name.data(), n);  // an empty view may have a null data()
   std::memset(field + n, 0, capacity - n);
+}
+
+std::string resolve_instance_name(std::string_view given) {
+  if (!given.empty()) return std::string(given);
+  const char* env = std::getenv("SHMON_INSTANCE");
+  return env != nullptr && *env != '\0' ? env : kDefaultInstance;
 }
 
 }  // namespace shmon

@@ -55,7 +55,7 @@ class Attach : public ::testing::Test {
     retired_ = 0;
     agent::AttachHooks hooks;
     hooks.retire = [this](const std::shared_ptr<agent::Client>&) { ++retired_; };
-    hooks.may_wait = false;  // no wait list here (the agent's loop keeps it): a full table refuses
+    hooks.may_wait = [](ClientKind) { return false; };  // no wait list here: a full table refuses
     accepted_ =
         agent::handle_attach(ctx_, std::move(agent_end), monotonic_ns() + kTimeoutNs, hooks).client;
     AttachReply reply{};

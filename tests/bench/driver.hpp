@@ -32,6 +32,8 @@ struct DriverConfig {
   std::uint32_t scrape_windows = 16;               // per phase (A B B A blocks), half with scrapes
   std::uint32_t slow_peers = 300;                  // slow-scrapers: slowloris peers in the B phases
   std::uint32_t slow_scrapes = 40;                 // ... timed scrapes per phase (8 phases)
+  std::uint32_t trickle_tools = 2;     // tool-trickle: tools trickling requests in the B phases
+  std::uint32_t trickle_samples = 40;  // ... one-shot tool pings per phase (8 phases)
 };
 
 // End to end: N producers x M events into one agent (wait policy), and the same through the
@@ -55,6 +57,10 @@ Json run_scrape_drain(const DriverConfig& config);
 
 // Scrape time with and without `slow_peers` slowloris peers, alternating phases in one run.
 Json run_slow_scrapers(const DriverConfig& config);
+
+// One-shot tool calls (attach, ping, bye) with and without tools that trickle their requests,
+// alternating phases in one run.
+Json run_tool_trickle(const DriverConfig& config);
 
 // Query latency with `big_clients` maximal clients and one small client.
 Json run_query(const DriverConfig& config);

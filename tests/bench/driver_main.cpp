@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // shmon_bench_driver [--out FILE] [--events N]
-//                    [--only e2e|seed|statsd|ping|commands|scrape-drain|slow-scrapers|rest|query]
+//                    [--only
+//                    e2e|seed|statsd|ping|commands|scrape-drain|slow-scrapers|tool-trickle|rest|query]
 //                    [--big-clients N] [--quick]
 // (query is not part of the default run: --only query.)
 // Runs the multi-process benchmarks once and writes their measurements as one JSON object.
@@ -38,13 +39,16 @@ int main(int argc, char** argv) {
       config.scrape_window_events = 1'000'000;
       config.scrape_windows = 4;
       config.slow_scrapes = 15;
+      config.trickle_samples = 15;
     } else {
-      std::fprintf(stderr,
-                   "usage: %s [--out FILE] [--events N] "
-                   "[--only e2e|seed|statsd|ping|commands|scrape-drain|slow-scrapers|rest|query] "
-                   "[--big-clients N] "
-                   "[--quick]\n",
-                   argv[0]);
+      std::fprintf(
+          stderr,
+          "usage: %s [--out FILE] [--events N] "
+          "[--only "
+          "e2e|seed|statsd|ping|commands|scrape-drain|slow-scrapers|tool-trickle|rest|query] "
+          "[--big-clients N] "
+          "[--quick]\n",
+          argv[0]);
       return 2;
     }
   }
@@ -57,6 +61,7 @@ int main(int argc, char** argv) {
   if (want("commands")) result["commands"] = shmon::bench::run_commands(config);
   if (want("scrape-drain")) result["scrape_drain"] = shmon::bench::run_scrape_drain(config);
   if (want("slow-scrapers")) result["slow_scrapers"] = shmon::bench::run_slow_scrapers(config);
+  if (want("tool-trickle")) result["tool_trickle"] = shmon::bench::run_tool_trickle(config);
   if (want("rest")) result["rest"] = shmon::bench::run_rest(config);
   if (only == "query") result["query"] = shmon::bench::run_query(config);
   const std::string text = result.dump(2);

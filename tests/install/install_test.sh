@@ -4,14 +4,16 @@
 # installed agent, then, in a scratch directory outside the source tree, builds and runs
 #   * a C++ consumer with find_package(shmon) (shmon::probe and shmon::probe_static), and
 #   * a C consumer with `pkg-config --cflags --libs shmon-probe`,
+#   * the example programs (probes/examples) on their own, against the installed SDK only,
 #   * a Python consumer of the installed `shmon` package with only PYTHONPATH set,
 # and checks their data through the installed shmonctl. Every wait is bounded: the consumers wait
 # at most 10 s to attach, and the agent runs under `timeout`.
-# usage: install_test.sh BUILD_DIR CONSUMER_SOURCE_DIR
+# usage: install_test.sh BUILD_DIR CONSUMER_SOURCE_DIR EXAMPLES_SOURCE_DIR
 set -euo pipefail
 
 build=$(realpath "$1")
 consumer_src=$(realpath "$2")
+examples_src=$(realpath "$3")
 scratch=$(mktemp -d /tmp/shmon-install-test.XXXXXX)
 stage=$scratch/stage
 agent_pid=
@@ -55,6 +57,18 @@ cmake -S "$consumer_src" -B "$scratch/cxx" -G Ninja -DCMAKE_PREFIX_PATH="$stage"
 cmake --build "$scratch/cxx" >>"$scratch/cxx.log" 2>&1 || { cat "$scratch/cxx.log"; fail "build failed"; }
 "$scratch/cxx/consumer" "$instance" cxx-consumer
 "$scratch/cxx/consumer_static" "$instance" cxx-static
+
+echo "== the examples, built on their own against the installed SDK"
+cmake -S "$examples_src" -B "$scratch/examples" -G Ninja -DCMAKE_PREFIX_PATH="$stage" \
+  -DCMAKE_BUILD_TYPE=Release >"$scratch/examples.log" 2>&1 || { cat "$scratch/examples.log"; fail "examples: configure failed"; }
+cmake --build "$scratch/examples" >>"$scratch/examples.log" 2>&1 || { cat "$scratch/examples.log"; fail "examples: build failed"; }
+line=$(LD_LIBRARY_PATH=$libdir "$scratch/examples/shmon-loadgen" --instance "$instance" \
+  --name example-loadgen --counter example.ops --increments 1000 --events 10 --wait-ms 10000)
+echo "$line"
+[[ $line == *" acknowledged=1000 "*"status=ok"* ]] || fail "the example loadgen was not acknowledged"
+if LD_LIBRARY_PATH=$libdir "$scratch/examples/shmon-demo" --instance "$instance" --name 'bad/name' 2>/dev/null; then
+  fail "the example demo accepted an invalid client name"
+fi
 
 echo "== C consumer: pkg-config --cflags --libs shmon-probe"
 export PKG_CONFIG_PATH=$libdir/pkgconfig

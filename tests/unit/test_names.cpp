@@ -1,12 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "shmon/names.hpp"
 
 using namespace shmon;
+
+// One rule for the agent, the probe and every tool: --instance, else $SHMON_INSTANCE, else
+// "default" (an empty variable counts as unset).
+TEST(InstanceName, ResolvesGivenThenEnvironmentThenDefault) {
+  const char* saved = std::getenv("SHMON_INSTANCE");
+  const std::string restore = saved ? saved : "";
+  ::unsetenv("SHMON_INSTANCE");
+  EXPECT_EQ(resolve_instance_name(""), "default");
+  ::setenv("SHMON_INSTANCE", "", 1);
+  EXPECT_EQ(resolve_instance_name(""), "default");
+  ::setenv("SHMON_INSTANCE", "from-env", 1);
+  EXPECT_EQ(resolve_instance_name(""), "from-env");
+  EXPECT_EQ(resolve_instance_name("given"), "given");
+  if (saved) {
+    ::setenv("SHMON_INSTANCE", restore.c_str(), 1);
+  } else {
+    ::unsetenv("SHMON_INSTANCE");
+  }
+}
 
 TEST(InstanceName, AcceptsValidNames) {
   EXPECT_FALSE(check_instance_name("default"));

@@ -23,20 +23,20 @@ void AgentWatch::set_instance(const std::string& instance) {
 TrayState AgentWatch::poll(std::uint64_t now_ns, std::uint64_t attach_budget_ns) {
   TrayState s;
   try {
-    if (client_ && !client_->check_alive()) client_.reset();
-    if (!client_) {
-      auto c = std::make_unique<client::ToolClient>(
-          client::ToolOptions{instance_, "shmon-tray", ClientKind::kTool, {}});
-      const auto outcome = c->attach(now_ns + attach_budget_ns);
-      if (outcome != client::AttachOutcome::kAttached) {
-        s.down_reason = outcome == client::AttachOutcome::kNoAgent ? "no agent" : c->error();
-        return s;
-      }
-      client_ = std::move(c);
+    // A directory view each poll: the tray reads only the directory, so it holds no tool slot
+    // (issue 18: long-running tools locked the others out), and a fresh view notices a dead or
+    // restarted agent (a view's mapping outlives its agent).
+    auto c = std::make_unique<client::ToolClient>(
+        client::ToolOptions{instance_, "shmon-tray", ClientKind::kTool, {}});
+    const auto outcome = c->view(now_ns + attach_budget_ns);
+    if (outcome != client::AttachOutcome::kAttached) {
+      client_.reset();
+      s.down_reason = outcome == client::AttachOutcome::kNoAgent ? "no agent" : c->error();
+      return s;
     }
+    client_ = std::move(c);
     auto dir = client_->directory();
     if (!dir) {
-      client_->drop(dir.error());
       client_.reset();
       s.down_reason = dir.error();
       return s;

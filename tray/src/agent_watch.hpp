@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// What the tray shows, read without GTK: one tool client of the instance (the client library's
-// ToolClient) and the agent's lock-free directory. Poll it from the UI's timer.
+// What the tray shows, read without GTK: a directory view of the instance each poll (the client
+// library's ToolClient::view: no tool slot) and the agent's lock-free directory. Poll it from
+// the UI's timer.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +37,8 @@ class AgentWatch {
   AgentWatch(const AgentWatch&) = delete;
   AgentWatch& operator=(const AgentWatch&) = delete;
 
-  // Attaches when not attached (bounded by `attach_budget_ns`), notices a dead agent, and reads
-  // the directory. Never blocks longer than the budget; never throws.
+  // Takes a fresh directory view (bounded by `attach_budget_ns`; no agent: down) and reads the
+  // directory. Never blocks longer than the budget; never throws.
   TrayState poll(std::uint64_t now_ns, std::uint64_t attach_budget_ns = 250'000'000);
   // Watches another instance from the next poll on. REQUIRES: a valid instance name.
   void set_instance(const std::string& instance);

@@ -36,7 +36,7 @@ std::string env_or(const char* name, const char* fallback) {
 int main(int argc, char** argv) {
   using namespace shmon;
   CLI::App cli{"shmon-tray: a tray icon to watch, start and stop a shmon agent", "shmon-tray"};
-  std::string instance = env_or("SHMON_INSTANCE", "default");
+  std::string instance;
   std::string agent;
   cli.add_option("--instance", instance, "agent instance (default: $SHMON_INSTANCE or default)");
   cli.add_option("--agent", agent,
@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return cli.exit(e);
     return fail(exit_code::kUsage, std::string(e.what()) + " (see shmon-tray --help)");
   }
+  instance = resolve_instance_name(instance);
   if (auto bad = check_instance_name(instance)) return fail(exit_code::kUsage, *bad);
 
   if (env_or("DISPLAY", "").empty() && env_or("WAYLAND_DISPLAY", "").empty()) {

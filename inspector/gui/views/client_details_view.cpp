@@ -138,14 +138,97 @@ void draw_commands_tab(ViewContext& ctx, const ClientInfo& c) {
   }
 }
 
+void draw_overview_tab(const ClientInfo& c) {
+  if (ImGui::BeginTable("kv", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::TableSetupColumn("k", kFitColumn);
+    ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
+    key_value_row("kind / state", c.kind + " / " + c.state);
+    const auto n = [](std::uint64_t v) { return fmt_count(double(v)); };
+    key_value_row("requests", n(c.requests) + " (" + fmt_rate(c.requests_per_s) + ", " +
+                                  n(c.request_errors) + " errors)");
+    key_value_row("events", n(c.events_written) + " written, " + n(c.events_received) +
+                                " received (" + fmt_rate(c.events_per_s) + ")");
+    key_value_row("metrics", n(c.metric_count));
+    key_value_row("data region", fmt_bytes(double(c.data_region_bytes)));
+    key_value_row("reconnects", n(c.reconnects));
+    key_value_row("drops", "ring full " + n(c.drops.ring_full) + ", too large " +
+                               n(c.drops.payload_too_large) + ", offline " +
+                               n(c.drops.not_connected) + ", table full " +
+                               n(c.drops.metric_table_full) + ", wait " + n(c.drops.wait_timeout));
+    key_value_row("timeouts", "lock " + n(c.lock_timeouts) + ", done " + n(c.done_timeouts));
+    key_value_row("mutex", n(c.mutex.acquired) + " acquired, wait p50 " +
+                               fmt_ns(double(c.mutex.wait_p50_ns)) + ", p99 " +
+                               fmt_ns(double(c.mutex.wait_p99_ns)) + ", max " +
+                               fmt_ns(double(c.mutex.wait_max_ns)) + ", revoked " +
+                               n(c.mutex.revocations_seen));
+    ImGui::EndTable();
+  }
+  ImGui::TextDisabled("mutex wait distribution (log count)");
+  plot::wait_histogram("##cwait", c.mutex.hist, ImVec2(0, 90), plot::palette(1));
+}
+
+void draw_metrics_tab(ViewContext& ctx, const ClientInfo& c) {
+  if (ImGui::BeginTable(
+          "cm", 4,
+          ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV)) {
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("metric", kFitColumn);
+    ImGui::TableSetupColumn("kind", kFitColumn);
+    ImGui::TableSetupColumn("value", kFitColumn);
+    ImGui::TableSetupColumn("unit", kFitColumn);
+    ImGui::TableHeadersRow();
+    for (const MetricInfo& m : ctx.snap.metrics) {
+      for (const MetricClientValue& v : m.clients) {
+        if (v.slot != c.slot || v.pid != c.pid) continue;
+        const std::vector<std::string> cells = {m.name, m.kind, fmt_value(v.value, m.unit), m.unit};
+        ImGui::TableNextRow();
+        for (const auto& cell : cells) {
+          ImGui::TableNextColumn();
+          ImGui::TextUnformatted(cell.c_str());
+        }
+        ui_dump().row(cells);
+      }
+    }
+    ImGui::EndTable();
+  }
+}
+
+void draw_events_tab(ViewContext& ctx, const ClientInfo& c) {
+  if (ImGui::BeginTable("ce", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY)) {
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("time", kFitColumn);
+    ImGui::TableSetupColumn("level", kFitColumn);
+    ImGui::TableSetupColumn("event", kFitColumn);
+    ImGui::TableSetupColumn("text", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableHeadersRow();
+    int shown = 0;
+    if (ctx.snap.events) {
+      for (auto it = ctx.snap.events->rbegin(); it != ctx.snap.events->rend() && shown < 500;
+           ++it) {
+        if (it->slot != c.slot || it->pid != c.pid) continue;
+        ++shown;
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(fmt_wall_ms(it->ts_ns).c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextColored(level_color(it->level), "%s", it->level.c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(it->name.c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(it->text.c_str());
+      }
+    }
+    ImGui::EndTable();
+  }
+}
+
 }  // namespace
 
 void draw_client_details(ViewContext& ctx) {
   UiState& ui = ctx.ui;
   run_script(ctx);
   if (!ui.details_open) return;
-  const Snapshot& s = ctx.snap;
-  const ClientInfo* c = find_client(s, ui.selected_client);
+  const ClientInfo* c = find_client(ctx.snap, ui.selected_client);
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   ImGui::SetNextWindowSize(ImVec2(620, 520), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowPos(ImVec2(display.x * 0.5f, display.y * 0.5f), ImGuiCond_FirstUseEver,
@@ -175,33 +258,7 @@ void draw_client_details(ViewContext& ctx) {
   ImGui::TextDisabled("slot %u, incarnation %s", c->slot, c->incarnation.c_str());
   if (ImGui::BeginTabBar("details")) {
     if (ImGui::BeginTabItem("Overview")) {
-      if (ImGui::BeginTable("kv", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
-        ImGui::TableSetupColumn("k", kFitColumn);
-        ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
-        key_value_row("kind / state", c->kind + " / " + c->state);
-        const auto n = [](std::uint64_t v) { return fmt_count(double(v)); };
-        key_value_row("requests", n(c->requests) + " (" + fmt_rate(c->requests_per_s) + ", " +
-                                      n(c->request_errors) + " errors)");
-        key_value_row("events", n(c->events_written) + " written, " + n(c->events_received) +
-                                    " received (" + fmt_rate(c->events_per_s) + ")");
-        key_value_row("metrics", n(c->metric_count));
-        key_value_row("data region", fmt_bytes(double(c->data_region_bytes)));
-        key_value_row("reconnects", n(c->reconnects));
-        key_value_row("drops", "ring full " + n(c->drops.ring_full) + ", too large " +
-                                   n(c->drops.payload_too_large) + ", offline " +
-                                   n(c->drops.not_connected) + ", table full " +
-                                   n(c->drops.metric_table_full) + ", wait " +
-                                   n(c->drops.wait_timeout));
-        key_value_row("timeouts", "lock " + n(c->lock_timeouts) + ", done " + n(c->done_timeouts));
-        key_value_row("mutex", n(c->mutex.acquired) + " acquired, wait p50 " +
-                                   fmt_ns(double(c->mutex.wait_p50_ns)) + ", p99 " +
-                                   fmt_ns(double(c->mutex.wait_p99_ns)) + ", max " +
-                                   fmt_ns(double(c->mutex.wait_max_ns)) + ", revoked " +
-                                   n(c->mutex.revocations_seen));
-        ImGui::EndTable();
-      }
-      ImGui::TextDisabled("mutex wait distribution (log count)");
-      plot::wait_histogram("##cwait", c->mutex.hist, ImVec2(0, 90), plot::palette(1));
+      draw_overview_tab(*c);
       ImGui::EndTabItem();
     }
     if (c->kind == "app" &&
@@ -212,58 +269,11 @@ void draw_client_details(ViewContext& ctx) {
       ImGui::EndTabItem();
     }
     if (ImGui::BeginTabItem("Metrics")) {
-      if (ImGui::BeginTable(
-              "cm", 4,
-              ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV)) {
-        ImGui::TableSetupScrollFreeze(0, 1);
-        ImGui::TableSetupColumn("metric", kFitColumn);
-        ImGui::TableSetupColumn("kind", kFitColumn);
-        ImGui::TableSetupColumn("value", kFitColumn);
-        ImGui::TableSetupColumn("unit", kFitColumn);
-        ImGui::TableHeadersRow();
-        for (const MetricInfo& m : s.metrics) {
-          for (const MetricClientValue& v : m.clients) {
-            if (v.slot != c->slot || v.pid != c->pid) continue;
-            const std::vector<std::string> cells = {m.name, m.kind, fmt_value(v.value, m.unit),
-                                                    m.unit};
-            ImGui::TableNextRow();
-            for (const auto& cell : cells) {
-              ImGui::TableNextColumn();
-              ImGui::TextUnformatted(cell.c_str());
-            }
-            ui_dump().row(cells);
-          }
-        }
-        ImGui::EndTable();
-      }
+      draw_metrics_tab(ctx, *c);
       ImGui::EndTabItem();
     }
     if (ImGui::BeginTabItem("Events")) {
-      if (ImGui::BeginTable("ce", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY)) {
-        ImGui::TableSetupScrollFreeze(0, 1);
-        ImGui::TableSetupColumn("time", kFitColumn);
-        ImGui::TableSetupColumn("level", kFitColumn);
-        ImGui::TableSetupColumn("event", kFitColumn);
-        ImGui::TableSetupColumn("text", ImGuiTableColumnFlags_WidthStretch);
-        ImGui::TableHeadersRow();
-        int shown = 0;
-        if (s.events) {
-          for (auto it = s.events->rbegin(); it != s.events->rend() && shown < 500; ++it) {
-            if (it->slot != c->slot || it->pid != c->pid) continue;
-            ++shown;
-            ImGui::TableNextRow();
-            ImGui::TableNextColumn();
-            ImGui::TextUnformatted(fmt_wall_ms(it->ts_ns).c_str());
-            ImGui::TableNextColumn();
-            ImGui::TextColored(level_color(it->level), "%s", it->level.c_str());
-            ImGui::TableNextColumn();
-            ImGui::TextUnformatted(it->name.c_str());
-            ImGui::TableNextColumn();
-            ImGui::TextUnformatted(it->text.c_str());
-          }
-        }
-        ImGui::EndTable();
-      }
+      draw_events_tab(ctx, *c);
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();

@@ -78,7 +78,7 @@ AttachResult attach(const AttachParams& params) {
   }
   if (!pending) {
     AttachRequest req{};
-    std::memcpy(req.magic, kAttachMagic, sizeof(kAttachMagic));
+    std::memcpy(req.magic, params.view_only ? kViewMagic : kAttachMagic, sizeof(kAttachMagic));
     req.abi_version = kAbiVersion;
     req.kind = std::uint32_t(params.kind);
     req.pid = std::int32_t(::getpid());
@@ -87,7 +87,8 @@ AttachResult attach(const AttachParams& params) {
     write_fixed_name(req.name, sizeof(req.name), params.name);
     req.data_region_size = params.data_region_size;
     const int fds[1] = {params.data_fd};
-    if (auto st = send_message(conn.fd.get(), std::as_bytes(std::span(&req, 1)), fds); !st) {
+    const std::span<const int> sent_fds = params.view_only ? std::span<const int>() : fds;
+    if (auto st = send_message(conn.fd.get(), std::as_bytes(std::span(&req, 1)), sent_fds); !st) {
       return failed(st.error());
     }
   }
@@ -116,7 +117,8 @@ AttachResult attach(const AttachParams& params) {
                      to_string(AttachStatus(rep.status)) + (agent_says.empty() ? "" : ": ") +
                      agent_says + ")");
   }
-  if (got->fds.size() != 2) return failed("the reply carries no region descriptors");
+  if (got->fds.size() != (params.view_only ? 1u : 2u))
+    return failed("the reply carries no region descriptors");
 
   AttachResult result;
   Attachment& a = result.attachment;
@@ -136,6 +138,13 @@ AttachResult attach(const AttachParams& params) {
   }
   if (ch.abi_version != kAbiVersion) return refused(abi_message(path, ch.abi_version));
   if (auto st = validate_control_header(ch, *control_size); !st) return failed(st.error());
+  if (params.view_only) {
+    a.control = std::move(*control);  // the agent closes the connection: no socket kept
+    a.agent_pid = rep.agent_pid;
+    a.agent_generation = rep.agent_generation;
+    result.outcome = AttachOutcome::kAttached;
+    return result;
+  }
 
   // Mailbox: read-write; over the caller's reservation when it has one.
   const std::size_t mbx_max =

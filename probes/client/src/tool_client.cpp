@@ -104,6 +104,33 @@ AttachOutcome ToolClient::attach(std::uint64_t deadline_ns) {
   return AttachOutcome::kAttached;
 }
 
+AttachOutcome ToolClient::view(std::uint64_t deadline_ns) {
+  AttachParams p;
+  p.instance = options_.instance;
+  p.name = options_.name;
+  p.kind = options_.kind;
+  p.view_only = true;
+  p.deadline_ns = deadline_ns != 0 ? deadline_ns : deadline_after_ms(kAttachTimeoutMs);
+  AttachResult r = client::attach(p);
+  if (r.outcome != AttachOutcome::kAttached) {
+    error_ = r.message;
+    return r.outcome;
+  }
+  control_ = std::make_shared<Mapping>(std::move(r.attachment.control));
+  at_.agent_pid = r.attachment.agent_pid;
+  at_.agent_generation = r.attachment.agent_generation;
+  error_.clear();
+  return AttachOutcome::kAttached;
+}
+
+void ToolClient::detach(std::uint64_t deadline_ns) {
+  if (!attached_) return;
+  Reply reply;
+  std::span<const std::byte> page;
+  call(RequestType::kBye, {}, reply, page, deadline_ns);
+  drop("detached");
+}
+
 void ToolClient::drop(const std::string& why) {
   at_ = Attachment{};
   control_.reset();
@@ -170,7 +197,7 @@ std::span<const std::byte> ToolClient::control() const {
 }
 
 Result<Directory> ToolClient::directory() const {
-  if (!attached_) return Error{"not attached: " + error_};
+  if (!attached_ && !control_) return Error{"not attached: " + error_};
   return read_directory(control());
 }
 

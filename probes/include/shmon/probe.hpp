@@ -87,6 +87,13 @@ const char* to_string(CallStatus status);
 enum class ConnectionState { kDisconnected, kConnected, kRefusedFull, kRefused };
 const char* to_string(ConnectionState state);
 
+// The naming rules the probe and the agent apply. name_problem() returns an empty string when
+// `name` is a valid name of its kind, else one sentence that says why not: for programs that take
+// names from their users and want to refuse a typo up front (the probe itself falls back to the
+// default instance and name, and gives refused metrics handles that ignore updates).
+enum class NameKind { kInstance, kClient, kMetric, kCommand };
+std::string name_problem(NameKind kind, std::string_view name);
+
 // A command handler's answer: a status (kOk, or kError with a reason in the payload) and up to
 // kMaxCommandReply bytes of reply.
 struct CommandResult {

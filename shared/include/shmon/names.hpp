@@ -15,6 +15,10 @@
 namespace shmon {
 
 std::optional<std::string> check_instance_name(std::string_view name);
+// The instance a program serves or talks to, the one rule for all of them: `given` (its
+// --instance) when not empty, else $SHMON_INSTANCE when set and not empty, else "default".
+// Not validated: each caller reports a bad name in its own way (check_instance_name).
+std::string resolve_instance_name(std::string_view given);
 std::optional<std::string> check_client_name(std::string_view name);
 std::optional<std::string> check_metric_name(std::string_view name);
 std::optional<std::string> check_command_name(std::string_view name);

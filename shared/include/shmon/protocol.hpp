@@ -9,6 +9,9 @@
 //   1 read-only fd), or CommandRequest and receive one CommandReply (docs/COMMANDS.md);
 //   agent <-> app: single wake-up bytes for the command channel in the app's data region.
 //   The socket stays open for the whole session: EOF on either side means the peer is gone.
+// A directory view (a tool that only reads the directory: shmonctl status and clients, the tray)
+// takes no slot: client -> AttachRequest with kViewMagic and no fd; agent -> AttachReply + 1 fd
+// on kOk (the control region, read-only), then the agent closes the connection.
 //
 // Mailbox session (the seed handshake): acquire the client mutex (bounded), write the request
 // (seq = 0, header and body, then seq = n with release), set Exec, wait for Done (bounded), read
@@ -24,6 +27,7 @@
 namespace shmon {
 
 inline constexpr char kAttachMagic[8] = {'S', 'H', 'M', 'O', 'N', 'A', 'T', 'T'};
+inline constexpr char kViewMagic[8] = {'S', 'H', 'M', 'O', 'N', 'V', 'E', 'W'};
 inline constexpr char kReplyMagic[8] = {'S', 'H', 'M', 'O', 'N', 'R', 'E', 'P'};
 inline constexpr char kRegionRequestMagic[8] = {'S', 'H', 'M', 'O', 'N', 'R', 'G', 'Q'};
 inline constexpr char kCommandRequestMagic[8] = {'S', 'H', 'M', 'O', 'N', 'C', 'M', 'Q'};

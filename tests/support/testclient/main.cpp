@@ -42,6 +42,8 @@
 //   big-region       honest, with the largest legal region, every metric used (READY; stdin EOF)
 //   commands         offers echo, throw, sleep, big (--variant stop: a stop handler; poll: no
 //                    connector thread), until stdin closes (mode_commands.cpp)
+//   trickle-tool     a tool writing its region request one byte per 5 ms (--variant complete |
+//                    stall | loop; mode_trickle.cpp)
 //   forge-reply      writes a reply for each command id read from stdin, never having received it
 // Exit 0 when the mode observed what the tests expect, 1 otherwise, 2 on a bad command line.
 #include <cstdio>
@@ -91,7 +93,8 @@ int main(int argc, char** argv) {
       {"commands", run_commands},
       {"forge-reply", run_forge_reply},
       {"flush-steps", run_flush_steps},
-      {"series-flood", run_series_flood}};
+      {"series-flood", run_series_flood},
+      {"trickle-tool", run_trickle_tool}};
   const auto it = modes.find(args.mode);
   if (it == modes.end()) {
     std::fprintf(stderr, "shmon-testclient: unknown mode '%s'\n", args.mode.c_str());

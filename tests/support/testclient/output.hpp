@@ -70,10 +70,10 @@ int run_labelled(const Args& args);        // labelled series of every kind; --v
 int run_big_region(const Args& args);      // an honest client with the largest legal region
 int run_commands(const Args& args);        // offers echo, throw, sleep, big (--variant stop | poll)
 int run_forge_reply(const Args& args);
-int run_flush_steps(const Args& args);
-int run_series_flood(
-    const Args& args);  // --variant N counters in one probe (memory cgroup)  // one counter + flush
-                        // per stdin line (state on a full disk)
-                        // // writes replies to commands it never received
+int run_trickle_tool(const Args& args);  // a tool trickling its request (--variant)
+int run_flush_steps(const Args& args);  // one counter + flush per stdin line (state on a full disk)
+                                        // // writes replies to commands it never received
+// --variant N counters in one probe (the agent's memory cgroup)
+int run_series_flood(const Args& args);
 
 }  // namespace shmon::testclient

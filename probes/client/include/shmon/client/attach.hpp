@@ -43,6 +43,10 @@ struct AttachParams {
   // with MAP_FIXED; on failure zero pages are put back), or nullptr for anywhere.
   void* mailbox_at = nullptr;
   std::uint64_t deadline_ns = 0;  // monotonic; the whole conversation ends by then
+  // A directory view (docs/DESIGN.md, "Tools share the agent"): no slot, no mailbox, no data
+  // region (data_fd is not sent); the agent answers with the control region alone and closes
+  // the connection. The result's Attachment then holds only `control` and the agent's identity.
+  bool view_only = false;
 };
 
 // What a successful attach yields. Valid as long as the object lives; `sock` stays open for the

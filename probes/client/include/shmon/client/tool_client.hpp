@@ -76,8 +76,15 @@ class ToolClient {
   // Round trip through the agent in ns (kOk), measured with a ping request.
   CallStatus ping(std::uint64_t& round_trip_ns, std::uint64_t deadline_ns = 0);
 
-  // The agent's directory, read without the client mutex. REQUIRES: connected().
+  // The agent's directory, read without the client mutex. REQUIRES: connected() or a view().
   Result<Directory> directory() const;
+  // A directory view without a slot (docs/DESIGN.md, "Tools share the agent"): the control
+  // region alone, by `deadline_ns`; directory() reads it from then on. A tool that only reads the
+  // directory (shmonctl status and clients, the tray) is so never locked out by tool sessions.
+  // Outcomes as attach(); kAttached means viewing. REQUIRES: not connected.
+  AttachOutcome view(std::uint64_t deadline_ns);
+  // Says bye (bounded by `deadline_ns`) and drops the session: the slot is free for others.
+  void detach(std::uint64_t deadline_ns);
   // Read-only views over the socket (no mutex): a client's data region.
   Result<RegionView> request_region(std::uint32_t slot, std::uint64_t deadline_ns);
 
