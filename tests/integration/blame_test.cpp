@@ -114,5 +114,30 @@ TEST(Blame, ResponseScribblerGetsNobodyRevoked) {
   expect_nobody_blamed("scribble-response", /*interference_expected=*/true);
 }
 
+// A hog that hides behind the shared mailbox: it holds the mutex (claimed in its own region) with
+// a request of its own posted and the response scribbled, so the mailbox always shows its
+// request "waiting". The agent judges "answered" by its own record, so the lease clock runs, and
+// the hog's own region says it waits for nothing: it is revoked and named, the honest caller
+// goes on.
+TEST(Blame, HogHidingBehindAScribbledResponseIsRevokedAndNamed) {
+  TestEnv env;
+  const auto instance = env.instance("hiddenhog");
+  auto agent = start_agent(env, instance);
+  ASSERT_NE(agent, nullptr);
+  auto honest = spawn_honest(env, instance, 3000);
+  ASSERT_TRUE(honest->wait_for_line("CONNECTED", deadline_in(kConditionWait)))
+      << honest->describe();
+  auto vandal = spawn_vandal(env, instance, "hidden-hog", 2500);
+  EXPECT_TRUE(exits_zero(*vandal, deadline_in(kExitWait))) << vandal->describe();
+  HonestRun run;
+  ASSERT_TRUE(finished(*honest, run));
+  EXPECT_GT(run.accepted, 0u) << honest->describe();
+  EXPECT_EQ(run.revoked, 0u) << honest->describe();
+  EXPECT_NE(agent->output().find("revoked client mutex from vandal"), std::string::npos)
+      << agent->describe();
+  EXPECT_EQ(lines_blaming_honest(agent->output()), "") << agent->describe();
+  EXPECT_TRUE(agent->running()) << agent->describe();
+}
+
 }  // namespace
 }  // namespace shmon::test

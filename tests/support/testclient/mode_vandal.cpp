@@ -11,6 +11,9 @@
 //                   the sleeper flag (so a set() wakes nobody)
 //   scribble-response  random values over the response header's seq (the holder never sees its
 //                   answer)
+//   hidden-hog      takes the mutex with its own token (claimed, as hold-lock), posts one request
+//                   and scribbles on the response, so that the shared mailbox always shows a
+//                   request of its own "waiting for an answer"; never lets go
 // Honest clients run beside it; the tests check their totals and that the agent recovers.
 // Prints "VANDAL slot=N" once attached and "VANDAL done iterations=N" at the end; exit 0.
 #include <random>
@@ -29,7 +32,7 @@ int run_vandal(const Args& args) {
   const std::string& v = args.variant;
   if (v != "exec-storm" && v != "futex-words" && v != "headers" && v != "forge-lock" &&
       v != "drain-sleeping" && v != "hold-lock" && v != "swallow-signals" &&
-      v != "scribble-response") {
+      v != "scribble-response" && v != "hidden-hog") {
     say("VANDAL unknown variant '" + v + "'");
     return 2;
   }
@@ -72,6 +75,19 @@ int run_vandal(const Args& args) {
       m->exec.store(0, std::memory_order_relaxed);
       m->done.store(0, std::memory_order_relaxed);
     } else if (v == "scribble-response") {
+      reinterpret_cast<ResponseHeader*>(response)->seq.store(random(), std::memory_order_relaxed);
+    } else if (v == "hidden-hog") {
+      auto* req = reinterpret_cast<RequestHeader*>(request);
+      if (ClientMutex(&m->lock).owner() != own_token) {
+        if (ClientMutex(&m->lock).acquire(own_token, deadline_after_ms(10)).result ==
+            LockResult::kAcquired) {
+          session.data.as<DataHeader>()->mutex_claim.store(own_token, std::memory_order_release);
+          req->seq.store(0, std::memory_order_relaxed);
+          req->owner_token = own_token;
+          req->slot = session.reply.slot;
+          req->seq.store(1000 + iterations, std::memory_order_release);
+        }
+      }
       reinterpret_cast<ResponseHeader*>(response)->seq.store(random(), std::memory_order_relaxed);
     } else if (v == "drain-sleeping") {
       m->drain_sleeping.store(1, std::memory_order_relaxed);
