@@ -127,7 +127,7 @@ TEST(AgentMemoryCgroup, NamesItsLimitAndRefusesAFloodInsteadOfBeingKilled) {
 
   std::vector<std::unique_ptr<Child>> flood;
   for (int i = 0; i < kFlooders; ++i) {
-    flood.push_back(spawn_testclient(env, "series-flood", instance, "f" + std::to_string(i),
+    flood.push_back(spawn_testclient(env, "counter-flood", instance, "f" + std::to_string(i),
                                      {"--wait-ms", "10000"}));
   }
   for (auto& f : flood) {
@@ -185,7 +185,7 @@ TEST(AgentMemoryCgroup, WarnsAndRefusesNearTheLimitBeforeTheKernelKills) {
   bool pressed = false;
   for (int i = 0; i < 60 && !pressed && agent->running(); ++i) {
     const std::uint64_t checks = memory_status(env, instance).value("checks", std::uint64_t(0));
-    flood.push_back(spawn_testclient(env, "series-flood", instance, "p" + std::to_string(i),
+    flood.push_back(spawn_testclient(env, "counter-flood", instance, "p" + std::to_string(i),
                                      {"--variant", "500", "--wait-ms", "10000"}));
     ASSERT_TRUE(flood.back()->wait_for_line("FLOODED", deadline_in(kConditionWait)))
         << flood.back()->describe() << agent->describe();

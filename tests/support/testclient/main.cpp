@@ -30,7 +30,7 @@
 //   vandal           attaches, then attacks the mailbox for --wait-ms (--variant: exec-storm,
 //                    futex-words, headers, forge-lock, drain-sleeping, hold-lock,
 //                    swallow-signals, scribble-response)
-//   series-flood     --variant N counters (default 4000), one add each, a flush; stdin EOF ends
+//   counter-flood     --variant N counters (default 4000), one add each, a flush; stdin EOF ends
 //   hostile-text     emits an event whose text carries terminal escapes, flushes, leaves
 //   command-burst    a tool: --variant N echo commands back to back to the app "target"
 //   record-values    honest: records histogram values that stdin names ("VALUE COUNT" lines)
@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
       {"commands", run_commands},
       {"forge-reply", run_forge_reply},
       {"flush-steps", run_flush_steps},
-      {"series-flood", run_series_flood},
+      {"counter-flood", run_counter_flood},
       {"trickle-tool", run_trickle_tool}};
   const auto it = modes.find(args.mode);
   if (it == modes.end()) {

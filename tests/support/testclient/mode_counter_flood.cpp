@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// series-flood: an honest client with many series: --variant N counters (default 4000, at most
+// counter-flood: an honest client with many series: --variant N counters (default 4000, at most
 // the region's 4096 metric slots) named flood_<name>_<i>, each added to once, then a flush.
 // Prints "FLOODED series=N flush=STATUS" and holds on until stdin reaches EOF (exit 0). Several
 // of them drive an agent's series table (and its memory) up.
@@ -13,7 +13,7 @@
 
 namespace shmon::testclient {
 
-int run_series_flood(const Args& args) {
+int run_counter_flood(const Args& args) {
   std::uint32_t n = args.variant.empty() ? 4000u : std::uint32_t(std::stoul(args.variant));
   n = std::min(n, DataLimits::kMaxMetrics);
   ProbeOptions options = probe_options(args);
