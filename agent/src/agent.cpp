@@ -590,6 +590,7 @@ void Agent::retire(const std::shared_ptr<Client>& c, const char* reason) {
       const Folded f = fold_client(*c, bad, admitter(ctx_));
       bad += ctx_.departed.fold(c->reattach, f, &evicted);
     }
+    release_series_locked(ctx_, *c);
     persist_departure_locked(ctx_, *c, evicted);  // before any query can see the new totals
     if (ctx_.slots[c->slot] == c) ctx_.slots[c->slot] = nullptr;
     ctx_.data_bytes_total -= c->geo.region_size;

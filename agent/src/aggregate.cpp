@@ -50,7 +50,9 @@ std::uint64_t Departed::add(const Folded& f, Folded* accepted) {
       continue;
     }
     t.total += m.total;
-    accepted->metrics.emplace(name, m);
+    // A tombstone keeps what an unfold must subtract: a zero entry subtracts nothing, and would
+    // keep a retired series (metric_identity.hpp) alive in every stone of a label flood.
+    if (m.total != 0 || m.hist.count != 0) accepted->metrics.emplace(name, m);
   }
   totals_.events_received += f.events_received;
   totals_.drops += f.drops;
@@ -92,6 +94,24 @@ std::uint64_t Departed::fold(const ReattachKey& key, const Folded& f,
     lru_.pop_back();
   }
   return bad;
+}
+
+bool Departed::carries_nothing(const std::string& key) const {
+  auto it = totals_.metrics.find(key);
+  if (it == totals_.metrics.end()) return true;
+  const FoldedMetric& m = it->second;
+  switch (m.kind) {
+    case MetricKind::kGauge:
+      return true;
+    case MetricKind::kHistogram:
+      return m.hist.count == 0;
+    default:
+      return m.total == 0;
+  }
+}
+
+void Departed::retire(const std::string& key) {
+  if (carries_nothing(key)) totals_.metrics.erase(key);
 }
 
 const Folded* Departed::stone(std::uint64_t incarnation) const {

@@ -75,6 +75,12 @@ class Departed {
   };
   Unfold unfold(const ReattachKey& key);
   const Folded& totals() const { return totals_; }
+  // Whether the totals of series `key` carry no accepted count (absent, a counter or event type
+  // at 0, a histogram without observations, or a gauge: a gauge counts only while live).
+  bool carries_nothing(const std::string& key) const;
+  // Forgets series `key` when it carries nothing (metric_identity.hpp's retirement); tombstones
+  // keep no zero entries (add()), so an unfold never brings it back.
+  void retire(const std::string& key);
   std::size_t tombstones() const { return index_.size(); }
   // Calls f(key, folded) for every tombstone, oldest first (as restore() takes them).
   template <class F>

@@ -152,6 +152,7 @@ void fold_exited_client(AgentContext& ctx, Client& c) {
     // A departed incarnation coming back only to leave: its region replaces its tombstone.
     if (ctx.departed.unfold(c.reattach) == Departed::Unfold::kMismatch) c.reattach.secret = {};
     bad += ctx.departed.fold(c.reattach, f, &evicted);
+    release_series_locked(ctx, c);
     persist_departure_locked(ctx, c, evicted);
   }
   if (bad > 0) count_bad_records(ctx, bad, "metrics of " + c.name + " that could not be folded");

@@ -41,6 +41,8 @@ class BucketHistory {
   // from its counts then; one that appears later starts from zero: its observations are recent
   // (or were made while no agent ran, and count as now).
   void add(const std::string& name, const HistogramValue& cumulative, double t_s);
+  // Forgets `name` (a retired series).
+  void erase(const std::string& name) { series_.erase(name); }
   // Ends the baseline pass.
   void end_pass() { primed_ = true; }
 

@@ -166,6 +166,10 @@ class Client {
   static constexpr std::size_t kMaxListedRefusals = 16;
   std::vector<std::string> refused_metrics;  // the first kMaxListedRefusals names refused
   std::atomic<std::uint64_t> metric_clashes{0};
+  // The series bound (metric_identity.hpp): the series this client publishes that the agent
+  // admitted (whoever introduced them), and its series refused by the bound (logged once).
+  std::uint64_t series_held = 0;
+  std::uint64_t series_refused = 0;
   std::string query_cache;
   std::uint64_t persisted_read_ns = 0;  // read_ns of the value snapshot last persisted
   std::uint64_t rate_prev_requests = 0, rate_prev_events = 0, rate_prev_ns = 0;

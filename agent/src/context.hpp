@@ -33,6 +33,9 @@ struct HostileStats {
   std::atomic<std::uint64_t> regions_dropped{0};  // clients dropped: their region lost pages
   std::atomic<std::uint64_t> metric_clashes{0};   // metrics refused: the name means another metric
   std::atomic<std::uint64_t> series_refused{0};   // series refused: the agent's --max-series bound
+  // series_refused by cause: the table full, the client's share, the reserve for small clients
+  // (MetricIdentities::Cause kFull, kShare, kReserve in that order).
+  std::array<std::atomic<std::uint64_t>, 3> series_refused_by{};
   std::atomic<std::uint64_t> implausible_values{0};  // ring/drop values no honest client produces
   std::atomic<std::uint64_t> partial_messages_dropped{0};  // tools dropped: a message unfinished
 };

@@ -177,6 +177,15 @@ constexpr OwnFamily kOwnFamilies[] = {
     {"shmon_unattributed_interference", "counter"},
     {"shmon_metric_clashes", "counter"},
     {"shmon_series_refused", "counter"},
+    {"shmon_series_refused_by_cause", "counter"},
+    {"shmon_series_held", "gauge"},
+    {"shmon_series_max", "gauge"},
+    {"shmon_series_retired", "counter"},
+    {"shmon_slot_waits", "counter"},
+    {"shmon_folded_without_slot", "counter"},
+    {"shmon_slot_waits_refused", "counter"},
+    {"shmon_pending_dropped", "counter"},
+    {"shmon_live_clients_fork_handoffs_missed", "gauge"},
     {"shmon_live_clients_label_sets_refused", "gauge"},
     {"shmon_implausible_values", "counter"},
     {"shmon_regions_dropped", "counter"},
@@ -234,6 +243,30 @@ void render_own(Writer& w, const AgentNumbers& n, const ExporterNumbers& e) {
           n.metric_clashes);
   counter("shmon_series_refused", "Series refused: the agent keeps --max-series series already.",
           n.series_refused);
+  w.family("shmon_series_refused_by_cause", "counter", "",
+           "Series refused by the --max-series rule, by cause (docs/DESIGN.md, series bound).");
+  static constexpr std::string_view kSeriesCauses[] = {"full", "client_share", "reserve"};
+  for (std::size_t k = 0; k < 3; ++k) {
+    w.counter("shmon_series_refused_by_cause", fmt::format("cause=\"{}\"", kSeriesCauses[k]),
+              n.series_refused_by[k]);
+  }
+  gauge("shmon_series_held", "Series the agent holds (live and departed, restored included).",
+        n.series_held);
+  gauge("shmon_series_max", "The --max-series bound.", n.series_max);
+  counter("shmon_series_retired",
+          "Series retired: no live publisher and nothing in their departed totals.",
+          n.series_retired);
+  counter("shmon_slot_waits", "Newcomers that waited for a free slot.", n.slot_waits);
+  counter("shmon_folded_without_slot",
+          "Regions folded at their process's exit without ever taking a slot.",
+          n.folded_without_slot);
+  counter("shmon_slot_waits_refused", "Newcomers refused at once: the wait list was full.",
+          n.slot_waits_refused);
+  counter("shmon_pending_dropped", "Silent connections dropped (none carried a complete request).",
+          n.pending_dropped);
+  gauge("shmon_live_clients_fork_handoffs_missed",
+        "Forked children of the clients attached now whose region no agent took at fork time.",
+        n.fork_handoffs_missed);
   gauge("shmon_live_clients_label_sets_refused",
         "Labelled registrations the clients attached now refused (bad labels or bounds).",
         n.label_sets_refused);

@@ -18,6 +18,9 @@ MetricsSnapshot take_snapshot(AgentContext& ctx, bool per_client) {
     admit_metrics(ctx);  // decide what was published since the last look
     departed = ctx.departed.totals();
     snap.export_owners = ctx.export_owners.owners();
+    n.series_held = ctx.identities.size();
+    n.series_max = ctx.identities.max_series();
+    n.series_retired = ctx.identities.retired_total();
     const LiveTotals t = compute_totals(ctx);
     n.clients_connected = t.clients_connected;
     n.events_received = t.events_received;
@@ -30,6 +33,7 @@ MetricsSnapshot take_snapshot(AgentContext& ctx, bool per_client) {
       n.lock_timeouts += s.lock_timeouts;
       n.done_timeouts += s.done_timeouts;
       n.label_sets_refused += s.label_sets_refused;
+      n.fork_handoffs_missed += s.fork_handoffs_missed;
       n.lock_wait_total_ns += s.lock_wait_total_ns;
       for (std::size_t k = 0; k < kWaitHistBuckets; ++k) n.lock_wait_hist[k] += s.lock_wait_hist[k];
       // A region that lost pages is being dropped: reading it would fault the holes back in.
@@ -56,6 +60,12 @@ MetricsSnapshot take_snapshot(AgentContext& ctx, bool per_client) {
   n.unattributed_interference = rel(s.unattributed_interference);
   n.metric_clashes = rel(ctx.hostile.metric_clashes);
   n.series_refused = rel(ctx.hostile.series_refused);
+  for (std::size_t k = 0; k < n.series_refused_by.size(); ++k)
+    n.series_refused_by[k] = rel(ctx.hostile.series_refused_by[k]);
+  n.slot_waits = rel(s.slot_waits);
+  n.folded_without_slot = rel(s.folded_without_slot);
+  n.slot_waits_refused = rel(s.slot_waits_refused);
+  n.pending_dropped = rel(s.pending_dropped);
   n.implausible_values = rel(ctx.hostile.implausible_values);
   n.regions_dropped = rel(ctx.hostile.regions_dropped);
 

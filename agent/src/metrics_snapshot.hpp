@@ -39,6 +39,19 @@ struct AgentNumbers {
   std::uint64_t unattributed_interference = 0;
   std::uint64_t metric_clashes = 0;
   std::uint64_t series_refused = 0;
+  // The series bound (metric_identity.hpp): held now, the bound, refusals by cause (full,
+  // client_share, reserve) and series retired.
+  std::uint64_t series_held = 0;
+  std::uint64_t series_max = 0;
+  std::array<std::uint64_t, 3> series_refused_by{};
+  std::uint64_t series_retired = 0;
+  // Fork hand-offs (docs/DESIGN.md, fork storms): the agent's side, and the live clients' count
+  // of forked children whose region no agent took at fork time.
+  std::uint64_t slot_waits = 0;
+  std::uint64_t folded_without_slot = 0;
+  std::uint64_t slot_waits_refused = 0;
+  std::uint64_t pending_dropped = 0;
+  std::uint64_t fork_handoffs_missed = 0;
   std::uint64_t implausible_values = 0;
   std::uint64_t regions_dropped = 0;
   // Live clients' client-mutex statistics, summed.

@@ -44,7 +44,9 @@ int parse_options(int argc, char** argv, Options& out) {
   app.add_flag("--metrics-per-client", out.metrics_per_client,
                "also export one series per attached client (<name>_by_client{client=...})");
   app.add_option("--max-series", out.max_series,
-                 "distinct series (metric name + labels) the agent keeps; more are refused")
+                 "distinct series (metric name + labels) the agent keeps for its life, restored "
+                 "ones included; one client may hold half, the last tenth is kept for small "
+                 "clients; more are refused (docs/DESIGN.md, \"The series bound\")")
       ->check(CLI::Range(1u, 10'000'000u))
       ->capture_default_str();
   app.add_option("--log-level", out.log_level, "trace|debug|info|warn|error|off")

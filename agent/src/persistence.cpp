@@ -158,6 +158,8 @@ int open_and_restore_state(AgentContext& ctx, const std::function<bool(std::uint
     decide_export_name(ctx, std::string(split_series_key(key).metric), m.kind, m.unit);
   }
 
+  // Restored series count against --max-series from the start (metric_identity.hpp).
+  ctx.identities.seed(ctx.departed);
   for (const HistoryPoint& p : loaded.history) ctx.history.add(p.name, p.kind, p.t, p.value);
   for (const StatField& f : kStatFields) {
     const std::uint64_t v = loaded.stats[f.key];
@@ -165,10 +167,10 @@ int open_and_restore_state(AgentContext& ctx, const std::function<bool(std::uint
     ctx.stats_saved[f.key] = v;
   }
   spdlog::info(
-      "state in {}: {} departed clients kept, {} live at the last stop folded, event log next "
-      "seq {}{}",
-      ctx.state_dir, ctx.departed.tombstones(), loaded.live.size(), ctx.events.next_seq(),
-      ctx.events.durable() ? "" : " (memory only)");
+      "state in {}: {} departed clients kept, {} live at the last stop folded, {} series held "
+      "(--max-series {}), event log next seq {}{}",
+      ctx.state_dir, ctx.departed.tombstones(), loaded.live.size(), ctx.identities.size(),
+      ctx.options.max_series, ctx.events.next_seq(), ctx.events.durable() ? "" : " (memory only)");
   return -1;
 }
 

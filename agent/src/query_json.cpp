@@ -144,6 +144,24 @@ json state_json(const AgentContext& ctx) {
               {"tombstones", ctx.departed.tombstones()}};
 }
 
+// The series bound (metric_identity.hpp): what the agent holds for its life and the rule's
+// figures, refusals by cause and retirements.
+json series_json(const AgentContext& ctx) {
+  const MetricIdentities& ids = ctx.identities;
+  const auto& by = ctx.hostile.series_refused_by;
+  return json{{"held", ids.size()},
+              {"max", ids.max_series()},
+              {"restored", ids.restored()},
+              {"client_share", ids.share()},
+              {"reserve", ids.reserve()},
+              {"reserve_share", ids.reserve_share()},
+              {"retired", ids.retired_total()},
+              {"refused",
+               {{"full", by[0].load(std::memory_order_relaxed)},
+                {"client_share", by[1].load(std::memory_order_relaxed)},
+                {"reserve", by[2].load(std::memory_order_relaxed)}}}};
+}
+
 json status_json(AgentContext& ctx) {
   const ControlHeader* h = ctx.regions.header();
   const AgentStats& s = h->stats;
@@ -161,6 +179,7 @@ json status_json(AgentContext& ctx) {
     sum.lock_acquired += cs.lock_acquired;
     sum.lock_timeouts += cs.lock_timeouts;
     sum.done_timeouts += cs.done_timeouts;
+    sum.fork_handoffs_missed += cs.fork_handoffs_missed;
     wait_max = std::max(wait_max, cs.lock_wait_max_ns);
     for (std::size_t i = 0; i < kWaitHistBuckets; ++i)
       sum.lock_wait_hist[i] += cs.lock_wait_hist[i];
@@ -198,7 +217,10 @@ json status_json(AgentContext& ctx) {
                 {"folded_without_slot", rel(s.folded_without_slot)},
                 {"slot_waits_refused", rel(s.slot_waits_refused)},
                 {"pending_dropped", rel(s.pending_dropped)},
-                {"directory_views", rel(ctx.directory_views)}}},
+                {"directory_views", rel(ctx.directory_views)},
+                // Probe side (live clients): forked children whose region no agent took at fork
+                // time (each counted in its parent's region; probes/src/fork.cpp).
+                {"live_clients_fork_handoffs_missed", sum.fork_handoffs_missed}}},
               {"commands",
                {{"sent", rel(s.commands_sent)},
                 {"timeouts", rel(s.command_timeouts)},
@@ -218,6 +240,7 @@ json status_json(AgentContext& ctx) {
                 {"series_refused", rel(ctx.hostile.series_refused)},
                 {"implausible_values", rel(ctx.hostile.implausible_values)},
                 {"partial_messages_dropped", rel(ctx.hostile.partial_messages_dropped)}}},
+              {"series", series_json(ctx)},
               {"export_names",
                {{"owners", ctx.export_owners.owners().size()},
                 {"refused", ctx.export_owners.refused_count()},
@@ -264,6 +287,8 @@ json clients_json(AgentContext& ctx, std::string_view filter) {
                        {"events_received", c->received_credit.load(std::memory_order_relaxed)},
                        {"implausible_values", c->implausible.load(std::memory_order_relaxed)},
                        {"metric_clashes", c->metric_clashes.load(std::memory_order_relaxed)},
+                       {"series_held", c->series_held},
+                       {"series_refused", c->series_refused},
                        {"refused_metrics", c->refused_metrics},
                        {"events_per_s", c->events_per_s},
                        {"metric_count", c->descriptor_count()},

@@ -69,8 +69,11 @@ int run_watch(Connection& connection, std::uint32_t interval_ms, std::uint32_t i
         << "  (every " << interval_ms << " ms, Ctrl-C quits)\n\n";
     // A session per frame: between frames the watch holds no tool slot, so watchers never
     // lock other tools out (issue 18).
-    if (!connection.try_reattach() || !render_frame(connection, out)) {
-      out << "agent not running on instance " << instance << " — retrying\n";
+    std::string why;
+    if (!connection.try_reattach(&why)) {
+      out << why << " — retrying\n";
+    } else if (!render_frame(connection, out)) {
+      out << "the agent on instance " << instance << " did not answer — retrying\n";
     }
     connection.release();
     std::cout << out.str() << std::flush;

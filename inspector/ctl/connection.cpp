@@ -90,9 +90,26 @@ void Connection::connect(bool view_only) {
                      std::to_string(options_.timeout_ms) + " ms: " + client_.error());
 }
 
-bool Connection::try_reattach() {
+bool Connection::try_reattach(std::string* why) {
   if (client_.check_alive()) return true;
-  return client_.attach(deadline()) == AttachOutcome::kAttached;
+  const AttachOutcome outcome = client_.attach(deadline());
+  if (outcome == AttachOutcome::kAttached) return true;
+  if (why != nullptr) {
+    if (outcome == AttachOutcome::kNoAgent) {
+      *why = no_agent_message();
+    } else if (outcome == AttachOutcome::kFull) {
+      *why = "every tool slot of the agent on instance '" + options_.instance +
+             "' is taken (shmonctl clients lists the sessions)";
+    } else if (client_.error().find("timed out") != std::string::npos) {
+      // The agent queues a tool while its tool slots are taken and answers once one frees.
+      *why = "the agent on instance '" + options_.instance + "' gave no tool slot within " +
+             std::to_string(options_.timeout_ms) +
+             " ms (--timeout-ms): other sessions may hold them all (shmonctl clients lists them)";
+    } else {
+      *why = client_.error().empty() ? "the agent refused the attach" : client_.error();
+    }
+  }
+  return false;
 }
 
 bool Connection::try_query(shmon::QueryKind kind, std::string& json, std::string* error,

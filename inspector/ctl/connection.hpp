@@ -55,8 +55,9 @@ class Connection {
   // Ends the session (bye, bounded by the deadline): the tool slot is free between steps of an
   // endless command (watch between frames). try_reattach() opens the next.
   void release();
-  // One bounded attach attempt when not attached (watch, follow); true when attached.
-  bool try_reattach();
+  // One bounded attach attempt when not attached (watch, follow); true when attached, else
+  // false with the reason in `why` (no agent, every tool slot taken, refused).
+  bool try_reattach(std::string* why = nullptr);
 
   // A query answer as text; throws CtlError (exit 1) on any failure.
   std::string query(shmon::QueryKind kind, std::string_view filter = {}, std::uint64_t cursor = 0);

@@ -111,8 +111,8 @@ int main(int argc, char** argv) {
   app.add_option("--instance", cl.instance,
                  "agent instance (default: $SHMON_INSTANCE, else \"default\")");
   app.add_option("--timeout-ms", cl.timeout_ms,
-                 "how long the whole command may take (watch, events --follow: each step); "
-                 "default 2000")
+                 "how long the whole command may take, a wait for a free tool slot included "
+                 "(watch, events --follow: each step); default 2000")
       ->check(CLI::Range(1u, 600000u));
 
   auto* status = app.add_subcommand("status", "agent summary");

@@ -39,5 +39,24 @@ TEST(History, KeepsTheLastPointsOldestFirst) {
   EXPECT_DOUBLE_EQ(h.rate("g"), 2.0);  // across the ring's wrap-around
 }
 
+TEST(History, ASeriesThatMissedTicksHasNoPointThere) {
+  History h;
+  for (int t = 1; t <= 3; ++t) {
+    h.add("a", "counter", double(t), double(t) * 10);
+    if (t != 2) h.add("b", "counter", double(t), double(t) * 100);  // b misses tick 2
+  }
+  const auto pts = h.points(h.series().at("b"));
+  ASSERT_EQ(pts.size(), 2u);
+  EXPECT_EQ(pts[0], std::make_pair(1.0, 100.0));
+  EXPECT_EQ(pts[1], std::make_pair(3.0, 300.0));
+  EXPECT_DOUBLE_EQ(h.rate("b"), 100.0);  // across the gap: (300 - 100) / (3 - 1)
+  EXPECT_EQ(h.points(h.series().at("a")).size(), 3u);
+  // A series silent for longer than the window starts over.
+  for (int t = 4; t < 4 + int(History::kPoints); ++t) h.add("a", "counter", double(t), 0);
+  h.add("b", "counter", 1000.0, 7);
+  ASSERT_EQ(h.points(h.series().at("b")).size(), 1u);
+  EXPECT_EQ(h.rate("b"), 0);
+}
+
 }  // namespace
 }  // namespace shmon::agent

@@ -105,7 +105,7 @@ TEST(MetricIdentity, EachLabelSetIsASeriesOfOneFamily) {
   EXPECT_TRUE(ids.admit(*ca).empty());
   const auto refused = ids.admit(*cb);
   ASSERT_EQ(refused.size(), 1u);
-  EXPECT_FALSE(refused[0].table_full);
+  EXPECT_FALSE(refused[0].bound());
   EXPECT_NE(refused[0].why.find(R"(http{method="DEL"})"), std::string::npos) << refused[0].why;
   EXPECT_TRUE(cb->metric_admitted(put) && cb->metric_admitted(same));
   EXPECT_FALSE(cb->metric_admitted(clash));
@@ -134,20 +134,79 @@ TEST(MetricIdentity, NonCanonicalLabelTextIsABadDescriptor) {
   for (std::uint32_t i = 0; i < 7; ++i) EXPECT_FALSE(c->metric_admitted(i)) << i;
 }
 
-TEST(MetricIdentity, TheSeriesTableIsBounded) {
-  TestRegion a(small_params(), "inventor", 1);
-  for (int i = 0; i < 5; ++i) {
-    a.add_metric("req", MetricKind::kCounter, 0, "", "id=\"" + std::to_string(i) + "\"");
+// A client that publishes `n` labelled series "req{id=TAG-i}".
+std::unique_ptr<TestRegion> series_client(const std::string& tag, int n,
+                                          std::uint64_t incarnation) {
+  auto r = std::make_unique<TestRegion>(small_params(), tag, incarnation);
+  for (int i = 0; i < n; ++i) {
+    r->add_metric("req", MetricKind::kCounter, 0, "", "id=\"" + tag + std::to_string(i) + "\"");
   }
-  auto c = a.make_client(0);
-  MetricIdentities ids(3);
-  const auto refused = ids.admit(*c);
-  ASSERT_EQ(refused.size(), 2u);
-  EXPECT_TRUE(refused[0].table_full && refused[1].table_full);
+  return r;
+}
+
+std::vector<MetricIdentities::Cause> causes(const std::vector<MetricIdentities::Refusal>& r) {
+  std::vector<MetricIdentities::Cause> out;
+  for (const auto& x : r) out.push_back(x.cause);
+  return out;
+}
+
+TEST(MetricIdentity, TheSeriesTableIsBoundedWithASharePerClientAndAReserve) {
+  using Cause = MetricIdentities::Cause;
+  MetricIdentities ids(10);  // share 5, reserve 1, reserve share 1
+  ASSERT_EQ(ids.share(), 5u);
+  ASSERT_EQ(ids.reserve(), 1u);
+  ASSERT_EQ(ids.reserve_share(), 1u);
+  auto a = series_client("a", 8, 1), b = series_client("b", 6, 2), c = series_client("c", 1, 3),
+       d = series_client("d", 1, 4);
+  auto ca = a->make_client(0), cb = b->make_client(1), cc = c->make_client(2),
+       cd = d->make_client(3);
+  // a: its share (5), then refused; b: up to the reserve (9 held); c: a small client takes the
+  // reserve; d: the table is full.
+  EXPECT_EQ(causes(ids.admit(*ca)), std::vector<Cause>(3, Cause::kShare));
+  EXPECT_EQ(causes(ids.admit(*cb)), std::vector<Cause>(2, Cause::kReserve));
+  EXPECT_TRUE(ids.admit(*cc).empty());
+  const auto refused = ids.admit(*cd);
+  ASSERT_EQ(causes(refused), std::vector<Cause>{Cause::kFull});
   EXPECT_NE(refused[0].why.find("--max-series"), std::string::npos) << refused[0].why;
-  EXPECT_EQ(ids.size(), 3u);
-  EXPECT_TRUE(c->metric_admitted(2));
-  EXPECT_FALSE(c->metric_admitted(3));
+  EXPECT_EQ(ids.size(), 10u);
+  EXPECT_TRUE(ca->metric_admitted(4));
+  EXPECT_FALSE(ca->metric_admitted(5));
+}
+
+TEST(MetricIdentity, RestoredSeriesCountAndUnusedOnesAreRetired) {
+  // The departed totals of a previous agent: 6 series, 3 of them carrying counts.
+  agent::Folded totals;
+  for (int i = 0; i < 6; ++i) {
+    totals.metrics["req{id=\"old" + std::to_string(i) + "\"}"] =
+        agent::FoldedMetric{MetricKind::kCounter, "", std::uint64_t(i % 2), {}};
+  }
+  Departed departed;
+  departed.restore(totals, {});
+  MetricIdentities ids(6);
+  ids.seed(departed);
+  EXPECT_EQ(ids.size(), 6u);  // restored series count against the bound
+  EXPECT_EQ(ids.restored(), 6u);
+  auto n = series_client("n", 2, 7);
+  auto cn = n->make_client(0);
+  // Without a departed set to retire from, the table is full.
+  EXPECT_EQ(causes(ids.admit(*cn, &departed)),
+            std::vector<MetricIdentities::Cause>(2, MetricIdentities::Cause::kFull));
+  // With one, the three series that carry nothing are retired first: both are admitted.
+  auto n2 = series_client("n", 2, 8);
+  auto cn2 = n2->make_client(1);
+  std::vector<std::string> retired;
+  EXPECT_TRUE(ids.admit(*cn2, &departed, &departed, &retired).empty());
+  EXPECT_EQ(retired.size(), 3u);
+  EXPECT_EQ(ids.size(), 5u);
+  EXPECT_EQ(departed.totals().metrics.size(), 3u);  // the counts stay, exact
+  EXPECT_EQ(departed.totals().metrics.at("req{id=\"old1\"}").total, 1u);
+  // A leaving client's series lose their live publisher: retirable once they carry nothing.
+  ids.release(*cn2);
+  auto m = series_client("m", 3, 9);
+  auto cm = m->make_client(2);
+  retired.clear();
+  EXPECT_EQ(ids.admit(*cm, &departed, &departed, &retired).size(), 0u);
+  EXPECT_EQ(retired.size(), 2u);  // n's two series: never folded, so nothing departed carries them
 }
 
 }  // namespace

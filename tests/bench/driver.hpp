@@ -34,6 +34,7 @@ struct DriverConfig {
   std::uint32_t slow_scrapes = 40;                 // ... timed scrapes per phase (8 phases)
   std::uint32_t trickle_tools = 2;     // tool-trickle: tools trickling requests in the B phases
   std::uint32_t trickle_samples = 40;  // ... one-shot tool pings per phase (8 phases)
+  std::uint32_t fork_storm_reps = 5;   // fork-storm: repetitions per table size
 };
 
 // End to end: N producers x M events into one agent (wait policy), and the same through the
@@ -61,6 +62,10 @@ Json run_slow_scrapers(const DriverConfig& config);
 // One-shot tool calls (attach, ping, bye) with and without tools that trickle their requests,
 // alternating phases in one run.
 Json run_tool_trickle(const DriverConfig& config);
+
+// Fork storm: 1000 children that add and exit without a call; time from the last exit until a
+// query shows the exact total, median over `fork_storm_reps` at --max-clients 64 and 1024.
+Json run_fork_storm(const DriverConfig& config);
 
 // Query latency with `big_clients` maximal clients and one small client.
 Json run_query(const DriverConfig& config);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // shmon_bench_driver [--out FILE] [--events N]
 //                    [--only
-//                    e2e|seed|statsd|ping|commands|scrape-drain|slow-scrapers|tool-trickle|rest|query]
+//                    e2e|seed|statsd|ping|commands|scrape-drain|slow-scrapers|tool-trickle|rest|query|
+//                    fork-storm]
 //                    [--big-clients N] [--quick]
-// (query is not part of the default run: --only query.)
+//                    [--reps N]
+// (query and fork-storm are not part of the default run: --only query, --only fork-storm.)
 // Runs the multi-process benchmarks once and writes their measurements as one JSON object.
 #include <cstdio>
 #include <cstring>
@@ -27,6 +29,8 @@ int main(int argc, char** argv) {
       config.events_per_producer = std::stoull(argv[++i]);
     } else if (arg == "--only" && has_value) {
       only = argv[++i];
+    } else if (arg == "--reps" && has_value) {
+      config.fork_storm_reps = std::uint32_t(std::stoul(argv[++i]));
     } else if (arg == "--big-clients" && has_value) {
       config.big_clients = std::uint32_t(std::stoul(argv[++i]));
     } else if (arg == "--quick") {
@@ -45,8 +49,9 @@ int main(int argc, char** argv) {
           stderr,
           "usage: %s [--out FILE] [--events N] "
           "[--only "
-          "e2e|seed|statsd|ping|commands|scrape-drain|slow-scrapers|tool-trickle|rest|query] "
-          "[--big-clients N] "
+          "e2e|seed|statsd|ping|commands|scrape-drain|slow-scrapers|tool-trickle|rest|query|"
+          "fork-storm] "
+          "[--big-clients N] [--reps N] "
           "[--quick]\n",
           argv[0]);
       return 2;
@@ -64,6 +69,7 @@ int main(int argc, char** argv) {
   if (want("tool-trickle")) result["tool_trickle"] = shmon::bench::run_tool_trickle(config);
   if (want("rest")) result["rest"] = shmon::bench::run_rest(config);
   if (only == "query") result["query"] = shmon::bench::run_query(config);
+  if (only == "fork-storm") result["fork_storm"] = shmon::bench::run_fork_storm(config);
   const std::string text = result.dump(2);
   if (out.empty()) {
     std::puts(text.c_str());

@@ -84,6 +84,39 @@ TEST(CtlHabits, WatchIntoAPipeWritesPlainFrames) {
   EXPECT_EQ(frames, 2u) << run.out;
 }
 
+// A watch frame that cannot be drawn says why: here every tool slot is held by sessions (it used
+// to say "agent not running" whatever the reason).
+TEST(CtlHabits, WatchSaysWhyItCannotDraw) {
+  TestEnv env;
+  const auto instance = env.instance("watch-why");
+  auto agent = start_agent(env, instance);
+  ASSERT_NE(agent, nullptr);
+  auto watch =
+      spawn(env, ctl_bin(),
+            {"--instance", instance, "--timeout-ms", "300", "watch", "--interval-ms", "50"});
+  ASSERT_TRUE(watch->wait_for_line("clients", deadline_in(kConditionWait))) << watch->describe();
+  std::vector<std::unique_ptr<Child>> sessions;
+  for (int i = 0; i < 4; ++i) {
+    sessions.push_back(
+        spawn(env, testclient_bin(),
+              {"hold-tool", "--instance", instance, "--name", "holder-" + std::to_string(i)}));
+  }
+  for (auto& s : sessions) {
+    ASSERT_TRUE(s->wait_for_line("TOOL ok", deadline_in(kConditionWait))) << s->describe();
+  }
+  EXPECT_TRUE(watch->wait_for_line(
+      "the agent on instance '" + instance + "' gave no tool slot within 300 ms (--timeout-ms)",
+      deadline_in(kConditionWait)))
+      << watch->describe();
+  for (auto& s : sessions) s->close_stdin();
+  // Once the sessions leave, the watch draws again.
+  const std::size_t before = watch->stdout_text().size();
+  EXPECT_TRUE(
+      wait_until([&] { return watch->stdout_text().find("clients", before) != std::string::npos; },
+                 deadline_in(kConditionWait)))
+      << watch->describe();
+}
+
 TEST(CtlHabits, ATypoGetsTheNearestCommand) {
   TestEnv env;
   const CtlRun stat = run_ctl(env, env.instance(), {"stat"});

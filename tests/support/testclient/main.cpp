@@ -42,6 +42,8 @@
 //   big-region       honest, with the largest legal region, every metric used (READY; stdin EOF)
 //   commands         offers echo, throw, sleep, big (--variant stop: a stop handler; poll: no
 //                    connector thread), until stdin closes (mode_commands.cpp)
+//   series-flood     COUNT counter series (a label flood, or one metric), flushes, holds or
+//                    leaves (--variant COUNT[,metric=NAME][,value=N][,exit]; mode_series_flood.cpp)
 //   trickle-tool     a tool writing its region request one byte per 5 ms (--variant complete |
 //                    stall | loop; mode_trickle.cpp)
 //   forge-reply      writes a reply for each command id read from stdin, never having received it
@@ -94,6 +96,7 @@ int main(int argc, char** argv) {
       {"forge-reply", run_forge_reply},
       {"flush-steps", run_flush_steps},
       {"counter-flood", run_counter_flood},
+      {"series-flood", run_series_flood},
       {"trickle-tool", run_trickle_tool}};
   const auto it = modes.find(args.mode);
   if (it == modes.end()) {

@@ -5,6 +5,8 @@
 // replies whenever the socket has some, non-blocking both ways. After the N replies it sends one
 // more command, to slot 0xfffffff0 (no such client), and expects the very next reply to be
 // that one: a second reply to any of the N would come first.
+// `--variant N:slow-reader`: the tool reads no reply for its first 300 ms, so that the agent's
+// send buffer towards it fills (an agent that dropped a reply on EAGAIN lost many then).
 // Prints "REPLIES n", "STATUS <name> <count>" per status, then "SENTINEL ok" or "SENTINEL <what>",
 // or "DESYNC" when a reply's magic is wrong (a torn stream).
 #include <poll.h>
@@ -45,6 +47,7 @@ std::string request_bytes(std::uint32_t slot, std::uint64_t incarnation, const s
 
 int run_command_burst(const Args& args) {
   const std::uint64_t total = std::stoull(args.variant.empty() ? "20000" : args.variant);
+  const bool slow_reader = args.variant.find(":slow-reader") != std::string::npos;
   client::ToolOptions options;
   options.instance = args.instance;
   options.name = args.name;
@@ -76,6 +79,8 @@ int run_command_burst(const Args& args) {
   bool sentinel_sent = false;
   std::map<std::string, std::uint64_t> by_status;
   const std::uint64_t deadline = deadline_after_ms(120'000);
+  // A slow reader's pause: the attack's shape (the agent must hold replies back meanwhile).
+  const std::uint64_t read_from = slow_reader ? deadline_after_ms(300) : 0;
   while (monotonic_ns() < deadline) {
     if (out.empty() && sent < total && sent - replies < 4000) {
       out = request_bytes(slot, incarnation, "c" + std::to_string(sent++));
@@ -83,13 +88,14 @@ int run_command_burst(const Args& args) {
       out = request_bytes(kSentinelSlot, 0, "sentinel");
       sentinel_sent = true;
     }
-    pollfd p{fd, short(POLLIN | (out.empty() ? 0 : POLLOUT)), 0};
-    if (::poll(&p, 1, 1000) < 0 && errno != EINTR) break;
+    const bool reading = monotonic_ns() >= read_from;
+    pollfd p{fd, short((reading ? POLLIN : 0) | (out.empty() ? 0 : POLLOUT)), 0};
+    if (::poll(&p, 1, reading ? 1000 : 10) < 0 && errno != EINTR) break;
     if ((p.revents & POLLOUT) != 0 && !out.empty()) {
       const ssize_t n = ::send(fd, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n > 0) out.erase(0, std::size_t(n));
     }
-    if ((p.revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+    if (reading && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
       char buf[65536];
       const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
       if (n == 0) {

@@ -70,6 +70,7 @@ int run_labelled(const Args& args);        // labelled series of every kind; --v
 int run_big_region(const Args& args);      // an honest client with the largest legal region
 int run_commands(const Args& args);        // offers echo, throw, sleep, big (--variant stop | poll)
 int run_forge_reply(const Args& args);
+int run_series_flood(const Args& args);  // COUNT series, flush, hold or leave (the series bound)
 int run_trickle_tool(const Args& args);  // a tool trickling its request (--variant)
 int run_flush_steps(const Args& args);  // one counter + flush per stdin line (state on a full disk)
                                         // // writes replies to commands it never received
