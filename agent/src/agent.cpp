@@ -124,6 +124,9 @@ int Agent::start() {
   }
   lock_fd_ = std::move(lock.fd);
   raise_fd_limit();
+  // The memory cgroup before anything big is allocated: one line says what fits, and the series
+  // bound shrinks to it (docs/DESIGN.md, "Memory cgroup").
+  ctx_.identities.set_max_series(ctx_.memory.start(o.max_clients, o.max_series));
 
   // Signals: handled only through the signalfd; blocked before any thread exists so that every
   // thread inherits the mask.

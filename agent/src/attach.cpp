@@ -326,6 +326,16 @@ AttachResult handle_attach(AgentContext& ctx, UniqueFd sock, std::uint64_t deadl
   // next tool slot that frees within its own --timeout-ms rather than an immediate refusal.
   enum { kTake, kExited, kWait, kRefuse } place = kTake;
   std::string why;
+  if (c->kind == ClientKind::kApp && ctx.memory.pressure()) {
+    // Near the agent's memory cgroup limit (memory_watch.hpp): a new app's series would push it
+    // over. Tools still attach (they are how one finds out).
+    ctx.memory.clients_refused.fetch_add(1, std::memory_order_relaxed);
+    refuse(ctx, sock.get(), AttachStatus::kFull,
+           "the agent is near its memory cgroup limit; new app clients are refused until it has "
+           "room",
+           label);
+    return {};
+  }
   {
     std::lock_guard lock(ctx.mu);
     const std::uint32_t slot = find_slot(ctx, c->kind);

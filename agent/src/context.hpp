@@ -19,6 +19,7 @@
 #include "event_log.hpp"
 #include "export_owners.hpp"
 #include "history.hpp"
+#include "memory_watch.hpp"
 #include "metric_identity.hpp"
 #include "options.hpp"
 #include "regions.hpp"
@@ -57,6 +58,9 @@ struct AgentContext {
   // Set by the service thread while it executes a request: the lock holder is then waiting for
   // the agent, and that time is not the holder's to answer for (see Housekeeper::check_lease).
   std::atomic<bool> serving_request{false};
+  // The seq of the last request the service thread answered (any client, errors included): the
+  // agent's own record, which a client that scribbles on the shared response cannot change.
+  std::atomic<std::uint64_t> answered_request_seq{0};
 
   std::atomic<std::uint64_t> directory_views{0};  // views served (no slot): issue 18
 
@@ -70,6 +74,9 @@ struct AgentContext {
   History history;
   BucketHistory bucket_history;  // windowed quantiles of histograms
   std::uint64_t data_bytes_total = 0;
+  // The agent's memory cgroup: its limit, the series bound planned for it, and pressure (set on
+  // the main thread; attach refuses new apps while it lasts).
+  MemoryWatch memory;
 
   EventLog events;
   std::atomic<std::uint64_t> last_bad_log_ns{0};

@@ -174,6 +174,7 @@ constexpr OwnFamily kOwnFamilies[] = {
     {"shmon_lease_revocations", "counter"},
     {"shmon_dead_owner_releases", "counter"},
     {"shmon_lock_repairs", "counter"},
+    {"shmon_unattributed_interference", "counter"},
     {"shmon_metric_clashes", "counter"},
     {"shmon_series_refused", "counter"},
     {"shmon_series_refused_by_cause", "counter"},
@@ -234,6 +235,10 @@ void render_own(Writer& w, const AgentNumbers& n, const ExporterNumbers& e) {
           n.dead_owner_releases);
   counter("shmon_lock_repairs", "Client mutex words released that held no valid token.",
           n.lock_repairs);
+  counter("shmon_unattributed_interference",
+          "Lease expiries whose holder still waited for an answer: mutex released, nobody "
+          "revoked.",
+          n.unattributed_interference);
   counter("shmon_metric_clashes", "Metrics refused: their name means another metric.",
           n.metric_clashes);
   counter("shmon_series_refused", "Series refused: the agent keeps --max-series series already.",

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <climits>
 
 #include "activation.hpp"
 #include "directory.hpp"
@@ -11,6 +12,7 @@
 #include "shmon/client_mutex.hpp"
 #include "shmon/clock.hpp"
 #include "shmon/event.hpp"
+#include "shmon/futex.hpp"
 #include "value_snapshots.hpp"
 
 namespace shmon::agent {
@@ -33,6 +35,15 @@ void Housekeeper::tick() {
       sampled = true;
     }
     publish_directory(ctx_);
+  }
+  // Once a second, reading the cgroup's files outside the table mutex.
+  if (const int change = ctx_.memory.check(now); change != 0) {
+    std::lock_guard lock(ctx_.mu);
+    // Under pressure the series table stops growing (new series are refused and counted as
+    // series_refused); once relieved, the planned bound applies again.
+    const std::size_t planned = ctx_.memory.planned_series();
+    ctx_.identities.set_max_series(change > 0 ? std::min(planned, ctx_.identities.size())
+                                              : planned);
   }
   if (sampled) {
     // Once a second, outside the lock (the send could wait on systemd's queue).
@@ -59,8 +70,10 @@ void Housekeeper::check_lease(std::uint64_t now) {
     return;
   }
   // A request may be waiting whose Exec the service thread missed (a vandal can consume Exec or
-  // hide the waiter flag): have it look again. It answers each request at most once.
+  // hide the waiter flag): have it look again. It answers each request at most once. set() for a
+  // spinning service thread; the plain wake for a sleeping one, whatever the word now holds.
   AutoResetEvent(&mailbox->exec).set();
+  futex_wake(&mailbox->exec, INT_MAX);
 
   // Who holds it? Only the current token of a client that may hold it (serving, or finishing
   // its bye call) is a real holder, and only while that client's own data region (which no other
@@ -97,9 +110,20 @@ void Housekeeper::check_lease(std::uint64_t now) {
   // The service thread may stamp last_answered_ns after `now` was read: never let that underflow.
   const std::uint64_t held_ns = now > owner_since_ ? now - owner_since_ : 0;
   if (held_ns <= std::uint64_t(ctx_.options.lease_ms) * 1'000'000) return;
+  // Read before the release: the holder clears it before it releases, so a value seen while the
+  // word still held its token was the holder's state then.
+  const std::uint64_t awaiting = holder->header().awaiting_seq.load(std::memory_order_acquire);
   if (!mutex.force_release(owner)) return;  // released meanwhile
   watched_owner_ = 0;
   stats.lock_holder_since_ns.store(0, std::memory_order_relaxed);
+  if (awaiting != 0) {
+    // Its own region (which no other client can write) says it still waits for the answer to a
+    // request: the answer was hidden or garbled, or the request never reached us intact, through
+    // the shared mailbox that every client writes. That is no evidence against the holder, and
+    // none against anybody else: release the mutex so the others go on, keep its session.
+    unattributed(*holder, awaiting, held_ns);
+    return;
+  }
   stats.lease_revocations.fetch_add(1, std::memory_order_relaxed);
   // The holder itself claims the lock and overstayed: it is the offender, and only it loses its
   // session (its token stops being valid, so a re-take is released at the next tick).
@@ -112,10 +136,25 @@ void Housekeeper::check_lease(std::uint64_t now) {
       holder->name, holder->pid, holder->slot, held_ns / 1'000'000);
 }
 
+void Housekeeper::unattributed(const Client& holder, std::uint64_t awaiting,
+                               std::uint64_t held_ns) {
+  ctx_.stats().unattributed_interference.fetch_add(1, std::memory_order_relaxed);
+  const std::uint64_t now = monotonic_ns();
+  if (now - last_unattributed_log_ns_ < 1'000'000'000) return;  // at most once a second
+  last_unattributed_log_ns_ = now;
+  spdlog::warn(
+      "could not attribute interference: the call of {} (pid {}, slot {}) still waited for the "
+      "answer to its request {} after {} ms; another client may have hidden or garbled it in the "
+      "shared mailbox; released the client mutex, every session kept",
+      holder.name, holder.pid, holder.slot, awaiting, held_ns / 1'000'000);
+}
+
 bool Housekeeper::holder_awaits_answer(std::uint32_t owner) const {
   const RequestHeader* req = ctx_.regions.request();
   const std::uint64_t posted = req->seq.load(std::memory_order_acquire);
-  if (posted == 0 || posted == ctx_.regions.response()->seq.load(std::memory_order_acquire)) {
+  // Answered by our own record, not by the shared response's seq: a client that scribbles on
+  // the response must not stop the clock for good (a hog could hide behind that forever).
+  if (posted == 0 || posted == ctx_.answered_request_seq.load(std::memory_order_acquire)) {
     return false;
   }
   // Any client can write the request, so this only ever delays a revocation, never causes one:

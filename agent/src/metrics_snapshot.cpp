@@ -57,6 +57,7 @@ MetricsSnapshot take_snapshot(AgentContext& ctx, bool per_client) {
   n.lease_revocations = rel(s.lease_revocations);
   n.dead_owner_releases = rel(s.dead_owner_releases);
   n.lock_repairs = rel(s.lock_repairs);
+  n.unattributed_interference = rel(s.unattributed_interference);
   n.metric_clashes = rel(ctx.hostile.metric_clashes);
   n.series_refused = rel(ctx.hostile.series_refused);
   for (std::size_t k = 0; k < n.series_refused_by.size(); ++k)

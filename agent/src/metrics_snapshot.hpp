@@ -36,6 +36,7 @@ struct AgentNumbers {
   std::uint64_t lease_revocations = 0;
   std::uint64_t dead_owner_releases = 0;
   std::uint64_t lock_repairs = 0;
+  std::uint64_t unattributed_interference = 0;
   std::uint64_t metric_clashes = 0;
   std::uint64_t series_refused = 0;
   // The series bound (metric_identity.hpp): held now, the bound, refusals by cause (full,

@@ -102,6 +102,26 @@ json holder_json(AgentContext& ctx) {
   return h;
 }
 
+// The agent's memory cgroup (memory_watch.hpp): {"limited": false} when no limit applies.
+json memory_json(const MemoryWatch& m, std::uint64_t configured_series) {
+  if (!m.limited()) return json{{"limited", false}};
+  const MemoryLimit& l = *m.limit();
+  return json{{"limited", true},
+              {"limit_bytes", l.bytes},
+              {"limit_file", l.limit_file},
+              {"soft_limit", l.soft},
+              {"working_set_bytes", m.working_set()},
+              {"checks", m.checks()},
+              {"pressure", m.pressure()},
+              {"pressure_episodes", m.pressure_episodes()},
+              {"limit_hits", m.limit_hits()},
+              {"clients_refused", m.clients_refused.load(std::memory_order_relaxed)},
+              {"max_series_configured", configured_series},
+              {"max_series_planned", m.planned_series()},
+              {"bytes_per_series", kBytesPerSeries},
+              {"bytes_per_client", kBytesPerClient}};
+}
+
 json state_json(const AgentContext& ctx) {
   if (!ctx.store) {
     return json{{"enabled", false},
@@ -190,6 +210,7 @@ json status_json(AgentContext& ctx) {
               {"reattach_mismatches", rel(s.reattach_mismatches)},
               {"duplicate_requests", rel(s.duplicate_requests)},
               {"lock_repairs", rel(s.lock_repairs)},
+              {"unattributed_interference", rel(s.unattributed_interference)},
               {"handoff",
                {{"slot_waits", rel(s.slot_waits)},
                 {"slot_waits_answered_full", rel(s.slot_waits_answered_full)},
@@ -224,6 +245,7 @@ json status_json(AgentContext& ctx) {
                {{"owners", ctx.export_owners.owners().size()},
                 {"refused", ctx.export_owners.refused_count()},
                 {"refused_metrics", std::move(export_refused)}}},
+              {"memory_cgroup", memory_json(ctx.memory, ctx.options.max_series)},
               {"regions",
                {{"control_bytes", ctx.regions.control.size()},
                 {"mailbox_bytes", ctx.regions.mailbox.size()},

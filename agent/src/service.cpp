@@ -45,8 +45,11 @@ void ServiceThread::run() {
       const std::uint64_t now = monotonic_ns();
       const std::uint64_t spin = now - last_activity < kBusyWindowNs ? kSpinNs : 0;
       // Look at the mailbox after every wake-up, signalled or not: Exec is only a hint (any
-      // client can set or swallow it), and a request is answered at most once anyway.
-      exec.wait_until(now + kWaitNs, spin);
+      // client can set or swallow it), and a request is answered at most once anyway. A wake-up
+      // whose signal another client consumed counts too, and so does the housekeeping tick's
+      // plain futex wake while the mutex is held (it needs no signal bit and no sleeper flag,
+      // which a vandal can clear): a swallowed Exec costs at most one tick, far below the lease.
+      exec.wait_or_wake_until(now + kWaitNs, spin);
       if (ctx_.stop.load(std::memory_order_acquire)) break;
       if (handle_one()) last_activity = monotonic_ns();
     }
@@ -131,6 +134,7 @@ bool ServiceThread::handle_one() {
   resp->body_size = reply.body_size;
   resp->total_size = reply.total_size;
   resp->seq.store(s1, std::memory_order_release);
+  ctx_.answered_request_seq.store(s1, std::memory_order_release);
   AutoResetEvent(&r.mailbox_header()->done).set();
 
   stats.requests.fetch_add(1, std::memory_order_relaxed);

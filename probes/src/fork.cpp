@@ -71,7 +71,8 @@ int rebuild_region(ProbeCore& c) noexcept {
   DataHeader* h = c.region.header();
   std::memset(static_cast<void*>(&h->stats), 0, sizeof(h->stats));
   std::memset(static_cast<void*>(&h->commands), 0, sizeof(h->commands));  // the parent's commands
-  h->mutex_claim.store(0, std::memory_order_relaxed);  // the parent's claim is not ours
+  h->mutex_claim.store(0, std::memory_order_relaxed);   // the parent's claim is not ours
+  h->awaiting_seq.store(0, std::memory_order_relaxed);  // nor its pending request
   write_data_header(h, c.geometry(), random_u64(), h->kind, h->name);
   init_histogram_extremes(c.region);
   return fd;

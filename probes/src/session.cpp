@@ -136,8 +136,8 @@ CallStatus ProbeCore::session_locked(RequestType type, std::span<const std::byte
                                      Reply& reply,
                                      const std::function<void()>* while_holding) noexcept {
   if (!connected.load(std::memory_order_acquire)) return CallStatus::kNotConnected;
-  const client::CallTarget target{mailbox, session.slot, session.owner_token, session.session,
-                                  &header->mutex_claim};
+  const client::CallTarget target{mailbox,         session.slot,         session.owner_token,
+                                  session.session, &header->mutex_claim, &header->awaiting_seq};
   const client::CallLimits limits{opts.lock_timeout_ms, opts.done_timeout_ms, 0};
   const client::CallStatus st =
       client::call(target, type, body, response, reply, next_seq, stats(), limits, while_holding);

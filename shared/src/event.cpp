@@ -45,7 +45,7 @@ bool AutoResetEvent::try_consume() {
   return false;
 }
 
-bool AutoResetEvent::wait_until(std::uint64_t deadline_ns, std::uint64_t spin_ns) {
+bool AutoResetEvent::wait(std::uint64_t deadline_ns, std::uint64_t spin_ns, bool any_wake) {
   if (try_consume()) return true;
   if (spin_ns > 0) {
     const std::uint64_t start = monotonic_ns();
@@ -77,10 +77,10 @@ bool AutoResetEvent::wait_until(std::uint64_t deadline_ns, std::uint64_t spin_ns
     }
     const WaitResult r = futex_wait_until(word_, v, deadline_ns);
     if (try_consume()) return true;
-    if (r == WaitResult::kTimedOut || monotonic_ns() >= deadline_ns) {
+    if (r == WaitResult::kTimedOut || monotonic_ns() >= deadline_ns || any_wake) {
       // Unregister. With the one waiter each of shmon's events has (Exec: the agent; Done: the
       // mutex holder) nobody else needs the flag; a second waiter would at worst miss one wake,
-      // which its bounded wait absorbs.
+      // which its bounded wait absorbs. (An any_wake waiter registers again on its next wait.)
       word_->fetch_and(~kWaiter, std::memory_order_acq_rel);
       return false;
     }

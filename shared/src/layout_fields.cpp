@@ -68,6 +68,8 @@ constexpr FieldDesc kAgentStats[] = {
     SHMON_FIELD(AS, folded_without_slot, "regions folded at their process's exit without a slot"),
     SHMON_FIELD(AS, slot_waits_refused, "newcomers refused at once: the wait list was full"),
     SHMON_FIELD(AS, pending_dropped, "silent connections dropped (none with a complete request)"),
+    SHMON_FIELD(AS, unattributed_interference,
+                "lease expiries whose holder waited for an answer: released, nobody revoked"),
     SHMON_FIELD(AS, reserved, ""),
 };
 
@@ -226,6 +228,8 @@ constexpr FieldDesc kDataHeader[] = {
     SHMON_FIELD(DH, metric_count, "descriptors published (release, after each is complete)"),
     SHMON_FIELD(DH, histogram_count, "histogram blocks in use"),
     SHMON_FIELD(DH, mutex_claim, "client mutex token this client holds (0: none)"),
+    SHMON_FIELD(DH, reserved2, ""),
+    SHMON_FIELD(DH, awaiting_seq, "seq of the request whose answer this client awaits (0: none)"),
     SHMON_NESTED(DH, commands, kCommandAreaFields, "CommandArea: the command channel"),
     SHMON_NESTED(DH, stats, kClientStatsFields, "ClientStats, relaxed atomics"),
     SHMON_FIELD(DH, command_payload, "agent: the command's payload"),

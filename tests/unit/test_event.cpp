@@ -2,11 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <climits>
 #include <cstdint>
+#include <thread>
 
 #include "multiprocess.hpp"
 #include "shmon/clock.hpp"
 #include "shmon/event.hpp"
+#include "shmon/futex.hpp"
 
 using namespace shmon;
 using shmon::testing::eventually;
@@ -126,4 +129,30 @@ TEST(AutoResetEvent, CrossProcessPingPong) {
   EXPECT_EQ(s->value, 2 * kRounds);
   EXPECT_EQ(s->ping.load(), 0u);
   EXPECT_EQ(s->pong.load(), 0u);
+}
+
+// The agent's service thread waits with wait_or_wake_until: a wake whose signal somebody else
+// consumed (or a plain futex_wake with no signal, as the agent's tick makes) must end the wait,
+// so a client that swallows Exec cannot keep the agent asleep until its deadline.
+TEST(AutoResetEvent, WaitOrWakeReturnsOnAWakeWithoutSignal) {
+  std::atomic<std::uint32_t> word{0};
+  std::atomic<bool> returned{false}, result{true};
+  const std::uint64_t deadline = deadline_after_ms(60'000);
+  std::uint64_t returned_at = 0;
+  std::thread waiter([&] {
+    result = AutoResetEvent(&word).wait_or_wake_until(deadline);
+    returned_at = monotonic_ns();
+    returned = true;
+  });
+  // Wake until the waiter returns: the first wakes may come before it sleeps.
+  EXPECT_TRUE(eventually(
+      [&] {
+        futex_wake(&word, INT_MAX);
+        return returned.load();
+      },
+      30'000));
+  waiter.join();
+  EXPECT_FALSE(result.load()) << "no signal was set: nothing to consume";
+  EXPECT_LT(returned_at, deadline) << "it slept until its deadline";
+  EXPECT_EQ(word.load() & 1u, 0u);
 }

@@ -87,8 +87,9 @@ CallStatus call(const CallTarget& target, RequestType type, std::span<const std:
   record_lock_wait(s, got.wait_ns);
   // Our own region says we hold it: the agent trusts the shared lock word only with this claim.
   if (target.mutex_claim != nullptr) target.mutex_claim->store(token, std::memory_order_release);
-  // Every way out below releases the mutex; the claim goes first.
+  // Every way out below releases the mutex; "awaiting" goes first, then the claim.
   auto release = [&] {
+    if (target.awaiting_seq != nullptr) target.awaiting_seq->store(0, std::memory_order_release);
     if (target.mutex_claim != nullptr) target.mutex_claim->store(0, std::memory_order_release);
     return lock.release(token);
   };
@@ -114,6 +115,8 @@ CallStatus call(const CallTarget& target, RequestType type, std::span<const std:
   req->body_size = std::uint32_t(body.size());
   if (!body.empty()) std::memcpy(reinterpret_cast<std::byte*>(req + 1), body.data(), body.size());
   req->seq.store(n, std::memory_order_release);
+  // From here until the answer is read we wait for the agent, and say so in our own region.
+  if (target.awaiting_seq != nullptr) target.awaiting_seq->store(n, std::memory_order_release);
   AutoResetEvent(&target.mailbox->exec).set();
 
   AutoResetEvent done(&target.mailbox->done);

@@ -161,8 +161,9 @@ CallStatus ToolClient::call(RequestType type, std::span<const std::byte> body, R
   page = {};
   if (!attached_) return CallStatus::kNotConnected;
   auto* header = region_.as<DataHeader>();
-  CallTarget target{at_.mailbox_header, at_.slot, at_.owner_token, at_.session,
-                    &header->mutex_claim};
+  CallTarget target{at_.mailbox_header,   at_.slot,
+                    at_.owner_token,      at_.session,
+                    &header->mutex_claim, &header->awaiting_seq};
   const CallStatus st = client::call(target, type, body, response_, reply, next_seq_, header->stats,
                                      limits_until(deadline_ns));
   if (reply.dropped != nullptr) drop(reply.dropped);

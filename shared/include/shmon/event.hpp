@@ -25,12 +25,23 @@ class AutoResetEvent {
 
   // Waits until the event is signalled (and consumes it) or until `deadline_ns`.
   // Spins for up to `spin_ns` before sleeping. Returns false on timeout.
-  bool wait_until(std::uint64_t deadline_ns, std::uint64_t spin_ns = 0);
+  bool wait_until(std::uint64_t deadline_ns, std::uint64_t spin_ns = 0) {
+    return wait(deadline_ns, spin_ns, /*any_wake=*/false);
+  }
+
+  // Like wait_until, but also returns (false) after any wake-up of the futex, even when another
+  // waiter consumed the signal first, or the word changed under it. For a waiter that re-checks
+  // its own state on every return (the agent's service thread): a client that swallows the signal
+  // cannot keep it asleep, and a plain futex_wake() on the word (no signal) wakes it.
+  bool wait_or_wake_until(std::uint64_t deadline_ns, std::uint64_t spin_ns = 0) {
+    return wait(deadline_ns, spin_ns, /*any_wake=*/true);
+  }
 
   // Clears a pending signal (used by the agent at start-up on a fresh word).
   void reset() { word_->fetch_and(~1u, std::memory_order_acq_rel); }
 
  private:
+  bool wait(std::uint64_t deadline_ns, std::uint64_t spin_ns, bool any_wake);
   std::atomic<std::uint32_t>* word_;
 };
 

@@ -77,7 +77,10 @@ struct AgentStats {
   std::atomic<std::uint64_t> slot_waits_refused;   // newcomers refused: the wait list was full
   std::atomic<std::uint64_t> pending_dropped;      // silent connections dropped (none carried a
                                                    // complete request)
-  std::atomic<std::uint64_t> reserved[5];
+  // Lease expiries the agent could not pin on the holder (its own region says it waits for an
+  // answer: someone hid or garbled it through the shared mailbox): lock released, nobody revoked.
+  std::atomic<std::uint64_t> unattributed_interference;
+  std::atomic<std::uint64_t> reserved[4];
 };
 static_assert(sizeof(AgentStats) == 32 * 8);
 
@@ -379,6 +382,11 @@ struct DataHeader {
   // right before releasing. The agent trusts a token in the shared lock word only while its
   // owner's region claims it (see client_mutex.hpp).
   std::atomic<std::uint32_t> mutex_claim;
+  std::uint32_t reserved2;
+  // The seq of the request this client sent and has not yet read the answer of, 0 when none:
+  // stored before Exec, cleared when the answer is read (or given up) and before the claim. A
+  // holder past the lease that waits for an answer is not the proven offender (docs/DESIGN.md).
+  std::atomic<std::uint64_t> awaiting_seq;
   // Agent -> client commands (docs/COMMANDS.md): the agent writes the command half and
   // command_payload, the client the reply half and reply_payload.
   alignas(64) CommandArea commands;

@@ -36,4 +36,32 @@ struct MemoryHeadroom {
 std::optional<MemoryHeadroom> memory_cgroup_headroom(
     const std::string& cgroup_root = "/sys/fs/cgroup");
 
+// The tightest memory limit on a process's cgroup or any ancestor (v2 memory.max and
+// memory.high, v1 memory.limit_in_bytes), and where its usage is read.
+struct MemoryLimit {
+  std::uint64_t bytes = 0;
+  std::string limit_file;  // the file that sets it, for messages
+  std::string dir;         // that cgroup's directory: its usage counts against the limit
+  bool v2 = false;
+  bool soft = false;  // memory.high: the kernel throttles and reclaims above it, kills at max
+};
+// `proc_self_cgroup` is /proc/<pid>/cgroup's text; files are looked up under `cgroup_root`.
+// nullopt when no limit applies or none is readable.
+std::optional<MemoryLimit> memory_cgroup_limit(std::string_view proc_self_cgroup,
+                                               const std::string& cgroup_root = "/sys/fs/cgroup");
+
+// The value of `key` in a memory.stat or memory.events text ("key value" lines), or nullopt.
+std::optional<std::uint64_t> memory_stat_value(std::string_view text, std::string_view key);
+
+// The part of `limit.dir`'s usage the kernel cannot reclaim without writing (usage minus inactive
+// file pages, the "working set"): what approaching the limit means. nullopt when unreadable.
+std::optional<std::uint64_t> memory_cgroup_working_set(const MemoryLimit& limit);
+
+// How often the cgroup hit its limit so far (v2 memory.events "max" + "oom", v1 memory.failcnt):
+// a rise says the kernel is reclaiming hard or about to kill. nullopt when unreadable.
+std::optional<std::uint64_t> memory_cgroup_limit_hits(const MemoryLimit& limit);
+
+// The whole of a small file (at most 4 KiB); empty when it cannot be read.
+std::string read_small_file(const std::string& path);
+
 }  // namespace shmon

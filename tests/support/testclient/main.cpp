@@ -28,7 +28,9 @@
 //                      its secret, stays until a line (or EOF) on stdin
 //   submit-count     honest: acknowledged submits for --wait-ms; prints how many were accepted
 //   vandal           attaches, then attacks the mailbox for --wait-ms (--variant: exec-storm,
-//                    futex-words, headers, forge-lock, drain-sleeping, hold-lock)
+//                    futex-words, headers, forge-lock, drain-sleeping, hold-lock,
+//                    swallow-signals, scribble-response)
+//   counter-flood     --variant N counters (default 4000), one add each, a flush; stdin EOF ends
 //   hostile-text     emits an event whose text carries terminal escapes, flushes, leaves
 //   command-burst    a tool: --variant N echo commands back to back to the app "target"
 //   record-values    honest: records histogram values that stdin names ("VALUE COUNT" lines)
@@ -93,6 +95,7 @@ int main(int argc, char** argv) {
       {"commands", run_commands},
       {"forge-reply", run_forge_reply},
       {"flush-steps", run_flush_steps},
+      {"counter-flood", run_counter_flood},
       {"series-flood", run_series_flood},
       {"trickle-tool", run_trickle_tool}};
   const auto it = modes.find(args.mode);

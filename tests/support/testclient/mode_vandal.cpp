@@ -7,6 +7,13 @@
 //   forge-lock      writes every plausible owner token (other clients' included) to the lock
 //   drain-sleeping  keeps drain_sleeping set (every producer would ring the doorbell)
 //   hold-lock       takes the client mutex with its own token and never gives it back
+//   swallow-signals zeroes the Exec and Done words in a loop: consumes their signals and clears
+//                   the sleeper flag (so a set() wakes nobody)
+//   scribble-response  random values over the response header's seq (the holder never sees its
+//                   answer)
+//   hidden-hog      takes the mutex with its own token (claimed, as hold-lock), posts one request
+//                   and scribbles on the response, so that the shared mailbox always shows a
+//                   request of its own "waiting for an answer"; never lets go
 // Honest clients run beside it; the tests check their totals and that the agent recovers.
 // Prints "VANDAL slot=N" once attached and "VANDAL done iterations=N" at the end; exit 0.
 #include <random>
@@ -24,7 +31,8 @@ namespace shmon::testclient {
 int run_vandal(const Args& args) {
   const std::string& v = args.variant;
   if (v != "exec-storm" && v != "futex-words" && v != "headers" && v != "forge-lock" &&
-      v != "drain-sleeping" && v != "hold-lock") {
+      v != "drain-sleeping" && v != "hold-lock" && v != "swallow-signals" &&
+      v != "scribble-response" && v != "hidden-hog") {
     say("VANDAL unknown variant '" + v + "'");
     return 2;
   }
@@ -62,6 +70,25 @@ int run_vandal(const Args& args) {
     } else if (v == "forge-lock") {
       m->lock.store(make_owner_token(slot, generation), std::memory_order_relaxed);
       if (++slot == 8) slot = 0, generation = generation % 4 + 1;
+    } else if (v == "swallow-signals") {
+      // Consumes the signal and clears the "someone sleeps" flag, so a set() wakes nobody.
+      m->exec.store(0, std::memory_order_relaxed);
+      m->done.store(0, std::memory_order_relaxed);
+    } else if (v == "scribble-response") {
+      reinterpret_cast<ResponseHeader*>(response)->seq.store(random(), std::memory_order_relaxed);
+    } else if (v == "hidden-hog") {
+      auto* req = reinterpret_cast<RequestHeader*>(request);
+      if (ClientMutex(&m->lock).owner() != own_token) {
+        if (ClientMutex(&m->lock).acquire(own_token, deadline_after_ms(10)).result ==
+            LockResult::kAcquired) {
+          session.data.as<DataHeader>()->mutex_claim.store(own_token, std::memory_order_release);
+          req->seq.store(0, std::memory_order_relaxed);
+          req->owner_token = own_token;
+          req->slot = session.reply.slot;
+          req->seq.store(1000 + iterations, std::memory_order_release);
+        }
+      }
+      reinterpret_cast<ResponseHeader*>(response)->seq.store(random(), std::memory_order_relaxed);
     } else if (v == "drain-sleeping") {
       m->drain_sleeping.store(1, std::memory_order_relaxed);
     } else {  // hold-lock: take it whenever it is free (claiming it, as a probe does), keep it

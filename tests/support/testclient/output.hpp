@@ -74,5 +74,7 @@ int run_series_flood(const Args& args);  // COUNT series, flush, hold or leave (
 int run_trickle_tool(const Args& args);  // a tool trickling its request (--variant)
 int run_flush_steps(const Args& args);  // one counter + flush per stdin line (state on a full disk)
                                         // // writes replies to commands it never received
+// --variant N counters in one probe (the agent's memory cgroup)
+int run_counter_flood(const Args& args);
 
 }  // namespace shmon::testclient

@@ -38,6 +38,10 @@ struct CallTarget {
   // The caller's own DataHeader::mutex_claim: the token is stored there while the mutex is held,
   // the one proof of ownership no other client can forge (the shared lock word can be).
   std::atomic<std::uint32_t>* mutex_claim = nullptr;
+  // The caller's own DataHeader::awaiting_seq: the seq of the request whose answer it waits for.
+  // The agent revokes a holder past the lease only when this says it waits for nothing (a hidden
+  // or garbled answer is not the holder's fault, and only the holder writes its region).
+  std::atomic<std::uint64_t>* awaiting_seq = nullptr;
 };
 
 struct CallLimits {
