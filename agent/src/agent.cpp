@@ -310,17 +310,30 @@ void Agent::make_room_for_pending() {
   std::sort(by_age.begin(), by_age.end());
   for (const auto& [accepted_ns, fd] : by_age) {
     if (pending_.size() < kMaxPending) return;
-    if (request_complete(fd)) {
-      on_pending(fd);  // complete: attached (or answered) now, never dropped
-      continue;
-    }
+    // Complete (now, or in the last instant): attached (or answered) now, never dropped.
+    if (!drop_if_silent(fd)) continue;
     // A flood of silent connections: the oldest is the likeliest to be one of them.
     ctx_.stats().pending_dropped.fetch_add(1, std::memory_order_relaxed);
     spdlog::debug("dropped a connection that sent no attach request in {} ms (flood)",
                   (monotonic_ns() - accepted_ns) / 1'000'000);
-    unwatch(fd);
-    pending_.erase(fd);
   }
+}
+
+bool Agent::drop_if_silent(int fd) {
+  if (!request_complete(fd)) {
+    // The request may arrive between that look and the close: a sender whose sendmsg succeeded
+    // then would believe its region handed over (a fork-storm child that exits at once lost its
+    // counts so). Refuse further data first (its sendmsg now fails with EPIPE and it retries on a
+    // new connection), then look again: what arrived before the shutdown is still readable.
+    ::shutdown(fd, SHUT_RD);
+    if (!request_complete(fd)) {
+      unwatch(fd);
+      pending_.erase(fd);
+      return true;
+    }
+  }
+  on_pending(fd);
+  return false;
 }
 
 void Agent::pause_accepts(int error) {
@@ -606,13 +619,15 @@ void Agent::retire(const std::shared_ptr<Client>& c, const char* reason) {
 
 void Agent::drop_stale_pending() {
   const std::uint64_t now = monotonic_ns();
-  for (auto it = pending_.begin(); it != pending_.end();) {
-    if (now - it->second.second > std::uint64_t(kAttachTimeoutMs) * 1'000'000) {
+  std::vector<int> stale;
+  for (const auto& [fd, entry] : pending_) {
+    if (now - entry.second > std::uint64_t(kAttachTimeoutMs) * 1'000'000) stale.push_back(fd);
+  }
+  // Its request may have arrived since the last look (its EPOLLIN still queued behind this tick,
+  // or a sender delayed between connect and send on a starved machine): attached, not dropped.
+  for (int fd : stale) {
+    if (drop_if_silent(fd)) {
       spdlog::debug("dropped a connection that sent no attach request in {} ms", kAttachTimeoutMs);
-      unwatch(it->first);
-      it = pending_.erase(it);
-    } else {
-      ++it;
     }
   }
 }

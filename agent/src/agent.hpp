@@ -68,6 +68,9 @@ class Agent {
   void forget_waiter(const std::shared_ptr<Client>& client);
   void fold_waiter(const std::shared_ptr<Client>& client);
   void drop_stale_pending();
+  // Drops a pending connection that carries no complete request (true); one that does, even if
+  // it arrived in the last instant, is attached instead (false). Never loses a sent request.
+  bool drop_if_silent(int fd);
   // Drops clients whose data region lost pages since attach (punched holes).
   void drop_punched_regions();
   void watch(int fd, std::uint32_t events = EPOLLIN);

@@ -132,7 +132,9 @@ double one_storm(std::uint32_t max_clients, int rep, std::string* why) {
       const auto doc = Json::parse(st.json, nullptr, false);
       if (doc.is_object()) {
         *why += "; status: clients_total " + doc.value("clients_total", Json()).dump() +
-                ", handoff " + doc.value("handoff", Json()).dump() + ", hostile " +
+                ", clients_refused " + doc.value("clients_refused", Json()).dump() + ", requests " +
+                doc.value("requests", Json()).dump() + ", handoff " +
+                doc.value("handoff", Json()).dump() + ", hostile " +
                 doc.value("hostile", Json()).dump();
       }
     }
