@@ -18,7 +18,4 @@ const nlohmann::json& member(const nlohmann::json& object, std::string_view key)
 
 }  // namespace shmonctl
 
-namespace shmonctl {
-
-
-}  // namespace shmonctl
+namespace shmonctl {}  // namespace shmonctl
