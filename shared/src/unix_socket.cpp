@@ -127,21 +127,8 @@ Result<Received> receive_message(int sock, std::span<std::byte> bytes, std::size
                                  std::uint64_t deadline_ns) {
   Received out;
   while (out.size < bytes.size()) {
-    const std::uint64_t now = monotonic_ns();
-    if (now >= deadline_ns) {
-      return Error{"timed out waiting for a message (" + std::to_string(out.size) + " of " +
-                   std::to_string(bytes.size()) + " bytes received)"};
-    }
-    // Round up so that a sub-millisecond remainder does not turn into a busy loop.
-    const std::uint64_t remaining_ms = (deadline_ns - now + 999'999) / 1'000'000;
-    pollfd pfd{sock, POLLIN, 0};
-    const int pr = ::poll(&pfd, 1, int(remaining_ms > 60'000 ? 60'000 : remaining_ms));
-    if (pr < 0) {
-      if (errno == EINTR) continue;
-      return Error{"poll failed: " + errno_text(errno)};
-    }
-    if (pr == 0) continue;  // the deadline check above decides
-
+    // Read first, wait second: what has already arrived is taken even when the deadline passed
+    // while this thread was not running (a starved agent dropped complete attach requests so).
     iovec iov{bytes.data() + out.size, bytes.size() - out.size};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxRecvFds)];
     msghdr msg{};
@@ -151,8 +138,23 @@ Result<Received> receive_message(int sock, std::span<std::byte> bytes, std::size
     msg.msg_controllen = sizeof(control);
     const ssize_t n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
-      return Error{"cannot receive message: " + errno_text(errno)};
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        return Error{"cannot receive message: " + errno_text(errno)};
+      }
+      const std::uint64_t now = monotonic_ns();
+      if (now >= deadline_ns) {
+        return Error{"timed out waiting for a message (" + std::to_string(out.size) + " of " +
+                     std::to_string(bytes.size()) + " bytes received)"};
+      }
+      // Round up so that a sub-millisecond remainder does not turn into a busy loop.
+      const std::uint64_t remaining_ms = (deadline_ns - now + 999'999) / 1'000'000;
+      pollfd pfd{sock, POLLIN, 0};
+      if (::poll(&pfd, 1, int(remaining_ms > 60'000 ? 60'000 : remaining_ms)) < 0 &&
+          errno != EINTR) {
+        return Error{"poll failed: " + errno_text(errno)};
+      }
+      continue;  // readable, or the deadline check above decides
     }
     // Take ownership of every descriptor first so that none leaks on any error below.
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
